@@ -1,0 +1,524 @@
+"""Load and validate the curated content in `content/` into frozen objects.
+
+Layout: one folder per language (`content/en/`, `content/es/`...), each with up to four files:
+`faq.yaml`, `grounding.yaml`, `safety.yaml` and `ui.yaml`. The default language must have all four;
+another language may translate any of them, file by file (ui.yaml key by key, safety.yaml region by
+region), and falls back to the default language for the rest. Every problem is reported as
+`file:line: entry id: what is wrong`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Annotated, Any, Literal, TypeVar
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
+
+from bot.yamlfile import LoadedYaml, Path_, YamlFileError, load_yaml
+
+# Telegram caps a message at 4096 characters; keep room for the title and the escaping.
+MAX_MESSAGE_CHARS = 3500
+# Button labels longer than this are cut by Telegram clients on a phone.
+MAX_BUTTON_CHARS = 64
+ID_PATTERN = r"^[a-z0-9][a-z0-9-]{0,39}$"
+
+Id = Annotated[str, StringConstraints(pattern=ID_PATTERN)]
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+CrisisKind = Literal["self_harm", "overdose", "other_danger", "abuse"]
+CRISIS_KINDS: tuple[CrisisKind, ...] = ("self_harm", "overdose", "other_danger", "abuse")
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Source(_Model):
+    """Where a fact comes from: a title and, where there is one, an address."""
+
+    title: Text
+    url: str | None = None
+
+
+class FaqEntry(_Model):
+    """One question with its curated answer."""
+
+    id: Id
+    question: Text
+    also_asked: tuple[Text, ...] = ()
+    keywords: tuple[Text, ...] = ()
+    answer: Text
+    see_also: tuple[Id, ...] = ()
+    sources: tuple[Source, ...] = Field(min_length=1)
+
+
+class FaqCategory(_Model):
+    """A topic that groups questions for browsing."""
+
+    id: Id
+    title: Text
+    entries: tuple[FaqEntry, ...] = Field(min_length=1)
+
+
+class FaqFile(_Model):
+    categories: tuple[FaqCategory, ...] = Field(min_length=1)
+
+
+class Step(_Model):
+    """One step of an exercise; `seconds` is how long to wait after it when guided."""
+
+    text: Text
+    seconds: int = Field(default=0, ge=0, le=120)
+
+
+class Situation(_Model):
+    """A situation people look for help with (panic, craving...), used as a `when` tag."""
+
+    id: Id
+    label: Text
+
+
+class Exercise(_Model):
+    """A grounding exercise."""
+
+    id: Id
+    title: Text
+    summary: Text
+    when: tuple[Id, ...] = Field(min_length=1)
+    steps: tuple[Step, ...] = Field(min_length=1)
+    guided: bool = False
+    rounds: int = Field(default=1, ge=1, le=10)
+    caution: Text | None = None
+    sources: tuple[Source, ...] = Field(min_length=1)
+
+
+class GroundingFile(_Model):
+    situations: tuple[Situation, ...] = Field(min_length=1)
+    exercises: tuple[Exercise, ...] = Field(min_length=1)
+
+
+class RegionResources(_Model):
+    """What to tell people in one region: the crisis message first, then the specific ones."""
+
+    name: Text
+    crisis: Text
+    crisis_line: Text
+    overdose: Text
+    abuse: Text
+    other_danger: Text
+
+
+class ConcernContent(_Model):
+    """The gentle second-tier check and what follows each of its buttons."""
+
+    question: Text
+    safe_button: Text
+    help_button: Text
+    grounding_button: Text
+    safe_reply: Text
+
+
+class DetectionRules(_Model):
+    """Phrases (regular expressions, matched on lower-cased text) that signal danger."""
+
+    crisis: dict[CrisisKind, tuple[Text, ...]] = Field(default_factory=dict)
+    concern: tuple[Text, ...] = ()
+    # Phrases that make a matching sentence safe: idioms, past tense, negation, quitting talk.
+    safe: tuple[Text, ...] = ()
+
+
+class SafetyFile(_Model):
+    regions: dict[str, RegionResources] = Field(default_factory=dict)
+    concern: ConcernContent | None = None
+    detection: DetectionRules = DetectionRules()
+
+
+class UiFile(_Model):
+    model_config = ConfigDict(extra="allow", frozen=True)
+
+
+# Every text the handlers need from ui.yaml; the default language must define all of them.
+UI_KEYS: tuple[str, ...] = (
+    "welcome",
+    "help",
+    "privacy",
+    "forget_confirm",
+    "forget_done",
+    "forget_cancelled",
+    "faq_pick_category",
+    "faq_pick_question",
+    "match_unsure",
+    "match_none",
+    "ground_intro",
+    "ground_guided_start",
+    "ground_guided_stopped",
+    "ground_guided_done",
+    "ground_thanks",
+    "button_faq",
+    "button_ground",
+    "button_sos",
+    "button_back",
+    "button_topics",
+    "button_random",
+    "button_another",
+    "button_helped",
+    "button_guide_me",
+    "button_stop",
+    "button_yes_forget",
+    "button_no",
+    "unknown_command",
+    "not_text",
+    "stale_button",
+    "sources",
+    "related",
+    "terminal_banner",
+)
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with the content, in `file:line: entry id: what is wrong` form."""
+
+    file: Path
+    line: int
+    entry: str
+    message: str
+
+    def __str__(self) -> str:
+        where = f"{self.file}:{self.line}"
+        return f"{where}: {self.entry}: {self.message}" if self.entry else f"{where}: {self.message}"
+
+
+class ContentError(Exception):
+    """Content that must not be served; `problems` lists every reason."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        self.problems = problems
+        super().__init__("\n".join(str(p) for p in problems))
+
+
+@dataclass(frozen=True)
+class LanguagePack:
+    """The content of one language, after fallback to the default language."""
+
+    language: str
+    faq: FaqFile
+    grounding: GroundingFile
+    safety: SafetyFile
+    ui: Mapping[str, str]
+
+    def text(self, key: str, **values: object) -> str:
+        """A ui.yaml text with `{name}` placeholders filled in."""
+        template = self.ui[key]
+        return template.format(**values) if values else template
+
+
+@dataclass(frozen=True)
+class Content:
+    """Everything the bot can say, per language, plus the danger phrases of every language."""
+
+    default_language: str
+    packs: Mapping[str, LanguagePack]
+    detection: DetectionRules
+    entries: Mapping[str, FaqEntry] = field(default_factory=dict)
+
+    def pack(self, language: str | None) -> LanguagePack:
+        """The pack for a Telegram language code such as `es-419`, else the default language."""
+        if language:
+            base = language.lower().split("-")[0].split("_")[0]
+            if base in self.packs:
+                return self.packs[base]
+        return self.packs[self.default_language]
+
+    @property
+    def regions(self) -> tuple[str, ...]:
+        return tuple(self.packs[self.default_language].safety.regions)
+
+
+M = TypeVar("M", bound=BaseModel)
+
+_FILES: dict[str, type[BaseModel]] = {
+    "faq.yaml": FaqFile,
+    "grounding.yaml": GroundingFile,
+    "safety.yaml": SafetyFile,
+    "ui.yaml": UiFile,
+}
+
+
+def _entry_id(data: Any, loc: Path_) -> str:
+    """The `id` of the innermost mapping along `loc` that has one."""
+    found = ""
+    node = data
+    for part in loc:
+        if isinstance(node, dict) and isinstance(node.get("id"), str):
+            found = node["id"]
+        try:
+            node = node[part]
+        except (KeyError, IndexError, TypeError):
+            break
+    if isinstance(node, dict) and isinstance(node.get("id"), str):
+        found = node["id"]
+    return found
+
+
+def _describe(error: Mapping[str, Any]) -> str:
+    loc = ".".join(str(p) for p in error["loc"])
+    kind = error["type"]
+    if kind == "extra_forbidden":
+        return f"unknown field {loc!r}"
+    if kind == "missing":
+        return f"{loc}: this field is required"
+    if kind == "string_pattern_mismatch":
+        return f"{loc}: use lower-case letters, digits and dashes (at most 40), like 'box-breathing'"
+    if kind == "too_short":
+        return f"{loc}: must not be empty"
+    return f"{loc}: {error['msg']}"
+
+
+def _validate(loaded: LoadedYaml, model: type[M], problems: list[Problem]) -> M | None:
+    try:
+        return model.model_validate(loaded.data if loaded.data is not None else {})
+    except ValidationError as exc:
+        for error in exc.errors():
+            loc = tuple(error["loc"])
+            problems.append(
+                Problem(loaded.path, loaded.line_of(loc), _entry_id(loaded.data, loc), _describe(error))
+            )
+        return None
+
+
+def _loc_problem(loaded: LoadedYaml, loc: Path_, message: str) -> Problem:
+    return Problem(loaded.path, loaded.line_of(loc), _entry_id(loaded.data, loc), message)
+
+
+def _check_faq(faq: FaqFile, loaded: LoadedYaml, problems: list[Problem]) -> None:
+    seen: dict[str, Path_] = {}
+    categories: set[str] = set()
+    for ci, category in enumerate(faq.categories):
+        cloc: Path_ = ("categories", ci)
+        if category.id in categories:
+            problems.append(_loc_problem(loaded, (*cloc, "id"), "duplicate category id"))
+        categories.add(category.id)
+        if len(category.title) > MAX_BUTTON_CHARS:
+            problems.append(_loc_problem(loaded, (*cloc, "title"), "title too long for a button"))
+        for ei, entry in enumerate(category.entries):
+            eloc: Path_ = (*cloc, "entries", ei)
+            if entry.id in seen:
+                where = loaded.line_of(seen[entry.id])
+                problems.append(
+                    _loc_problem(loaded, (*eloc, "id"), f"duplicate id (first used on line {where})")
+                )
+            seen[entry.id] = eloc
+            if len(entry.answer) + len(entry.question) > MAX_MESSAGE_CHARS:
+                problems.append(
+                    _loc_problem(
+                        loaded,
+                        (*eloc, "answer"),
+                        f"answer is {len(entry.answer)} characters; with the question it must fit "
+                        f"in one Telegram message ({MAX_MESSAGE_CHARS})",
+                    )
+                )
+            if len(entry.question) > 120:
+                problems.append(
+                    _loc_problem(loaded, (*eloc, "question"), "question longer than 120 characters")
+                )
+    for ci, category in enumerate(faq.categories):
+        for ei, entry in enumerate(category.entries):
+            for si, other in enumerate(entry.see_also):
+                loc: Path_ = ("categories", ci, "entries", ei, "see_also", si)
+                if other not in seen:
+                    problems.append(_loc_problem(loaded, loc, f"see_also names unknown id {other!r}"))
+                elif other == entry.id:
+                    problems.append(_loc_problem(loaded, loc, "see_also names the entry itself"))
+
+
+def _check_grounding(grounding: GroundingFile, loaded: LoadedYaml, problems: list[Problem]) -> None:
+    tags = {s.id for s in grounding.situations}
+    seen: set[str] = set()
+    for xi, exercise in enumerate(grounding.exercises):
+        xloc: Path_ = ("exercises", xi)
+        if exercise.id in seen:
+            problems.append(_loc_problem(loaded, (*xloc, "id"), "duplicate id"))
+        seen.add(exercise.id)
+        for ti, tag in enumerate(exercise.when):
+            if tag not in tags:
+                problems.append(
+                    _loc_problem(
+                        loaded,
+                        (*xloc, "when", ti),
+                        f"unknown tag {tag!r}; use one of {', '.join(sorted(tags))}",
+                    )
+                )
+        text = "\n".join(s.text for s in exercise.steps)
+        if len(text) + len(exercise.title) + len(exercise.caution or "") > MAX_MESSAGE_CHARS:
+            problems.append(
+                _loc_problem(loaded, (*xloc, "steps"), "steps too long for one Telegram message")
+            )
+        if exercise.guided and not any(s.seconds for s in exercise.steps):
+            problems.append(
+                _loc_problem(loaded, (*xloc, "steps"), "guided exercise needs `seconds` on its steps")
+            )
+
+
+def _check_safety(safety: SafetyFile, loaded: LoadedYaml, problems: list[Problem]) -> None:
+    for kind, patterns in safety.detection.crisis.items():
+        _check_patterns(patterns, ("detection", "crisis", kind), loaded, problems)
+    _check_patterns(safety.detection.concern, ("detection", "concern"), loaded, problems)
+    _check_patterns(safety.detection.safe, ("detection", "safe"), loaded, problems)
+    for code, region in safety.regions.items():
+        if not re.fullmatch(r"[A-Z]{2,4}", code):
+            problems.append(
+                _loc_problem(loaded, ("regions", code), "region codes are 2-4 capital letters")
+            )
+        for name in ("crisis", "overdose", "abuse", "other_danger"):
+            if len(getattr(region, name)) > MAX_MESSAGE_CHARS:
+                problems.append(
+                    _loc_problem(loaded, ("regions", code, name), "too long for one message")
+                )
+
+
+def _check_patterns(
+    patterns: Iterable[str], loc: Path_, loaded: LoadedYaml, problems: list[Problem]
+) -> None:
+    for i, pattern in enumerate(patterns):
+        try:
+            re.compile(pattern)
+        except re.error as exc:
+            problems.append(
+                _loc_problem(loaded, (*loc, i), f"not a valid pattern: {exc.msg} (in {pattern!r})")
+            )
+
+
+def _check_ui(ui: Mapping[str, Any], loaded: LoadedYaml, problems: list[Problem]) -> None:
+    for key, value in ui.items():
+        if not isinstance(value, str) or not value.strip():
+            problems.append(_loc_problem(loaded, (key,), f"{key}: must be non-empty text"))
+        elif key.startswith("button_") and len(value) > MAX_BUTTON_CHARS:
+            problems.append(_loc_problem(loaded, (key,), f"{key}: too long for a button"))
+
+
+def load_content(directory: Path, default_language: str = "en") -> Content:
+    """Load every language in `directory`; raise ContentError listing every problem found."""
+    problems: list[Problem] = []
+    if not directory.is_dir():
+        raise ContentError([Problem(directory, 1, "", "content folder not found")])
+    languages = sorted(
+        p.name for p in directory.iterdir() if p.is_dir() and re.fullmatch(r"[a-z]{2,3}", p.name)
+    )
+    if default_language not in languages:
+        raise ContentError(
+            [Problem(directory / default_language, 1, "", "the default language has no folder")]
+        )
+    parsed: dict[str, dict[str, tuple[BaseModel, LoadedYaml]]] = {}
+    for language in languages:
+        parsed[language] = {}
+        for name, model in _FILES.items():
+            path = directory / language / name
+            if not path.exists():
+                if language == default_language:
+                    problems.append(Problem(path, 1, "", "missing: the default language needs it"))
+                continue
+            try:
+                loaded = load_yaml(path)
+            except YamlFileError as exc:
+                problems.append(Problem(path, 0, "", str(exc)))
+                continue
+            if loaded.data is not None and not isinstance(loaded.data, dict):
+                problems.append(Problem(path, 1, "", "the file must be a mapping of keys"))
+                continue
+            value = _validate(loaded, model, problems)
+            if value is None:
+                continue
+            if isinstance(value, FaqFile):
+                _check_faq(value, loaded, problems)
+            elif isinstance(value, GroundingFile):
+                _check_grounding(value, loaded, problems)
+            elif isinstance(value, SafetyFile):
+                _check_safety(value, loaded, problems)
+            else:
+                _check_ui(loaded.data or {}, loaded, problems)
+            parsed[language][name] = (value, loaded)
+
+    default = parsed[default_language]
+    if not problems:
+        _check_default_complete(default, directory / default_language, problems)
+    if problems:
+        raise ContentError(_tidy(problems))
+    return _assemble(parsed, default_language)
+
+
+def _check_default_complete(
+    default: dict[str, tuple[BaseModel, LoadedYaml]], folder: Path, problems: list[Problem]
+) -> None:
+    ui_loaded = default["ui.yaml"][1]
+    for key in UI_KEYS:
+        if key not in (ui_loaded.data or {}):
+            problems.append(Problem(folder / "ui.yaml", 1, "", f"{key}: missing text"))
+    safety, loaded = default["safety.yaml"]
+    assert isinstance(safety, SafetyFile)
+    if not safety.regions:
+        problems.append(Problem(loaded.path, 1, "", "regions: at least one region is needed"))
+    if safety.concern is None:
+        problems.append(Problem(loaded.path, 1, "", "concern: the second-tier check is needed"))
+    if not any(safety.detection.crisis.values()):
+        problems.append(Problem(loaded.path, 1, "", "detection.crisis: no danger phrases"))
+
+
+def _tidy(problems: list[Problem]) -> list[Problem]:
+    """YAML read errors already carry `file:line:`; print them as they are."""
+    tidy: list[Problem] = []
+    for p in problems:
+        if p.line == 0:
+            text = p.message
+            file_part, _, rest = text.partition(":")
+            line_part, _, message = rest.partition(":")
+            line = int(line_part) if line_part.isdigit() else 1
+            tidy.append(Problem(Path(file_part), line, "", message.strip()))
+        else:
+            tidy.append(p)
+    return tidy
+
+
+def _assemble(
+    parsed: dict[str, dict[str, tuple[BaseModel, LoadedYaml]]], default_language: str
+) -> Content:
+    default = {name: value for name, (value, _) in parsed[default_language].items()}
+    default_ui = dict(parsed[default_language]["ui.yaml"][1].data or {})
+    default_safety = default["safety.yaml"]
+    assert isinstance(default_safety, SafetyFile)
+    packs: dict[str, LanguagePack] = {}
+    crisis: dict[CrisisKind, list[str]] = {kind: [] for kind in CRISIS_KINDS}
+    concern: list[str] = []
+    safe: list[str] = []
+    for language, files in parsed.items():
+        own = {name: value for name, (value, _) in files.items()}
+        ui = dict(default_ui)
+        if "ui.yaml" in files:
+            ui.update({k: v for k, v in (files["ui.yaml"][1].data or {}).items()})
+        safety = own.get("safety.yaml")
+        if isinstance(safety, SafetyFile):
+            for kind, patterns in safety.detection.crisis.items():
+                crisis[kind].extend(patterns)
+            concern.extend(safety.detection.concern)
+            safe.extend(safety.detection.safe)
+            safety = SafetyFile(
+                regions={**default_safety.regions, **safety.regions},
+                concern=safety.concern or default_safety.concern,
+                detection=safety.detection,
+            )
+        else:
+            safety = default_safety
+        faq = own.get("faq.yaml", default["faq.yaml"])
+        grounding = own.get("grounding.yaml", default["grounding.yaml"])
+        assert isinstance(faq, FaqFile) and isinstance(grounding, GroundingFile)
+        packs[language] = LanguagePack(language, faq, grounding, safety, ui)
+    detection = DetectionRules(
+        crisis={kind: tuple(dict.fromkeys(p)) for kind, p in crisis.items()},
+        concern=tuple(dict.fromkeys(concern)),
+        safe=tuple(dict.fromkeys(safe)),
+    )
+    default_faq = packs[default_language].faq
+    entries = {e.id: e for c in default_faq.categories for e in c.entries}
+    return Content(default_language, packs, detection, entries)

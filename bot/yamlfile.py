@@ -1,0 +1,112 @@
+"""Read YAML safely and remember the line every value came from.
+
+Content is written by people in a text editor, so every error message points at a line. Aliases
+(`*name`) are refused outright: content never needs them, and they are how "billion laughs" bombs
+are built.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+Path_ = tuple[str | int, ...]
+
+MAX_FILE_BYTES = 2_000_000
+
+
+class YamlFileError(Exception):
+    """A file that cannot be read as YAML; the message names the file and line."""
+
+
+@dataclass(frozen=True)
+class LoadedYaml:
+    """Plain data from one YAML file and the line number (1-based) of every node in it."""
+
+    path: Path
+    data: Any
+    lines: dict[Path_, int] = field(default_factory=dict)
+
+    def line_of(self, loc: Path_) -> int:
+        """The line of the deepest known node on `loc` (1 when nothing matches)."""
+        for end in range(len(loc), -1, -1):
+            line = self.lines.get(tuple(loc[:end]))
+            if line is not None:
+                return line
+        return 1
+
+
+class _NoAliasLoader(yaml.SafeLoader):
+    """A safe loader that refuses aliases and duplicate keys."""
+
+    def compose_node(self, parent: yaml.Node | None, index: Any) -> yaml.Node | None:
+        if self.check_event(yaml.AliasEvent):
+            event = self.peek_event()
+            raise yaml.MarkedYAMLError(
+                problem="aliases (*name) are not allowed in content files; write the value out",
+                problem_mark=event.start_mark,
+            )
+        return super().compose_node(parent, index)  # type: ignore[no-untyped-call]
+
+
+def _walk(node: yaml.Node, loc: Path_, lines: dict[Path_, int]) -> Any:
+    lines[loc] = node.start_mark.line + 1
+    if isinstance(node, yaml.MappingNode):
+        result: dict[Any, Any] = {}
+        for key_node, value_node in node.value:
+            key = _scalar(key_node)
+            if not isinstance(key, str | int | bool) or key is None:
+                raise YamlFileError(f"line {key_node.start_mark.line + 1}: keys must be plain words")
+            if key in result:
+                raise YamlFileError(
+                    f"line {key_node.start_mark.line + 1}: key {key!r} appears twice in one block"
+                )
+            result[key] = _walk(value_node, (*loc, str(key)), lines)
+        return result
+    if isinstance(node, yaml.SequenceNode):
+        return [_walk(child, (*loc, i), lines) for i, child in enumerate(node.value)]
+    return _scalar(node)
+
+
+def _scalar(node: yaml.Node) -> Any:
+    constructor = yaml.SafeLoader("")
+    return constructor.construct_object(node, deep=True)  # type: ignore[no-untyped-call]
+
+
+def load_yaml(path: Path) -> LoadedYaml:
+    """Parse `path`; raise YamlFileError with `file:line: problem` when it cannot be read."""
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise YamlFileError(f"{path}:1: cannot read the file ({exc.strerror})") from exc
+    if len(raw) > MAX_FILE_BYTES:
+        raise YamlFileError(f"{path}:1: file is larger than {MAX_FILE_BYTES} bytes")
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise YamlFileError(f"{path}:{line}: not valid UTF-8 text; save the file as UTF-8") from exc
+    loader = _NoAliasLoader(text)
+    try:
+        node = loader.get_single_node()
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark else 1
+        raise YamlFileError(f"{path}:{line}: {exc.problem or exc.context}") from exc
+    except yaml.YAMLError as exc:
+        raise YamlFileError(f"{path}:1: {exc}") from exc
+    finally:
+        loader.dispose()
+    if node is None:
+        return LoadedYaml(path=path, data=None, lines={(): 1})
+    lines: dict[Path_, int] = {}
+    try:
+        data = _walk(node, (), lines)
+    except YamlFileError as exc:
+        raise YamlFileError(f"{path}:{exc}") from exc
+    except yaml.YAMLError as exc:
+        raise YamlFileError(f"{path}:{lines.get((), 1)}: {exc}") from exc
+    return LoadedYaml(path=path, data=data, lines=lines)
