@@ -121,12 +121,23 @@ class ConcernContent(_Model):
 
 
 class DetectionRules(_Model):
-    """Phrases (regular expressions, matched on lower-cased text) that signal danger."""
+    """Phrases (regular expressions) that signal danger, and the phrases that cancel them.
+
+    Every pattern is matched on normalised text: lower case, accents removed, apostrophes dropped
+    (in the patterns too, so `i'm` also matches "im"), runs of 3+ equal letters cut to one, one
+    clause at a time (clauses end at punctuation and where a `breaks` pattern starts).
+    """
 
     crisis: dict[CrisisKind, tuple[Text, ...]] = Field(default_factory=dict)
     concern: tuple[Text, ...] = ()
-    # Phrases that make a matching sentence safe: idioms, past tense, negation, quitting talk.
+    # Idioms and quitting talk: a danger phrase that overlaps one of these is not danger.
     safe: tuple[Text, ...] = ()
+    # Negation ("not", "never", "no"): cancels a danger phrase when it ends right before it.
+    negation: tuple[Text, ...] = ()
+    # History markers ("years ago", "back in 2019"): cancel every danger phrase in their clause.
+    past: tuple[Text, ...] = ()
+    # Words that start a new clause ("but", "now", "pero"), so history and negation stay local.
+    breaks: tuple[Text, ...] = ()
 
 
 class SafetyFile(_Model):
@@ -174,6 +185,22 @@ UI_KEYS: tuple[str, ...] = (
     "sources",
     "related",
     "terminal_banner",
+    "sos_more",
+    "button_overdose",
+    "button_abuse",
+    "button_other_danger",
+    "error",
+    "delete_my_data",
+    "new_user_note",
+    "command_start",
+    "command_faq",
+    "command_ground",
+    "command_sos",
+    "command_privacy",
+    "command_forget",
+    "command_help",
+    "ground_step",
+    "ground_round",
 )
 
 

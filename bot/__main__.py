@@ -1,0 +1,144 @@
+"""Command line: run the bot, or check the content.
+
+    python -m bot [--config FILE]                 run (Telegram with a token, else the terminal)
+    python -m bot check-content [DIR]             validate content/ and print every problem
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, TextIO
+
+from bot.config import TOKEN_ENV, ConfigError, Settings, load_settings
+from bot.content import Content, ContentError, load_content
+
+if TYPE_CHECKING:
+    from bot.services import Library
+
+EXIT_USAGE = 2
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m bot",
+        description=(
+            "A peer-support companion for people in addiction and dual-diagnosis recovery. "
+            f"Runs on Telegram when {TOKEN_ENV} (or telegram.token) is set, "
+            "otherwise as a chat in this terminal."
+        ),
+    )
+    parser.add_argument(
+        "--config",
+        type=Path,
+        metavar="FILE",
+        help="YAML settings file; every key is explained in config.example.yaml. "
+        "Without it, defaults are used (SQLite under data/, content/ as shipped).",
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    sub.add_parser("run", help="start the bot (the default command)")
+    check = sub.add_parser("check-content", help="validate all content YAML and list each problem")
+    check.add_argument("dir", nargs="?", type=Path, help="content folder (default: content.dir)")
+    return parser
+
+
+def _fail(message: str, stream: TextIO = sys.stderr) -> int:
+    print(message, file=stream)
+    return EXIT_USAGE
+
+
+def check_content(directory: Path, language: str, out: TextIO = sys.stdout) -> int:
+    """Print every content problem as `file:line: entry id: what is wrong`; 1 if any."""
+    try:
+        content = load_content(directory, language)
+    except ContentError as exc:
+        for problem in exc.problems:
+            print(problem, file=out)
+        print(f"{len(exc.problems)} problem(s) found in {directory}", file=out)
+        return 1
+    entries = sum(len(c.entries) for c in content.packs[language].faq.categories)
+    exercises = len(content.packs[language].grounding.exercises)
+    print(
+        f"content OK: {entries} questions, {exercises} exercises, regions "
+        f"{', '.join(content.regions)}, languages {', '.join(content.packs)}",
+        file=out,
+    )
+    return 0
+
+
+def _check_against_content(settings: Settings, content: Content) -> None:
+    if settings.safety.region not in content.regions:
+        raise ConfigError(
+            f"'safety.region' is {settings.safety.region!r}, but the content has crisis resources "
+            f"only for {', '.join(content.regions)}. Pick one of those, or add the region to "
+            f"{settings.content.dir}/{content.default_language}/safety.yaml."
+        )
+
+
+def run(settings: Settings) -> int:
+    """Start the bot; returns when it stops."""
+    from bot.app import build_application
+    from bot.logs import setup_logging
+    from bot.services import Library
+
+    try:
+        content = load_content(settings.content.dir, settings.defaults.language)
+        _check_against_content(settings, content)
+    except ContentError as exc:
+        for problem in exc.problems:
+            print(problem, file=sys.stderr)
+        return _fail("The bot will not start on invalid content; fix the lines above.")
+    except ConfigError as exc:
+        return _fail(str(exc))
+    mode = settings.telegram.mode
+    if mode == "auto":
+        mode = "polling" if settings.token else "terminal"
+    if mode == "polling" and not settings.token:
+        return _fail(
+            f"'telegram.token' is missing: telegram.mode is 'polling', which needs a bot token. "
+            f"Set the {TOKEN_ENV} environment variable (or telegram.token), or use mode 'terminal'."
+        )
+    setup_logging(settings.logging.level if mode == "polling" else "WARNING", settings.token)
+    library = Library.build(content)
+    if mode == "terminal":
+        return _run_terminal(settings, library)
+    application = build_application(settings, library)
+    logging.getLogger(__name__).info("starting on Telegram (polling)")
+    application.run_polling(allowed_updates=["message", "edited_message", "callback_query"])
+    return 0
+
+
+def _run_terminal(settings: Settings, library: Library) -> int:
+    from bot.app import build_application
+    from bot.offline_api import OfflineBotApi
+    from bot.terminal import TerminalChat
+
+    api = OfflineBotApi()
+    chat = TerminalChat(api)
+    application = build_application(settings, library, request=api, rate_limit=False)
+    print(library.content.pack(None).text("terminal_banner"), file=sys.stderr)
+    loop = asyncio.new_event_loop()
+    asyncio.set_event_loop(loop)
+    chat.on_quit = application.stop_running
+    chat.is_idle = application.update_queue.empty
+    chat.start_reading(loop)
+    application.run_polling(close_loop=True, stop_signals=None)
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        settings = load_settings(args.config)
+    except ConfigError as exc:
+        return _fail(str(exc))
+    if args.command == "check-content":
+        return check_content(args.dir or settings.content.dir, settings.defaults.language)
+    return run(settings)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

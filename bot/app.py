@@ -1,0 +1,68 @@
+"""Build the PTB Application: handlers, defaults, and the services owned by post_init."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from telegram import BotCommand, LinkPreviewOptions
+from telegram.constants import ParseMode
+from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes, Defaults
+from telegram.request import BaseRequest
+
+from bot.config import Settings
+from bot.context import BotContext, attach_services
+from bot.handlers import register
+from bot.logs import quiet_libraries
+from bot.services import Clock, Library, Services, utc_now
+from bot.storage import Storage
+
+BotApplication = Application[Any, BotContext, Any, Any, Any, Any]
+
+_COMMANDS = ("start", "faq", "ground", "sos", "privacy", "forget", "help")
+
+
+def build_application(
+    settings: Settings,
+    library: Library,
+    *,
+    request: BaseRequest | None = None,
+    clock: Clock = utc_now,
+    rate_limit: bool = True,
+) -> BotApplication:
+    """The bot as a PTB Application; `request` replaces the Bot API transport (terminal, tests)."""
+    quiet_libraries()
+    builder = (
+        ApplicationBuilder()
+        .token(settings.token or "0:offline")
+        .base_url(settings.telegram.base_url)
+        .context_types(ContextTypes(context=BotContext))
+        .defaults(Defaults(parse_mode=ParseMode.HTML, link_preview_options=LinkPreviewOptions(is_disabled=True)))
+        .concurrent_updates(False)
+    )
+    if rate_limit:
+        builder = builder.rate_limiter(AIORateLimiter(max_retries=2))
+    if request is not None:
+        builder = builder.request(request).get_updates_request(request)
+
+    async def post_init(application: BotApplication) -> None:
+        storage = await Storage.open(settings.database.url)
+        attach_services(application, Services(settings, library, storage, clock))
+        await _set_commands(application, library)
+
+    async def post_shutdown(application: BotApplication) -> None:
+        services = application.bot_data.get("services")
+        if isinstance(services, Services):
+            await services.storage.close()
+
+    application: BotApplication = builder.post_init(post_init).post_shutdown(post_shutdown).build()
+    register(application)
+    return application
+
+
+async def _set_commands(application: BotApplication, library: Library) -> None:
+    """The command menu, in every language the content has."""
+    content = library.content
+    for language, pack in content.packs.items():
+        commands = [BotCommand(name, pack.text(f"command_{name}")) for name in _COMMANDS]
+        code = None if language == content.default_language else language
+        await application.bot.set_my_commands(commands, language_code=code)

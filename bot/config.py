@@ -1,0 +1,150 @@
+"""Typed settings from a YAML file and the environment.
+
+Every key is documented in `config.example.yaml`. Mistakes are reported as one paragraph that names
+the key and what would be valid (`ConfigError`), never as a traceback.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
+
+from bot.yamlfile import YamlFileError, load_yaml
+
+TOKEN_ENV = "TELEGRAM_BOT_TOKEN"
+DEFAULT_BASE_URL = "https://api.telegram.org/bot"
+
+
+class ConfigError(Exception):
+    """A configuration mistake, explained in one paragraph for the person running the bot."""
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class TelegramSettings(_Section):
+    token: SecretStr | None = None
+    base_url: str = DEFAULT_BASE_URL
+    # auto: polling when a token is set, otherwise a chat in the terminal.
+    mode: Literal["auto", "polling", "terminal"] = "auto"
+
+    @field_validator("base_url")
+    @classmethod
+    def _http_url(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("must start with http:// or https://")
+        return value
+
+
+class DatabaseSettings(_Section):
+    url: str = "sqlite+aiosqlite:///data/bot.sqlite3"
+
+    @field_validator("url")
+    @classmethod
+    def _async_driver(cls, value: str) -> str:
+        if not value.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://")):
+            raise ValueError(
+                "use an async driver: sqlite+aiosqlite:///path/to/file.sqlite3 "
+                "or postgresql+asyncpg://user:password@host/dbname"
+            )
+        return value
+
+
+class ContentSettings(_Section):
+    dir: Path = Path("content")
+
+
+class DefaultsSettings(_Section):
+    timezone: str = "UTC"
+    language: str = Field(default="en", pattern=r"^[a-z]{2,3}$")
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            close = sorted(z for z in available_timezones() if value.lower() in z.lower())[:3]
+            hint = f" (did you mean {', '.join(close)}?)" if close else ""
+            raise ValueError(
+                f"{value!r} is not an IANA time zone name such as Europe/London{hint}"
+            ) from None
+        return value
+
+
+class SafetySettings(_Section):
+    region: str = Field(default="US", pattern=r"^[A-Z]{2,4}$")
+
+
+class LoggingSettings(_Section):
+    level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+
+
+class GroundingSettings(_Section):
+    # Multiplies the pauses of guided exercises; 1.0 is the pace written in the content.
+    pace: float = Field(default=1.0, gt=0, le=5)
+
+
+class Settings(_Section):
+    telegram: TelegramSettings = TelegramSettings()
+    database: DatabaseSettings = DatabaseSettings()
+    content: ContentSettings = ContentSettings()
+    admins: tuple[int, ...] = ()
+    defaults: DefaultsSettings = DefaultsSettings()
+    safety: SafetySettings = SafetySettings()
+    grounding: GroundingSettings = GroundingSettings()
+    logging: LoggingSettings = LoggingSettings()
+
+    @property
+    def token(self) -> str | None:
+        """The bot token, or None when the bot should chat in the terminal."""
+        return self.telegram.token.get_secret_value() if self.telegram.token else None
+
+
+def _explain(error: dict[str, Any], source: str) -> str:
+    key = ".".join(str(p) for p in error["loc"])
+    kind = error["type"]
+    if kind == "extra_forbidden":
+        return (
+            f"{source}: unknown key '{key}'. Valid keys are listed and explained in "
+            "config.example.yaml; check the spelling and the indentation."
+        )
+    if kind == "literal_error":
+        expected = error.get("ctx", {}).get("expected", "")
+        return f"{source}: '{key}' must be one of {expected}, not {error['input']!r}."
+    if kind == "string_pattern_mismatch" and key == "safety.region":
+        return f"{source}: 'safety.region' must be a region code such as US, UK, IE, CA, AU or INTL."
+    if kind == "string_pattern_mismatch" and key == "defaults.language":
+        return f"{source}: 'defaults.language' must be a language code such as en or es."
+    message = str(error["msg"]).removeprefix("Value error, ")
+    return f"{source}: '{key}' is not valid: {message} (you gave {error['input']!r})."
+
+
+def load_settings(path: Path | None, environ: dict[str, str] | None = None) -> Settings:
+    """Read settings from `path` (or defaults), then let the environment override the token."""
+    environ = dict(os.environ) if environ is None else environ
+    data: dict[str, Any] = {}
+    source = str(path) if path else "defaults"
+    if path is not None:
+        try:
+            loaded = load_yaml(path)
+        except YamlFileError as exc:
+            raise ConfigError(f"{exc}. The configuration file must be valid YAML.") from None
+        if loaded.data is not None and not isinstance(loaded.data, dict):
+            raise ConfigError(f"{path}: the configuration must be a mapping of keys to values.")
+        data = dict(loaded.data or {})
+    token = environ.get(TOKEN_ENV, "").strip()
+    if token:
+        telegram = data.get("telegram") or {}
+        if not isinstance(telegram, dict):
+            raise ConfigError(f"{source}: 'telegram' must be a mapping of keys to values.")
+        data["telegram"] = {**telegram, "token": token}
+    try:
+        return Settings.model_validate(data)
+    except ValidationError as exc:
+        raise ConfigError(" ".join(_explain(e, source) for e in exc.errors()[:3])) from None

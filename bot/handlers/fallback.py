@@ -1,0 +1,90 @@
+"""Everything that is not a feature: remembering the user, buttons, unknown input, errors."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+
+from telegram import Update
+from telegram.error import BadRequest, Forbidden
+from telegram.ext import ApplicationHandlerStop
+
+from bot import callbacks
+from bot.context import BotContext
+from bot.handlers import faq, grounding, privacy, safety, start
+from bot.handlers.common import esc, keyboard, pack_for, show
+
+_LOGGER = logging.getLogger(__name__)
+
+ButtonHandler = Callable[[Update, BotContext, callbacks.Button], Awaitable[None]]
+
+_BUTTONS: dict[str, ButtonHandler] = {
+    "faq": faq.on_button,
+    "gr": grounding.on_button,
+    "sos": safety.on_button,
+    "priv": privacy.on_button,
+}
+
+
+async def remember_user(update: Update, context: BotContext) -> None:
+    """Note that the user is here today (chat id and language only), and welcome new ones."""
+    user, chat = update.effective_user, update.effective_chat
+    if user is None or chat is None or chat.type != "private":
+        return
+    services = context.services
+    pack = pack_for(update, context)
+    is_new = await services.storage.touch_user(chat.id, pack.language, services.clock())
+    message = update.effective_message
+    command = message.text.split()[0] if message is not None and message.text else ""
+    if is_new and update.callback_query is None and command not in ("/start", "/help"):
+        # Someone who skips /start still gets one line on where to begin.
+        await chat.send_message(esc(pack.text("new_user_note")))
+
+
+async def button(update: Update, context: BotContext) -> None:
+    """Route a button press; refuse malformed or stale payloads politely, changing nothing."""
+    query = update.callback_query
+    if query is None:
+        return
+    parsed = callbacks.parse(query.data)
+    handler = _BUTTONS.get(parsed.feature) if parsed else None
+    try:
+        await query.answer()
+    except BadRequest:
+        pass  # too old to answer: the press itself can still be served
+    try:
+        if parsed is None or handler is None:
+            raise LookupError(query.data)
+        await handler(update, context, parsed)
+    except LookupError:
+        pack = pack_for(update, context)
+        await show(update, esc(pack.text("stale_button")), keyboard(start.main_menu(pack)))
+
+
+async def unknown_command(update: Update, context: BotContext) -> None:
+    """A command the bot does not have."""
+    await show(update, esc(pack_for(update, context).text("unknown_command")))
+
+
+async def not_text(update: Update, context: BotContext) -> None:
+    """Stickers, photos, voice: say that only text is read."""
+    await show(update, esc(pack_for(update, context).text("not_text")))
+
+
+async def on_error(update: object, context: BotContext) -> None:
+    """Log the failure without the update (it holds what people wrote), and apologise."""
+    error = context.error
+    if isinstance(error, ApplicationHandlerStop):
+        return
+    if isinstance(error, Forbidden):
+        _LOGGER.info("a user has blocked the bot; skipped the reply")
+        return
+    _LOGGER.error(
+        "handler failed: %s", type(error).__name__, exc_info=(type(error), error, error.__traceback__)
+        if error is not None else None,
+    )
+    if isinstance(update, Update) and update.effective_chat is not None:
+        try:
+            await show(update, esc(pack_for(update, context).text("error")))
+        except Exception:  # noqa: BLE001 - the apology is best effort
+            _LOGGER.warning("could not send the apology either")

@@ -1,0 +1,101 @@
+"""FAQ: browse topics with buttons, or type a question and get the best curated answer."""
+
+from __future__ import annotations
+
+from telegram import Update
+
+from bot import callbacks
+from bot.content import FaqCategory, FaqEntry, LanguagePack
+from bot.context import BotContext
+from bot.handlers.common import Row, esc, keyboard, one_per_row, pack_for, show
+
+MAX_TEXT = 4096
+
+
+def _entries(pack: LanguagePack) -> dict[str, tuple[FaqCategory, FaqEntry]]:
+    return {e.id: (c, e) for c in pack.faq.categories for e in c.entries}
+
+
+def _topics(pack: LanguagePack) -> list[Row]:
+    return one_per_row([(c.title, callbacks.make("faq", "cat", c.id)) for c in pack.faq.categories])
+
+
+def render_answer(pack: LanguagePack, entry: FaqEntry) -> str:
+    """The answer message: question, answer, then sources, within one Telegram message."""
+    sources = "; ".join(
+        f'<a href="{esc(s.url)}">{esc(s.title)}</a>' if s.url else esc(s.title) for s in entry.sources
+    )
+    text = f"<b>{esc(entry.question)}</b>\n\n{esc(entry.answer)}"
+    footer = f"\n\n<i>{esc(pack.text('sources'))}: {sources}</i>"
+    return text + footer if len(text) + len(footer) <= MAX_TEXT else text
+
+
+def _answer_keyboard(pack: LanguagePack, entry: FaqEntry, category: FaqCategory) -> list[Row]:
+    entries = _entries(pack)
+    rows = one_per_row(
+        [
+            (entries[other][1].question, callbacks.make("faq", "q", other))
+            for other in entry.see_also
+            if other in entries
+        ]
+    )
+    rows.append(
+        [
+            (pack.text("button_back"), callbacks.make("faq", "cat", category.id)),
+            (pack.text("button_topics"), callbacks.make("faq", "home")),
+        ]
+    )
+    return rows
+
+
+async def faq(update: Update, context: BotContext) -> None:
+    """/faq: the topics, as buttons."""
+    pack = pack_for(update, context)
+    await show(update, esc(pack.text("faq_pick_category")), keyboard(_topics(pack)))
+
+
+async def on_button(update: Update, context: BotContext, button: callbacks.Button) -> None:
+    """Topic list, a topic's questions, or an answer, edited in place."""
+    pack = pack_for(update, context)
+    if button.action == "home":
+        await show(update, esc(pack.text("faq_pick_category")), keyboard(_topics(pack)), edit=True)
+        return
+    if button.action == "cat":
+        category = next((c for c in pack.faq.categories if c.id == button.arg), None)
+        if category is None:
+            raise LookupError(button)
+        rows = one_per_row([(e.question, callbacks.make("faq", "q", e.id)) for e in category.entries])
+        rows.append([(pack.text("button_back"), callbacks.make("faq", "home"))])
+        text = esc(pack.text("faq_pick_question", topic=category.title))
+        await show(update, text, keyboard(rows), edit=True)
+        return
+    if button.action == "q" and button.arg in _entries(pack):
+        category, entry = _entries(pack)[button.arg]
+        markup = keyboard(_answer_keyboard(pack, entry, category))
+        await show(update, render_answer(pack, entry), markup, edit=True)
+        return
+    raise LookupError(button)
+
+
+async def free_text(update: Update, context: BotContext) -> None:
+    """A typed question: answer when confident, offer the closest three when not, else topics."""
+    message = update.effective_message
+    if message is None or message.text is None:
+        return
+    pack = pack_for(update, context)
+    result = context.services.library.matcher(pack).match(message.text)
+    entries = _entries(pack)
+    if result.confident is not None and result.confident.entry_id in entries:
+        category, entry = entries[result.confident.entry_id]
+        markup = keyboard(_answer_keyboard(pack, entry, category))
+        await show(update, render_answer(pack, entry), markup)
+        return
+    suggestions = [m.entry_id for m in result.suggestions if m.entry_id in entries][:3]
+    if suggestions:
+        rows = one_per_row(
+            [(entries[i][1].question, callbacks.make("faq", "q", i)) for i in suggestions]
+        )
+        rows.append([(pack.text("button_topics"), callbacks.make("faq", "home"))])
+        await show(update, esc(pack.text("match_unsure")), keyboard(rows))
+        return
+    await show(update, esc(pack.text("match_none")), keyboard(_topics(pack)))

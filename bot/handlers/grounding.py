@@ -1,0 +1,203 @@
+"""Grounding: exercises by situation or at random, shown whole or guided step by step."""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+
+from telegram import Update
+from telegram.error import TelegramError
+from telegram.ext import ContextTypes
+
+from bot import callbacks
+from bot.content import Exercise, LanguagePack
+from bot.context import BotContext
+from bot.handlers.common import Row, esc, keyboard, one_per_row, pack_for, show
+
+
+@dataclass(frozen=True)
+class GuideState:
+    """Where a guided exercise is: which exercise, in which language, at which step."""
+
+    exercise_id: str
+    language: str
+    position: int
+    message_id: int
+
+
+def guide_job_name(chat_id: int) -> str:
+    return f"guide:{chat_id}"
+
+
+def _exercises(pack: LanguagePack) -> dict[str, Exercise]:
+    return {x.id: x for x in pack.grounding.exercises}
+
+
+def _situations(pack: LanguagePack) -> list[Row]:
+    rows = one_per_row(
+        [(s.label, callbacks.make("gr", "sit", s.id)) for s in pack.grounding.situations]
+    )
+    rows.append([(pack.text("button_random"), callbacks.make("gr", "rand"))])
+    return rows
+
+
+def render_exercise(pack: LanguagePack, exercise: Exercise) -> str:
+    """The whole exercise in one message: title, summary, numbered steps, caution, sources."""
+    steps = "\n".join(f"{i}. {esc(s.text)}" for i, s in enumerate(exercise.steps, start=1))
+    parts = [f"<b>{esc(exercise.title)}</b>", esc(exercise.summary), steps]
+    if exercise.caution:
+        parts.append(f"⚠️ {esc(exercise.caution)}")
+    sources = "; ".join(esc(s.title) for s in exercise.sources)
+    parts.append(f"<i>{esc(pack.text('sources'))}: {sources}</i>")
+    return "\n\n".join(parts)
+
+
+def _after_keyboard(pack: LanguagePack, exercise: Exercise) -> list[Row]:
+    return [
+        [
+            (pack.text("button_another"), callbacks.make("gr", "more", exercise.id)),
+            (pack.text("button_helped"), callbacks.make("gr", "ok", exercise.id)),
+        ]
+    ]
+
+
+def _exercise_keyboard(pack: LanguagePack, exercise: Exercise) -> list[Row]:
+    rows: list[Row] = []
+    if exercise.guided:
+        rows.append([(pack.text("button_guide_me"), callbacks.make("gr", "guide", exercise.id))])
+    rows.extend(_after_keyboard(pack, exercise))
+    rows.append([(pack.text("button_back"), callbacks.make("gr", "home"))])
+    return rows
+
+
+def pick_another(pack: LanguagePack, current: Exercise, rng: random.Random) -> Exercise:
+    """A different exercise for the same kind of moment, or any other one."""
+    others = [x for x in pack.grounding.exercises if x.id != current.id]
+    similar = [x for x in others if set(x.when) & set(current.when)]
+    return rng.choice(similar or others or [current])
+
+
+async def ground(update: Update, context: BotContext) -> None:
+    """/ground: what's going on? Situations as buttons, or one at random."""
+    pack = pack_for(update, context)
+    await show(update, esc(pack.text("ground_intro")), keyboard(_situations(pack)))
+
+
+async def _show_exercise(update: Update, pack: LanguagePack, exercise: Exercise) -> None:
+    await show(update, render_exercise(pack, exercise), keyboard(_exercise_keyboard(pack, exercise)))
+
+
+async def on_button(update: Update, context: BotContext, button: callbacks.Button) -> None:
+    """Situations, exercises, guided delivery and its stop button."""
+    pack = pack_for(update, context)
+    exercises = _exercises(pack)
+    rng = random.Random()  # noqa: S311 - choosing an exercise, not a secret
+    if button.action == "home":
+        await show(update, esc(pack.text("ground_intro")), keyboard(_situations(pack)), edit=True)
+    elif button.action == "sit":
+        matching = [x for x in pack.grounding.exercises if button.arg in x.when]
+        if not matching:
+            raise LookupError(button)
+        rows = one_per_row([(x.title, callbacks.make("gr", "ex", x.id)) for x in matching])
+        rows.append([(pack.text("button_back"), callbacks.make("gr", "home"))])
+        label = next(s.label for s in pack.grounding.situations if s.id == button.arg)
+        await show(update, esc(label), keyboard(rows), edit=True)
+    elif button.action == "rand":
+        await _show_exercise(update, pack, rng.choice(pack.grounding.exercises))
+    elif button.action == "ex" and button.arg in exercises:
+        await _show_exercise(update, pack, exercises[button.arg])
+    elif button.action == "more" and button.arg in exercises:
+        await _show_exercise(update, pack, pick_another(pack, exercises[button.arg], rng))
+    elif button.action == "ok" and button.arg in exercises:
+        await show(update, esc(pack.text("ground_thanks")))
+        await context.services.storage.count("grounding_helped", context.services.clock().date())
+    elif button.action == "guide" and button.arg in exercises and exercises[button.arg].guided:
+        await _start_guide(update, context, pack, exercises[button.arg])
+    elif button.action == "stop":
+        stop_guide(context, update.effective_chat.id if update.effective_chat else 0)
+        await show(update, esc(pack.text("ground_guided_stopped")), edit=True)
+    else:
+        raise LookupError(button)
+
+
+def stop_guide(context: BotContext, chat_id: int) -> bool:
+    """Cancel the guided exercise running in `chat_id`; True when there was one."""
+    if context.job_queue is None:
+        return False
+    jobs = context.job_queue.get_jobs_by_name(guide_job_name(chat_id))
+    for job in jobs:
+        job.schedule_removal()
+    return bool(jobs)
+
+
+def _total(exercise: Exercise) -> int:
+    return len(exercise.steps) * exercise.rounds
+
+
+def _step_text(pack: LanguagePack, exercise: Exercise, position: int) -> str:
+    steps = len(exercise.steps)
+    step = exercise.steps[position % steps]
+    lines = [f"<b>{esc(exercise.title)}</b>"]
+    if exercise.rounds > 1:
+        lines.append(esc(pack.text("ground_round", round=position // steps + 1, rounds=exercise.rounds)))
+    lines.append(esc(pack.text("ground_step", step=position % steps + 1, steps=steps)))
+    lines.append("")
+    lines.append(esc(step.text))
+    return "\n".join(lines)
+
+
+async def _start_guide(
+    update: Update, context: BotContext, pack: LanguagePack, exercise: Exercise
+) -> None:
+    chat = update.effective_chat
+    if chat is None or context.job_queue is None:
+        return
+    stop_guide(context, chat.id)
+    await chat.send_message(esc(pack.text("ground_guided_start")))
+    stop = keyboard([[(pack.text("button_stop"), callbacks.make("gr", "stop"))]])
+    message = await chat.send_message(_step_text(pack, exercise, 0), reply_markup=stop)
+    _schedule_next(context, chat.id, GuideState(exercise.id, pack.language, 0, message.message_id))
+
+
+def _schedule_next(context: BotContext, chat_id: int, state: GuideState) -> None:
+    pack = context.services.library.content.pack(state.language)
+    exercise = _exercises(pack)[state.exercise_id]
+    seconds = exercise.steps[state.position % len(exercise.steps)].seconds
+    pace = context.services.settings.grounding.pace
+    assert context.job_queue is not None
+    context.job_queue.run_once(
+        guide_step, when=max(seconds * pace, 0.5), data=state, chat_id=chat_id,
+        name=guide_job_name(chat_id),
+    )
+
+
+async def guide_step(context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A paced step of a guided exercise: edit the step message in place, then schedule the next."""
+    assert isinstance(context, BotContext)
+    job = context.job
+    if job is None or not isinstance(job.data, GuideState) or job.chat_id is None:
+        return
+    state: GuideState = job.data
+    pack = context.services.library.content.pack(state.language)
+    exercise = _exercises(pack).get(state.exercise_id)
+    if exercise is None:  # content reloaded without it: end quietly
+        return
+    position = state.position + 1
+    try:
+        if position >= _total(exercise):
+            await context.bot.edit_message_reply_markup(job.chat_id, state.message_id)
+            await context.bot.send_message(
+                job.chat_id,
+                esc(pack.text("ground_guided_done")),
+                reply_markup=keyboard(_after_keyboard(pack, exercise)),
+            )
+            return
+        stop = keyboard([[(pack.text("button_stop"), callbacks.make("gr", "stop"))]])
+        await context.bot.edit_message_text(
+            _step_text(pack, exercise, position), job.chat_id, state.message_id, reply_markup=stop
+        )
+    except TelegramError:
+        return  # blocked the bot or deleted the message: nothing more to guide
+    _schedule_next(
+        context, job.chat_id, GuideState(state.exercise_id, state.language, position, state.message_id)
+    )

@@ -1,0 +1,90 @@
+"""The safety net: crisis resources first, from any state, and the gentle second-tier check."""
+
+from __future__ import annotations
+
+from telegram import Update
+from telegram.ext import ApplicationHandlerStop
+
+from bot import callbacks
+from bot.content import CrisisKind, LanguagePack
+from bot.context import BotContext
+from bot.handlers.common import esc, keyboard, pack_for, show
+from bot.safety import Level
+
+_KIND_BUTTONS: tuple[tuple[str, CrisisKind], ...] = (
+    ("button_overdose", "overdose"),
+    ("button_abuse", "abuse"),
+    ("button_other_danger", "other_danger"),
+)
+
+
+def _crisis_keyboard(pack: LanguagePack, shown: CrisisKind) -> list[list[tuple[str, str]]]:
+    rows: list[list[tuple[str, str]]] = [
+        [(pack.text(label), callbacks.make("sos", "kind", kind))]
+        for label, kind in _KIND_BUTTONS
+        if kind != shown
+    ]
+    rows.append([(pack.text("button_ground"), callbacks.make("gr", "home"))])
+    return rows
+
+
+async def send_crisis(update: Update, context: BotContext, kind: CrisisKind, *, edit: bool = False) -> None:
+    """Send the region's message for `kind`, then buttons for the other kinds and for grounding."""
+    services = context.services
+    pack = pack_for(update, context)
+    region = services.region(pack)
+    text = region.crisis if kind == "self_harm" else getattr(region, kind)
+    await show(update, esc(text), keyboard(_crisis_keyboard(pack, kind)), edit=edit)
+    await services.storage.count("crisis_shown", services.clock().date())
+
+
+async def check_message(update: Update, context: BotContext) -> None:
+    """Run the crisis check on every text message before anything else may answer it."""
+    message = update.effective_message
+    if message is None or not message.text:
+        return
+    assessment = context.services.library.detector.assess(message.text)
+    if assessment.level is Level.CRISIS:
+        await send_crisis(update, context, assessment.kind or "self_harm")
+        raise ApplicationHandlerStop
+    if assessment.level is Level.CONCERN:
+        await _ask_gently(update, context)
+        raise ApplicationHandlerStop
+
+
+async def _ask_gently(update: Update, context: BotContext) -> None:
+    services = context.services
+    pack = pack_for(update, context)
+    concern = pack.safety.concern
+    assert concern is not None  # the content check guarantees it
+    text = f"{esc(concern.question)}\n\n{esc(services.region(pack).crisis_line)}"
+    rows = [
+        [(concern.safe_button, callbacks.make("sos", "safe"))],
+        [(concern.help_button, callbacks.make("sos", "help"))],
+        [(concern.grounding_button, callbacks.make("gr", "home"))],
+    ]
+    await show(update, text, keyboard(rows))
+    await services.storage.count("concern_shown", services.clock().date())
+
+
+async def sos(update: Update, context: BotContext) -> None:
+    """/sos: the crisis message for the configured region, at any moment."""
+    await send_crisis(update, context, "self_harm")
+
+
+async def on_button(update: Update, context: BotContext, button: callbacks.Button) -> None:
+    """Buttons of the crisis and gentle-check messages."""
+    pack = pack_for(update, context)
+    if button.action == "help":
+        await send_crisis(update, context, "self_harm")
+    elif button.action == "kind" and button.arg in ("self_harm", "overdose", "abuse", "other_danger"):
+        kind: CrisisKind = button.arg  # type: ignore[assignment]
+        await send_crisis(update, context, kind)
+    elif button.action == "safe" and pack.safety.concern is not None:
+        rows = [
+            [(pack.text("button_ground"), callbacks.make("gr", "home"))],
+            [(pack.text("button_faq"), callbacks.make("faq", "home"))],
+        ]
+        await show(update, esc(pack.safety.concern.safe_reply), keyboard(rows))
+    else:
+        raise LookupError(button)

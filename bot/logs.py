@@ -1,0 +1,42 @@
+"""Logging that never carries what people write, nor the bot token."""
+
+from __future__ import annotations
+
+import logging
+
+# Libraries that log request URLs (with the token) or whole updates (with what people wrote).
+_QUIET = {"httpx": logging.WARNING, "httpcore": logging.WARNING, "telegram": logging.INFO}
+
+
+class RedactToken(logging.Filter):
+    """Replace the token wherever it would appear in a log line."""
+
+    def __init__(self, token: str | None) -> None:
+        super().__init__()
+        self.token = token
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if self.token:
+            message = record.getMessage()
+            if self.token in message:
+                record.msg = message.replace(self.token, "[token]")
+                record.args = None
+        return True
+
+
+def quiet_libraries() -> None:
+    """Raise library loggers above the levels at which they log URLs or update contents."""
+    for name, level in _QUIET.items():
+        logger = logging.getLogger(name)
+        logger.setLevel(max(level, logger.getEffectiveLevel()))
+
+
+def setup_logging(level: str, token: str | None) -> None:
+    """Log to stderr at `level`, with the token redacted and chatty libraries quieted."""
+    handler = logging.StreamHandler()
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    handler.addFilter(RedactToken(token))
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(level)
+    quiet_libraries()

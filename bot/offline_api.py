@@ -1,0 +1,181 @@
+"""An offline Bot API at PTB's request boundary: answers like Telegram, with no network.
+
+The terminal chat uses it to talk to a person at a keyboard, and the tests use it to record what the
+bot sends. Everything above it (Bot, Application, handlers, JobQueue) is the real PTB stack.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from telegram.request import BaseRequest, RequestData
+
+BOT_USER: dict[str, Any] = {
+    "id": 1000,
+    "is_bot": True,
+    "first_name": "Recovery Companion",
+    "username": "recovery_companion_bot",
+    "can_join_groups": False,
+    "can_read_all_group_messages": False,
+    "supports_inline_queries": False,
+}
+
+_TRUE_METHODS = {
+    "setMyCommands",
+    "deleteWebhook",
+    "setWebhook",
+    "answerCallbackQuery",
+    "sendChatAction",
+    "deleteMessage",
+    "close",
+    "logOut",
+}
+
+
+@dataclass(frozen=True)
+class ApiCall:
+    """One request the bot made: the Bot API method and its decoded parameters."""
+
+    method: str
+    params: dict[str, Any]
+    result: Any = None
+
+    @property
+    def text(self) -> str:
+        return str(self.params.get("text") or self.params.get("caption") or "")
+
+    @property
+    def buttons(self) -> list[tuple[str, str]]:
+        """(label, callback_data or url) of every inline button, row by row."""
+        markup = self.params.get("reply_markup") or {}
+        return [
+            (b["text"], b.get("callback_data") or b.get("url") or "")
+            for row in markup.get("inline_keyboard", [])
+            for b in row
+        ]
+
+
+@dataclass
+class Failure:
+    """An error to answer with, once, for the next call to `method` (429, 403, 5xx...)."""
+
+    method: str
+    status: int
+    description: str
+    retry_after: int | None = None
+
+
+def _decode(value: str) -> Any:
+    try:
+        return json.loads(value)
+    except ValueError:
+        return value
+
+
+@dataclass
+class OfflineBotApi(BaseRequest):
+    """Answers Bot API methods in memory and records every call in `calls`."""
+
+    calls: list[ApiCall] = field(default_factory=list)
+    updates: asyncio.Queue[dict[str, Any]] = field(default_factory=asyncio.Queue)
+    failures: list[Failure] = field(default_factory=list)
+    on_call: Callable[[ApiCall], None] | None = None
+    poll_seconds: float = 0.2
+    _message_id: int = 0
+
+    def __post_init__(self) -> None:
+        super().__init__()
+
+    async def initialize(self) -> None:
+        return None
+
+    async def shutdown(self) -> None:
+        return None
+
+    @property
+    def read_timeout(self) -> float | None:
+        return None
+
+    async def do_request(
+        self,
+        url: str,
+        method: str,
+        request_data: RequestData | None = None,
+        read_timeout: Any = None,
+        write_timeout: Any = None,
+        connect_timeout: Any = None,
+        pool_timeout: Any = None,
+    ) -> tuple[int, bytes]:
+        """Answer one Bot API call as Telegram would."""
+        api_method = url.rsplit("/", 1)[-1]
+        params = (
+            {k: _decode(v) for k, v in request_data.json_parameters.items()} if request_data else {}
+        )
+        if api_method == "getUpdates":
+            return 200, self._ok(await self._next_updates(params))
+        for failure in self.failures:
+            if failure.method == api_method:
+                self.failures.remove(failure)
+                self.calls.append(ApiCall(api_method, params))
+                body: dict[str, Any] = {
+                    "ok": False,
+                    "error_code": failure.status,
+                    "description": failure.description,
+                }
+                if failure.retry_after is not None:
+                    body["parameters"] = {"retry_after": failure.retry_after}
+                return failure.status, json.dumps(body).encode()
+        call = ApiCall(api_method, params, self._result(api_method, params))
+        self.calls.append(call)
+        if self.on_call is not None:
+            self.on_call(call)
+        return 200, self._ok(call.result)
+
+    async def _next_updates(self, params: dict[str, Any]) -> list[dict[str, Any]]:
+        timeout = min(float(params.get("timeout") or 0), self.poll_seconds)
+        try:
+            first = await asyncio.wait_for(self.updates.get(), timeout=timeout or 0.01)
+        except TimeoutError:
+            return []
+        batch = [first]
+        while not self.updates.empty():
+            batch.append(self.updates.get_nowait())
+        return batch
+
+    def _result(self, api_method: str, params: dict[str, Any]) -> Any:
+        if api_method == "getMe":
+            return BOT_USER
+        if api_method in _TRUE_METHODS:
+            return True
+        if api_method.startswith(("send", "edit")):
+            return self._message(params)
+        return True
+
+    def _message(self, params: dict[str, Any]) -> dict[str, Any]:
+        if "message_id" in params:
+            message_id = int(params["message_id"])
+        else:
+            self._message_id += 1
+            message_id = self._message_id
+        chat_id = params.get("chat_id", 0)
+        message: dict[str, Any] = {
+            "message_id": message_id,
+            "date": 0,
+            "chat": {"id": chat_id, "type": "private"},
+            "from": BOT_USER,
+        }
+        if "text" in params:
+            message["text"] = params["text"]
+        if "reply_markup" in params:
+            message["reply_markup"] = params["reply_markup"]
+        if "document" in params:
+            message["document"] = {"file_id": "offline", "file_unique_id": "offline"}
+        return message
+
+    @staticmethod
+    def _ok(result: Any) -> bytes:
+        return json.dumps({"ok": True, "result": result}).encode()

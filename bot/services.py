@@ -1,0 +1,61 @@
+"""The long-lived services the handlers use, created in post_init and closed in post_shutdown."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from bot.config import Settings
+from bot.content import Content, LanguagePack, RegionResources
+from bot.matching import FaqMatcher
+from bot.safety import CrisisDetector
+from bot.storage import Storage
+
+Clock = Callable[[], datetime]
+
+
+def utc_now() -> datetime:
+    """The real clock; tests inject their own."""
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True)
+class Library:
+    """Content with everything derived from it, swapped as one piece on reload."""
+
+    content: Content
+    detector: CrisisDetector
+    matchers: Mapping[str, FaqMatcher]
+
+    @classmethod
+    def build(cls, content: Content) -> Library:
+        """Precompute the crisis patterns and one question matcher per language."""
+        matchers = {
+            language: FaqMatcher.build(e for c in pack.faq.categories for e in c.entries)
+            for language, pack in content.packs.items()
+        }
+        return cls(content, CrisisDetector.from_rules(content.detection), matchers)
+
+    def pack(self, language: str | None) -> LanguagePack:
+        return self.content.pack(language)
+
+    def matcher(self, pack: LanguagePack) -> FaqMatcher:
+        return self.matchers[pack.language]
+
+
+@dataclass
+class Services:
+    """What a handler may reach, through `context.services`."""
+
+    settings: Settings
+    library: Library
+    storage: Storage
+    clock: Clock = utc_now
+
+    def region(self, pack: LanguagePack) -> RegionResources:
+        """The configured region's resources in the pack's language, else the international ones."""
+        regions = pack.safety.regions
+        return regions.get(self.settings.safety.region) or regions.get("INTL") or next(
+            iter(regions.values())
+        )

@@ -1,0 +1,96 @@
+"""Test doubles at the Bot API boundary, and small builders for Telegram updates.
+
+The PTB stack above `OfflineBotApi` is real: Bot, Application, handlers, JobQueue.
+"""
+
+from __future__ import annotations
+
+import itertools
+from datetime import UTC, datetime
+from typing import Any
+
+from telegram import Update
+
+from bot.app import BotApplication
+from bot.offline_api import ApiCall, OfflineBotApi
+
+
+class FixedClock:
+    """A clock the test moves by hand."""
+
+    def __init__(self, now: datetime | None = None) -> None:
+        self.now = now or datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+class Chat:
+    """One person talking to the bot in a private chat."""
+
+    _ids = itertools.count(1)
+
+    def __init__(
+        self, app: BotApplication, api: OfflineBotApi, user_id: int = 501, language: str = "en"
+    ) -> None:
+        self.app = app
+        self.api = api
+        self.user = {"id": user_id, "is_bot": False, "first_name": "Sam", "language_code": language}
+        self.chat = {"id": user_id, "type": "private"}
+
+    async def _process(self, payload: dict[str, Any]) -> list[ApiCall]:
+        before = len(self.api.calls)
+        await self.app.process_update(Update.de_json(payload, self.app.bot))
+        return [c for c in self.api.calls[before:] if c.method != "answerCallbackQuery"]
+
+    async def send(self, text: str) -> list[ApiCall]:
+        """Type a message (a /command when it starts with /); return what the bot sent."""
+        message: dict[str, Any] = {
+            "message_id": next(self._ids),
+            "date": 0,
+            "chat": self.chat,
+            "from": self.user,
+            "text": text,
+        }
+        if text.startswith("/"):
+            message["entities"] = [
+                {"type": "bot_command", "offset": 0, "length": len(text.split()[0])}
+            ]
+        return await self._process({"update_id": next(self._ids), "message": message})
+
+    async def send_sticker(self) -> list[ApiCall]:
+        message = {
+            "message_id": next(self._ids),
+            "date": 0,
+            "chat": self.chat,
+            "from": self.user,
+            "sticker": {
+                "file_id": "x",
+                "file_unique_id": "x",
+                "type": "regular",
+                "width": 1,
+                "height": 1,
+                "is_animated": False,
+                "is_video": False,
+            },
+        }
+        return await self._process({"update_id": next(self._ids), "message": message})
+
+    async def press(self, data: str, message_id: int = 1) -> list[ApiCall]:
+        """Press an inline button carrying `data` on message `message_id`."""
+        query = {
+            "id": str(next(self._ids)),
+            "from": self.user,
+            "chat_instance": "test",
+            "data": data,
+            "message": {"message_id": message_id, "date": 0, "chat": self.chat, "text": "."},
+        }
+        return await self._process({"update_id": next(self._ids), "callback_query": query})
+
+    async def press_label(self, call: ApiCall, label: str) -> list[ApiCall]:
+        """Press the button whose label contains `label` on the message `call` sent."""
+        for text, data in call.buttons:
+            if label.lower() in text.lower():
+                message_id = call.result["message_id"] if isinstance(call.result, dict) else 1
+                return await self.press(data, message_id)
+        raise AssertionError(f"no button like {label!r} in {call.buttons}")

@@ -1,0 +1,126 @@
+"""Content validation: every problem reported as `file:line: entry id: what is wrong`."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from bot.__main__ import check_content
+from bot.content import ContentError, load_content
+from tests.conftest import CONTENT_DIR
+
+
+@pytest.fixture
+def content_copy(tmp_path: Path) -> Path:
+    target = tmp_path / "content"
+    shutil.copytree(CONTENT_DIR, target)
+    return target
+
+
+def _problems(directory: Path) -> list[str]:
+    with pytest.raises(ContentError) as caught:
+        load_content(directory)
+    return [str(p) for p in caught.value.problems]
+
+
+FAQ = """\
+categories:
+  - id: basics
+    title: Basics
+    entries:
+      - id: cost
+        question: Does it cost anything?
+        answer: No.
+        sources: [{title: AA pamphlet}]
+      - id: cost
+        question: Is it free?
+        answer: ""
+        see_also: [nowhere]
+        sources: [{title: AA pamphlet}]
+      - id: long
+        question: Long?
+        answer: "{long}"
+        sources: [{title: x}]
+"""
+
+
+def test_shipped_content_is_valid(content_copy: Path):
+    content = load_content(content_copy)
+    assert "en" in content.packs and content.regions
+
+
+def test_each_problem_has_file_line_entry_and_reason(content_copy: Path):
+    faq = content_copy / "en" / "faq.yaml"
+    faq.write_text(FAQ.replace("{long}", "word " * 800))
+    problems = _problems(content_copy)
+    assert f"{faq}:9: cost: duplicate id (first used on line 5)" in problems
+    assert any(p.startswith(f"{faq}:11: cost: ") and "answer" in p for p in problems)
+    assert f"{faq}:12: cost: see_also names unknown id 'nowhere'" in problems or any(
+        "nowhere" in p for p in problems
+    )
+    assert any(p.startswith(f"{faq}:17: long: answer is") for p in problems)
+
+
+def test_unknown_see_also_is_reported_with_its_line(content_copy: Path):
+    faq = content_copy / "en" / "faq.yaml"
+    faq.write_text(FAQ.replace("{long}", "short").replace('answer: ""', "answer: yes"))
+    problems = _problems(content_copy)
+    assert f"{faq}:12: cost: see_also names unknown id 'nowhere'" in problems
+
+
+def test_bad_grounding_tag(content_copy: Path):
+    path = content_copy / "en" / "grounding.yaml"
+    text = path.read_text()
+    first_when = text.index("when: [") + len("when: [")
+    path.write_text(text[:first_when] + "sadness, " + text[first_when:])
+    problems = _problems(content_copy)
+    assert any("unknown tag 'sadness'" in p and p.startswith(f"{path}:") for p in problems)
+
+
+def test_malformed_yaml_names_the_line(content_copy: Path):
+    path = content_copy / "en" / "ui.yaml"
+    path.write_text("welcome: [unclosed\nhelp: x\n")
+    (problem,) = _problems(content_copy)
+    assert problem.startswith(f"{path}:")
+
+
+def test_alias_bombs_and_bad_encoding_are_refused(content_copy: Path):
+    path = content_copy / "en" / "ui.yaml"
+    path.write_text('a: &a ["x","x"]\nb: &b [*a,*a]\nc: [*b,*b]\n')
+    assert any("aliases" in p for p in _problems(content_copy))
+    path.write_bytes("welcome: caf\xe9\n".encode("latin-1"))
+    assert any("UTF-8" in p for p in _problems(content_copy))
+
+
+def test_missing_ui_text_in_default_language(content_copy: Path):
+    path = content_copy / "en" / "ui.yaml"
+    path.write_text("\n".join(line for line in path.read_text().splitlines() if not line.startswith("welcome")))
+    # the welcome block's continuation lines remain as an orphan; drop the file to a minimal one
+    path.write_text("help: hi\n")
+    assert any("welcome: missing text" in p for p in _problems(content_copy))
+
+
+def test_unknown_field_is_named(content_copy: Path):
+    path = content_copy / "en" / "faq.yaml"
+    path.write_text(FAQ.replace("{long}", "x").replace('answer: ""', "answr: yes"))
+    assert any("unknown field" in p and "answr" in p for p in _problems(content_copy))
+
+
+def test_translation_falls_back_file_by_file(content_copy: Path):
+    (content_copy / "es" / "ui.yaml").write_text('welcome: "Hola"\n')
+    content = load_content(content_copy)
+    spanish = content.pack("es-MX")
+    assert spanish.text("welcome") == "Hola"
+    assert spanish.text("help") == content.pack("en").text("help")
+    assert content.pack("fr").language == "en"
+
+
+def test_check_content_command_prints_problems_and_fails(content_copy: Path, capsys):
+    assert check_content(content_copy, "en") == 0
+    faq = content_copy / "en" / "faq.yaml"
+    faq.write_text(FAQ.replace("{long}", "x").replace('answer: ""', "answer: yes"))
+    assert check_content(content_copy, "en") == 1
+    out = capsys.readouterr().out
+    assert f"{faq}:12: cost: see_also names unknown id 'nowhere'" in out

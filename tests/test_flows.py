@@ -1,0 +1,237 @@
+"""What a user sees, through the real PTB Application on the offline Bot API."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.content import Content
+from bot.services import Services
+from tests.fakes import Chat
+
+
+def only(calls, method="sendMessage"):
+    sent = [c for c in calls if c.method == method]
+    assert len(sent) == 1, [(c.method, c.text[:60]) for c in calls]
+    return sent[0]
+
+
+async def test_start_welcomes_with_main_paths(chat: Chat):
+    reply = only(await chat.send("/start"))
+    assert "glad you're here" in reply.text
+    labels = [label for label, _ in reply.buttons]
+    assert labels == ["Questions about meetings", "Grounding now", "Crisis help"]
+
+
+async def test_command_menu_is_set_at_start_up(api):
+    menus = [c for c in api.calls if c.method == "setMyCommands"]
+    assert menus, "no command menu was set"
+    names = [c["command"] for c in menus[0].params["commands"]]
+    assert {"start", "faq", "ground", "sos", "privacy", "forget", "help"} <= set(names)
+
+
+async def test_help_lists_commands(chat: Chat):
+    reply = only(await chat.send("/help"))
+    for command in ("/faq", "/ground", "/sos", "/privacy", "/forget"):
+        assert command in reply.text
+
+
+async def test_browse_topics_then_question_then_answer_editing_in_place(chat: Chat, content: Content):
+    topics = only(await chat.send("/faq"))
+    category = content.pack("en").faq.categories[0]
+    assert topics.buttons[0][0] == category.title
+    questions = only(await chat.press_label(topics, category.title), "editMessageText")
+    entry = category.entries[0]
+    assert any(label == entry.question for label, _ in questions.buttons)
+    answer = only(await chat.press_label(questions, entry.question), "editMessageText")
+    assert entry.question in answer.text
+    assert entry.answer.split("\n")[0][:40] in answer.text.replace("&#x27;", "'")
+    assert "Sources" in answer.text
+    labels = [label for label, _ in answer.buttons]
+    assert "« Back" in labels and "All topics" in labels
+    back = only(await chat.press_label(answer, "Back"), "editMessageText")
+    assert any(label == entry.question for label, _ in back.buttons)
+
+
+async def test_related_questions_are_buttons(chat: Chat, content: Content):
+    entry = next(e for c in content.pack("en").faq.categories for e in c.entries if e.see_also)
+    answer = only(await chat.press(f"faq:q:{entry.id}"), "editMessageText")
+    related = content.entries[entry.see_also[0]]
+    assert any(label == related.question for label, _ in answer.buttons)
+
+
+async def test_typed_question_gets_the_answer(chat: Chat, content: Content):
+    reply = only(await chat.send("do i have to talk at my first meeting"))
+    assert content.entries["do-i-have-to-talk"].question in reply.text
+
+
+async def test_unsure_offers_three_questions(chat: Chat, services: Services):
+    text = "meeting"
+    result = services.library.matcher(services.library.pack("en")).match(text)
+    reply = only(await chat.send(text))
+    if result.confident is None:
+        assert "not sure" in reply.text
+        assert 1 <= len([b for b in reply.buttons if b[1].startswith("faq:q:")]) <= 3
+
+
+async def test_out_of_scope_says_it_does_not_know_and_shows_topics(chat: Chat, content: Content):
+    reply = only(await chat.send("what is the capital of mongolia"))
+    assert "don't know that one" in reply.text
+    assert [label for label, _ in reply.buttons] == [
+        c.title for c in content.pack("en").faq.categories
+    ]
+
+
+async def test_grounding_by_situation_then_exercise(chat: Chat, content: Content):
+    menu = only(await chat.send("/ground"))
+    situation = content.pack("en").grounding.situations[0]
+    listing = only(await chat.press_label(menu, situation.label), "editMessageText")
+    exercise = next(x for x in content.pack("en").grounding.exercises if situation.id in x.when)
+    shown = only(await chat.press_label(listing, exercise.title))
+    assert exercise.title in shown.text and exercise.steps[0].text[:30] in shown.text
+    labels = [label for label, _ in shown.buttons]
+    assert "Another one" in labels and "That helped" in labels
+    another = only(await chat.press_label(shown, "Another one"))
+    assert exercise.title not in another.text.split("\n")[0]
+    thanks = only(await chat.press_label(another, "That helped"))
+    assert "glad it helped" in thanks.text
+
+
+async def test_guided_breathing_paces_steps_and_can_be_stopped(chat: Chat, app, content: Content):
+    exercise = next(x for x in content.pack("en").grounding.exercises if x.guided)
+    calls = await chat.press(f"gr:guide:{exercise.id}")
+    first_step = calls[-1]
+    assert exercise.steps[0].text in first_step.text.replace("&#x27;", "'")
+    jobs = app.job_queue.get_jobs_by_name("guide:501")
+    assert len(jobs) == 1
+    before = len(chat.api.calls)
+    await jobs[0].run(app)  # the clock is PTB's; run the due step instead of sleeping
+    edit = chat.api.calls[before]
+    assert edit.method == "editMessageText"
+    assert exercise.steps[1 % len(exercise.steps)].text[:20] in edit.text.replace("&#x27;", "'")
+    stopped = only(await chat.press_label(first_step, "Stop"), "editMessageText")
+    assert "Stopped" in stopped.text
+    assert all(j.removed for j in app.job_queue.get_jobs_by_name("guide:501")) or not [
+        j for j in app.job_queue.get_jobs_by_name("guide:501") if not j.removed
+    ]
+
+
+async def test_guided_exercise_runs_to_the_end(chat: Chat, app, content: Content):
+    exercise = next(x for x in content.pack("en").grounding.exercises if x.guided)
+    await chat.press(f"gr:guide:{exercise.id}")
+    for _ in range(len(exercise.steps) * exercise.rounds + 1):
+        jobs = [j for j in app.job_queue.get_jobs_by_name("guide:501") if not j.removed]
+        if not jobs:
+            break
+        jobs[0].schedule_removal()
+        await jobs[0].run(app)
+    done = chat.api.calls[-1]
+    assert "end of the exercise" in done.text
+    assert not [j for j in app.job_queue.get_jobs_by_name("guide:501") if not j.removed]
+
+
+async def test_sos_shows_region_crisis_message_any_time(chat: Chat):
+    reply = only(await chat.send("/sos"))
+    assert "988" in reply.text
+    await chat.send("/faq")
+    again = only(await chat.send("/sos"))
+    assert "988" in again.text
+
+
+async def test_crisis_from_inside_a_menu_comes_first_and_alone(chat: Chat):
+    await chat.send("/ground")
+    calls = await chat.send("i want to kill myself")
+    reply = only(calls)
+    assert "988" in reply.text
+    labels = [label for label, _ in reply.buttons]
+    assert "Grounding now" in labels
+
+
+async def test_crisis_before_any_welcome_for_a_new_user(chat: Chat):
+    calls = await chat.send("I took all my pills and I want to die")
+    assert calls[0].method == "sendMessage"
+    assert "988" in calls[0].text or "911" in calls[0].text
+    assert len(calls) == 1
+
+
+async def test_overdose_gets_overdose_steps(chat: Chat):
+    reply = only(await chat.send("my friend is not breathing after using, what do i do"))
+    assert "911" in reply.text
+    assert "naloxone" in reply.text.lower() or "narcan" in reply.text.lower()
+
+
+async def test_gentle_check_then_safe(chat: Chat):
+    check = only(await chat.send("i can't do this anymore"))
+    assert "988" in check.text
+    labels = [label for label, _ in check.buttons]
+    assert "I'm safe right now" in labels and "I need help now" in labels
+    safe = only(await chat.press_label(check, "I'm safe right now"))
+    assert "/sos" in safe.text
+    # a single "I'm safe" must not silence a later signal
+    later = only(await chat.send("i want to end my life"))
+    assert "988" in later.text
+
+
+async def test_gentle_check_then_help(chat: Chat):
+    check = only(await chat.send("i can't do this anymore"))
+    help_ = only(await chat.press_label(check, "I need help now"))
+    assert "988" in help_.text
+
+
+@pytest.mark.parametrize(
+    "text", ["I'd kill for a coffee", "I OD'd back in 2019", "my sponsee relapsed", "I'm not suicidal"]
+)
+async def test_safe_phrases_get_a_normal_answer(chat: Chat, text: str):
+    reply = only(await chat.send(text))
+    assert "988" not in reply.text
+
+
+async def test_spanish_user_gets_spanish_crisis_message(app, api):
+    chat = Chat(app, api, user_id=777, language="es")
+    reply = only(await chat.send("quiero morirme"))
+    assert "988" in reply.text
+
+
+async def test_privacy_explains_what_is_kept(chat: Chat):
+    reply = only(await chat.send("/privacy"))
+    assert "never" in reply.text and "/forget" in reply.text
+
+
+async def test_forget_asks_once_then_deletes(chat: Chat, services: Services):
+    await chat.send("/start")
+    assert await services.storage.get_user(501) is not None
+    confirm = only(await chat.send("/forget"))
+    done = only(await chat.press_label(confirm, "Yes"), "editMessageText")
+    assert "deleted everything" in done.text
+    assert await services.storage.get_user(501) is None
+
+
+async def test_forget_can_be_cancelled(chat: Chat, services: Services):
+    await chat.send("/start")
+    confirm = only(await chat.send("/forget"))
+    kept = only(await chat.press_label(confirm, "No"), "editMessageText")
+    assert "nothing was deleted" in kept.text.lower()
+    assert await services.storage.get_user(501) is not None
+
+
+@pytest.mark.parametrize(
+    "data", ["faq:q:no-such-entry", "gr:ex:nope", "x" * 200, "faq", "", "sos:kind:evil", "../../"]
+)
+async def test_forged_or_stale_buttons_are_refused_politely(chat: Chat, data: str):
+    reply = only(await chat.press(data))
+    assert "out of date" in reply.text
+
+
+async def test_unknown_command_and_stickers(chat: Chat):
+    assert "don't know that command" in only(await chat.send("/frobnicate now")).text
+    assert "only read text" in only(await chat.send_sticker()).text
+
+
+async def test_first_message_without_start_gets_a_pointer(chat: Chat):
+    calls = await chat.send("is it free")
+    assert "/help" in calls[0].text
+    assert len(calls) == 2
+
+
+async def test_long_message_is_answered(chat: Chat):
+    calls = await chat.send("meeting " * 500)
+    assert calls and all(len(c.text) <= 4096 for c in calls)

@@ -1,0 +1,84 @@
+"""What people write is never stored and never logged, at any level; the token never logged."""
+
+from __future__ import annotations
+
+import logging
+
+from sqlalchemy import inspect, select, text
+
+from bot.logs import RedactToken
+from bot.services import Services
+from tests.fakes import Chat
+
+SECRETS = [
+    "my name is Jordan Q and I drink at the Rusty Anchor every night zebra42",
+    "i want to kill myself zebra42",
+    "i can't do this anymore zebra42",
+    "/start zebra42",
+    "is it free zebra42",
+]
+
+
+async def _all_database_text(services: Services) -> str:
+    dump: list[str] = []
+    async with services.storage.engine.connect() as connection:
+        tables = await connection.run_sync(lambda c: inspect(c).get_table_names())
+        for table in tables:
+            rows = await connection.execute(text(f'SELECT * FROM "{table}"'))  # noqa: S608
+            dump.extend(repr(tuple(row)) for row in rows)
+    return "\n".join(dump)
+
+
+async def test_messages_never_reach_logs_or_database(chat: Chat, services: Services, caplog):
+    caplog.set_level(logging.DEBUG)
+    for message in SECRETS:
+        await chat.send(message)
+    await chat.press("gr:home")
+    await chat.press("zebra42-forged")
+    logged = "\n".join(
+        f"{r.getMessage()} {r.exc_text or ''} {r.args!r}" for r in caplog.records
+    )
+    assert "zebra42" not in logged
+    assert "zebra42" not in await _all_database_text(services)
+    assert "Jordan" not in await _all_database_text(services)
+
+
+async def test_a_failing_handler_logs_no_user_text(chat: Chat, services: Services, caplog, monkeypatch):
+    caplog.set_level(logging.DEBUG)
+
+    def broken(text: str):
+        raise RuntimeError("matcher broke")
+
+    matcher = services.library.matcher(services.library.pack("en"))
+    monkeypatch.setattr(matcher, "match", broken)
+    calls = await chat.send("where is the meeting zebra42")
+    assert any("went wrong" in c.text for c in calls)
+    logged = "\n".join(f"{r.getMessage()} {r.exc_text or ''}" for r in caplog.records)
+    assert "RuntimeError" in logged and "zebra42" not in logged
+
+
+async def test_forget_leaves_no_row_about_the_user(chat: Chat, services: Services):
+    await chat.send("/start")
+    await chat.send("/forget")
+    await chat.press("priv:yes")
+    assert str(chat.user["id"]) not in await _all_database_text(services)
+    from bot.storage import User
+
+    async with services.storage.session() as session:
+        assert (await session.scalars(select(User))).all() == []
+
+
+def test_token_is_redacted_from_any_log_line(caplog):
+    logger = logging.getLogger("bot.test")
+    handler_filter = RedactToken("123:SECRET")
+    record = logger.makeRecord("bot.test", logging.INFO, __file__, 1, "GET %s", ("https://x/bot123:SECRET/getMe",), None)
+    handler_filter.filter(record)
+    assert "SECRET" not in record.getMessage()
+
+
+def test_httpx_is_quiet_at_info():
+    from bot.logs import quiet_libraries
+
+    quiet_libraries()
+    assert not logging.getLogger("httpx").isEnabledFor(logging.INFO)
+    assert not logging.getLogger("telegram.Bot").isEnabledFor(logging.DEBUG)
