@@ -1,7 +1,7 @@
 """Command line: run the bot, or check the content.
 
-    python -m bot [--config FILE]                 run (Telegram with a token, else the terminal)
-    python -m bot check-content [DIR]             validate content/ and print every problem
+python -m bot [--config FILE]                 run (Telegram with a token, else the terminal)
+python -m bot check-content [DIR]             validate content/ and print every problem
 """
 
 from __future__ import annotations
@@ -45,13 +45,14 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _fail(message: str, stream: TextIO = sys.stderr) -> int:
-    print(message, file=stream)
+def _fail(message: str) -> int:
+    print(message, file=sys.stderr)
     return EXIT_USAGE
 
 
-def check_content(directory: Path, language: str, out: TextIO = sys.stdout) -> int:
+def check_content(directory: Path, language: str, out: TextIO | None = None) -> int:
     """Print every content problem as `file:line: entry id: what is wrong`; 1 if any."""
+    out = out or sys.stdout
     try:
         content = load_content(directory, language)
     except ContentError as exc:
@@ -84,6 +85,14 @@ def run(settings: Settings) -> int:
     from bot.logs import setup_logging
     from bot.services import Library
 
+    mode = settings.telegram.mode
+    if mode == "auto":
+        mode = "polling" if settings.token else "terminal"
+    if mode == "polling" and not settings.token:
+        return _fail(
+            f"'telegram.token' is missing: telegram.mode is 'polling', which needs a bot token. "
+            f"Set the {TOKEN_ENV} environment variable (or telegram.token), or use mode 'terminal'."
+        )
     try:
         content = load_content(settings.content.dir, settings.defaults.language)
         _check_against_content(settings, content)
@@ -93,14 +102,6 @@ def run(settings: Settings) -> int:
         return _fail("The bot will not start on invalid content; fix the lines above.")
     except ConfigError as exc:
         return _fail(str(exc))
-    mode = settings.telegram.mode
-    if mode == "auto":
-        mode = "polling" if settings.token else "terminal"
-    if mode == "polling" and not settings.token:
-        return _fail(
-            f"'telegram.token' is missing: telegram.mode is 'polling', which needs a bot token. "
-            f"Set the {TOKEN_ENV} environment variable (or telegram.token), or use mode 'terminal'."
-        )
     setup_logging(settings.logging.level if mode == "polling" else "WARNING", settings.token)
     library = Library.build(content)
     if mode == "terminal":

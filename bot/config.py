@@ -7,6 +7,7 @@ the key and what would be valid (`ConfigError`), never as a traceback.
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
@@ -15,7 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, f
 
 from bot.yamlfile import YamlFileError, load_yaml
 
-TOKEN_ENV = "TELEGRAM_BOT_TOKEN"
+TOKEN_ENV = "TELEGRAM_BOT_TOKEN"  # noqa: S105 - the name of a variable, not a secret
 DEFAULT_BASE_URL = "https://api.telegram.org/bot"
 
 
@@ -106,7 +107,7 @@ class Settings(_Section):
         return self.telegram.token.get_secret_value() if self.telegram.token else None
 
 
-def _explain(error: dict[str, Any], source: str) -> str:
+def _explain(error: Mapping[str, Any], source: str) -> str:
     key = ".".join(str(p) for p in error["loc"])
     kind = error["type"]
     if kind == "extra_forbidden":
@@ -118,7 +119,9 @@ def _explain(error: dict[str, Any], source: str) -> str:
         expected = error.get("ctx", {}).get("expected", "")
         return f"{source}: '{key}' must be one of {expected}, not {error['input']!r}."
     if kind == "string_pattern_mismatch" and key == "safety.region":
-        return f"{source}: 'safety.region' must be a region code such as US, UK, IE, CA, AU or INTL."
+        return (
+            f"{source}: 'safety.region' must be a region code such as US, UK, IE, CA, AU or INTL."
+        )
     if kind == "string_pattern_mismatch" and key == "defaults.language":
         return f"{source}: 'defaults.language' must be a language code such as en or es."
     message = str(error["msg"]).removeprefix("Value error, ")

@@ -215,7 +215,9 @@ class Problem:
 
     def __str__(self) -> str:
         where = f"{self.file}:{self.line}"
-        return f"{where}: {self.entry}: {self.message}" if self.entry else f"{where}: {self.message}"
+        return (
+            f"{where}: {self.entry}: {self.message}" if self.entry else f"{where}: {self.message}"
+        )
 
 
 class ContentError(Exception):
@@ -274,24 +276,24 @@ _FILES: dict[str, type[BaseModel]] = {
 }
 
 
-def _entry_id(data: Any, loc: Path_) -> str:
-    """The `id` of the innermost mapping along `loc` that has one."""
-    found = ""
+def _entry_scope(data: Any, loc: Path_) -> tuple[str, int]:
+    """The `id` of the innermost mapping along `loc` that has one, and how deep it sits."""
+    found, depth = "", 0
     node = data
-    for part in loc:
+    for i, part in enumerate((*loc, None)):
         if isinstance(node, dict) and isinstance(node.get("id"), str):
-            found = node["id"]
+            found, depth = node["id"], i
+        if part is None:
+            break
         try:
             node = node[part]
         except (KeyError, IndexError, TypeError):
             break
-    if isinstance(node, dict) and isinstance(node.get("id"), str):
-        found = node["id"]
-    return found
+    return found, depth
 
 
-def _describe(error: Mapping[str, Any]) -> str:
-    loc = ".".join(str(p) for p in error["loc"])
+def _describe(error: Mapping[str, Any], field: Path_) -> str:
+    loc = ".".join(str(p) for p in field) or "this entry"
     kind = error["type"]
     if kind == "extra_forbidden":
         return f"unknown field {loc!r}"
@@ -299,25 +301,64 @@ def _describe(error: Mapping[str, Any]) -> str:
         return f"{loc}: this field is required"
     if kind == "string_pattern_mismatch":
         return f"{loc}: use lower-case letters, digits and dashes (at most 40), like 'box-breathing'"
-    if kind == "too_short":
+    if kind in ("too_short", "string_too_short"):
         return f"{loc}: must not be empty"
     return f"{loc}: {error['msg']}"
 
 
-def _validate(loaded: LoadedYaml, model: type[M], problems: list[Problem]) -> M | None:
+def _validate(
+    loaded: LoadedYaml, model: type[M], problems: list[Problem]
+) -> tuple[M | None, LoadedYaml]:
+    """Validate a whole file; entries with errors are reported and left out of the result.
+
+    Returns the model and the data it was built from (with line numbers still pointing at the
+    file), so that the checks across entries can run on what is left.
+    """
+    data = loaded.data if loaded.data is not None else {}
     try:
-        return model.model_validate(loaded.data if loaded.data is not None else {})
+        return model.model_validate(data), loaded
     except ValidationError as exc:
+        broken: set[Path_] = set()
         for error in exc.errors():
             loc = tuple(error["loc"])
+            entry, depth = _entry_scope(data, loc)
+            field = loc[depth:] if entry else loc
             problems.append(
-                Problem(loaded.path, loaded.line_of(loc), _entry_id(loaded.data, loc), _describe(error))
+                Problem(loaded.path, loaded.line_of(loc), entry, _describe(error, field))
             )
-        return None
+            if entry and depth and isinstance(loc[depth - 1], int):
+                broken.add(loc[:depth])
+    if not broken:
+        return None, loaded
+    # Leave the broken entries out and try again, so that the checks across entries still run.
+    lines: dict[Path_, int] = {}
+    pruned = _without(data, broken, (), (), loaded, lines)
+    try:
+        return model.model_validate(pruned), LoadedYaml(loaded.path, pruned, lines)
+    except ValidationError:
+        return None, loaded
+
+
+def _without(
+    data: Any, drop: set[Path_], old: Path_, new: Path_, loaded: LoadedYaml, lines: dict[Path_, int]
+) -> Any:
+    """`data` without the nodes in `drop`; `lines` maps the new paths to the original lines."""
+    lines[new] = loaded.line_of(old)
+    if isinstance(data, dict):
+        return {
+            k: _without(v, drop, (*old, k), (*new, k), loaded, lines) for k, v in data.items()
+        }
+    if isinstance(data, list):
+        kept = [i for i in range(len(data)) if (*old, i) not in drop]
+        return [
+            _without(data[i], drop, (*old, i), (*new, j), loaded, lines)
+            for j, i in enumerate(kept)
+        ]
+    return data
 
 
 def _loc_problem(loaded: LoadedYaml, loc: Path_, message: str) -> Problem:
-    return Problem(loaded.path, loaded.line_of(loc), _entry_id(loaded.data, loc), message)
+    return Problem(loaded.path, loaded.line_of(loc), _entry_scope(loaded.data, loc)[0], message)
 
 
 def _check_faq(faq: FaqFile, loaded: LoadedYaml, problems: list[Problem]) -> None:
@@ -335,7 +376,9 @@ def _check_faq(faq: FaqFile, loaded: LoadedYaml, problems: list[Problem]) -> Non
             if entry.id in seen:
                 where = loaded.line_of(seen[entry.id])
                 problems.append(
-                    _loc_problem(loaded, (*eloc, "id"), f"duplicate id (first used on line {where})")
+                    _loc_problem(
+                        loaded, (*eloc, "id"), f"duplicate id (first used on line {where})"
+                    )
                 )
             seen[entry.id] = eloc
             if len(entry.answer) + len(entry.question) > MAX_MESSAGE_CHARS:
@@ -356,7 +399,9 @@ def _check_faq(faq: FaqFile, loaded: LoadedYaml, problems: list[Problem]) -> Non
             for si, other in enumerate(entry.see_also):
                 loc: Path_ = ("categories", ci, "entries", ei, "see_also", si)
                 if other not in seen:
-                    problems.append(_loc_problem(loaded, loc, f"see_also names unknown id {other!r}"))
+                    problems.append(
+                        _loc_problem(loaded, loc, f"see_also names unknown id {other!r}")
+                    )
                 elif other == entry.id:
                     problems.append(_loc_problem(loaded, loc, "see_also names the entry itself"))
 
@@ -385,7 +430,9 @@ def _check_grounding(grounding: GroundingFile, loaded: LoadedYaml, problems: lis
             )
         if exercise.guided and not any(s.seconds for s in exercise.steps):
             problems.append(
-                _loc_problem(loaded, (*xloc, "steps"), "guided exercise needs `seconds` on its steps")
+                _loc_problem(
+                    loaded, (*xloc, "steps"), "guided exercise needs `seconds` on its steps"
+                )
             )
 
 
@@ -455,7 +502,7 @@ def load_content(directory: Path, default_language: str = "en") -> Content:
             if loaded.data is not None and not isinstance(loaded.data, dict):
                 problems.append(Problem(path, 1, "", "the file must be a mapping of keys"))
                 continue
-            value = _validate(loaded, model, problems)
+            value, loaded = _validate(loaded, model, problems)
             if value is None:
                 continue
             if isinstance(value, FaqFile):

@@ -3,7 +3,8 @@
 Pure and I/O-free. `FaqMatcher.build()` precomputes everything; `match()` then costs a few dozen
 dictionary look-ups plus one C-level rapidfuzz pass over the phrasings.
 
-How a text becomes terms (`_Analyser.terms`):
+How a text becomes terms (`FaqMatcher.terms`; the corpus goes through the same steps, less the
+correction):
   fold accents and case, expand contractions ("what's", "dont") and chat slang ("u", "ppl",
   "1st", "mtg"), fuzzy-correct tokens that are unknown to the corpus and the tables below
   ("sponser" -> "sponsor"), map irregular forms to a lemma ("drank" -> "drink"), stem lightly,
@@ -15,8 +16,17 @@ How an entry is scored against a question (all in 0..1, blended with the `WEIGHT
             entry's phrasings and keywords explain; off-topic words pull it down;
   cosine    the best IDF-weighted cosine between the question and one phrasing, which rewards
             a phrasing that says the same thing rather than an entry that merely mentions it;
-  fuzzy     the best rapidfuzz token_sort_ratio against one phrasing, rescaled so unrelated
-            text scores 0; it survives typos the token correction could not fix.
+  fuzzy     the best rapidfuzz token_sort_ratio against one phrasing (question or also_asked),
+            rescaled so unrelated text scores 0; it survives typos the token correction could
+            not fix.
+Words that are neither a concept nor one of the entry's own keywords count PLAIN_WORD_FACTOR of
+an anchor word, and the blend is scaled down when the evidence (matched IDF mass) is below
+EVIDENCE_FULL, so vague or off-topic text cannot score high on one stray word.
+
+Deciding (`match`): nothing when the best score is below SUGGEST_SCORE; a direct answer when it
+is at least CONFIDENT_SCORE, leads the runner-up by CONFIDENT_MARGIN, has full evidence and rests
+on at least one word as typed (or a close correction, FIRM_SIMILARITY); otherwise up to three
+suggestions. The only state kept after build() is a bounded memo of typo corrections.
 """
 
 from __future__ import annotations
@@ -35,7 +45,7 @@ from bot.content import FaqEntry
 # --- Decision thresholds (on the blended score, 0..1) --------------------------------------------
 # Answer directly when the best entry scores at least this and leads the runner-up by the margin.
 CONFIDENT_SCORE = 0.5
-CONFIDENT_MARGIN = 0.08
+CONFIDENT_MARGIN = 0.1
 # Below this nothing fits ("what's the weather"): say so instead of offering unrelated entries.
 SUGGEST_SCORE = 0.25
 # When unsure, offer at most this many entries, each scoring at least SUGGEST_SCORE and at least
@@ -43,7 +53,7 @@ SUGGEST_SCORE = 0.25
 MAX_SUGGESTIONS = 3
 SUGGEST_RELATIVE = 0.6
 
-# --- Score blend -------------------------------------------------------------------------------------
+# --- Score blend ----------------------------------------------------------------------------------
 WEIGHT_COVERAGE = 0.5
 WEIGHT_COSINE = 0.35
 WEIGHT_FUZZY = 0.15
@@ -51,12 +61,13 @@ WEIGHT_FUZZY = 0.15
 # ("tomorrow" in "no meetings till tomorrow") is weaker evidence than one that is.
 PLAIN_WORD_FACTOR = 0.5
 # Evidence (IDF mass, see above) needed for full certainty; below it the score shrinks in
-# proportion, so a question that only says "meeting" cannot look like a confident match.
-EVIDENCE_FULL = 1.5
+# proportion and no direct answer is given, so "meeting" or "alcohol" alone (words many entries
+# share) get suggestions or nothing, never an answer.
+EVIDENCE_FULL = 2.0
 # token_sort_ratio at or below this is noise between unrelated texts; it is rescaled to 0..1 above.
 FUZZY_FLOOR = 50.0
 
-# --- Query handling ---------------------------------------------------------------------------------
+# --- Query handling -------------------------------------------------------------------------------
 # Telegram allows 4096 characters; a question is far shorter, so only the start is read.
 MAX_QUERY_CHARS = 600
 MAX_QUERY_TOKENS = 60
@@ -69,6 +80,10 @@ CORRECT_MIN_LEN = 4
 SHORT_WORD = 5
 # A corrected word counts similarity ** CORRECTION_POWER: a guess is weaker than a word as typed.
 CORRECTION_POWER = 2.0
+# A direct answer needs at least one matched term at this confidence or more: a word as typed or
+# a close correction ("sponser", 1 - 1/7 = 0.86), not only short-word guesses ("trains" ->
+# "trans", 0.83), which are offered as suggestions instead.
+FIRM_SIMILARITY = 0.85
 _CACHE_LIMIT = 20_000
 
 
@@ -88,7 +103,7 @@ class MatchResult:
     suggestions: tuple[Match, ...]
 
 
-# --- Normalisation tables ---------------------------------------------------------------------------
+# --- Normalisation tables -------------------------------------------------------------------------
 
 _APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "`": "'", "\u00b4": "'", "\u02bc": "'"})
 
@@ -236,13 +251,11 @@ _IRREGULAR: dict[str, str] = {
     "drank": "drink",
     "used": "use",
     "using": "use",
-    "uses": "use",
     "went": "go",
     "gone": "go",
     "goes": "go",
     "going": "go",
     "said": "say",
-    "says": "say",
     "spoke": "speak",
     "spoken": "speak",
     "told": "tell",
@@ -269,7 +282,6 @@ _IRREGULAR: dict[str, str] = {
     "began": "begin",
     "begun": "begin",
     "children": "child",
-    "people": "people",
     "anonymity": "anonymous",
     "confidentiality": "confidential",
     "privacy": "private",
@@ -279,14 +291,9 @@ _IRREGULAR: dict[str, str] = {
     "sobriety": "sober",
     "alcoholism": "alcoholic",
     "addiction": "addict",
-    "addicted": "addict",
     "medicine": "medication",
     "meds": "medication",
     "med": "medication",
-    "boundaries": "boundary",
-    "stories": "story",
-    "storys": "story",
-    "hugs": "hug",
 }
 
 # Concept -> the words and phrases (base forms) that mean it here. A phrase is several words and
@@ -690,6 +697,7 @@ _SYNONYMS: dict[str, tuple[str, ...]] = {
         "forget",
     ),
     "bot": ("bot", "chatbot", "this chat", "this app"),
+    "see": ("see", "read", "view", "look at"),
     "message": (
         "message",
         "text",
@@ -764,9 +772,9 @@ _STOPWORDS: frozenset[str] = frozenset(
     at by for from with about as into onto than then so if or and but nor not no yes just also
     too very really actually basically literally even still ever lol lmao omg haha ok okay um uh
     hmm hi hey hello please thanks thank etc what which how there here any some all anyway
-    something anything thing stuff get got like lot much many more most other
-    right now else out up
-    """.split()
+    something anything thing stuff get got like lot much many more most other right now else out
+    up
+    """.split()  # noqa: SIM905 - a word list reads better than 150 quoted strings
 )
 
 
@@ -891,8 +899,12 @@ def analyse(text: str) -> dict[str, float]:
 
 
 def fuzzy_surface(words: Iterable[str]) -> str:
-    """The string rapidfuzz compares: surface words without stop words."""
-    return " ".join(w for w in words if _base(w) not in _STOP_BASES)
+    """The string rapidfuzz compares: surface words without stop words, sorted.
+
+    Sorting here, once per phrasing at build time, lets match() use plain `fuzz.ratio` and get
+    `token_sort_ratio` without re-sorting every phrasing on every question.
+    """
+    return " ".join(sorted(w for w in words if _base(w) not in _STOP_BASES))
 
 
 @dataclass(frozen=True)
@@ -945,6 +957,7 @@ class FaqMatcher:
         per_phrasing: list[tuple[int, dict[str, float]]] = []
         fuzzy_choices: list[str] = []
         fuzzy_owner: list[int] = []
+        seen_choices: set[tuple[str, int]] = set()
         entry_terms: list[frozenset[str]] = []
         anchors: list[frozenset[str]] = []
         keyword_sets: dict[str, list[tuple[int, frozenset[str]]]] = {}
@@ -960,11 +973,12 @@ class FaqMatcher:
                 known.update(_base(w) for w in words)
                 terms = _concepts([_base(w) for w in words], [1.0] * len(words))
                 terms_of_entry.update(terms)
-                fuzzy_text = fuzzy_surface(words)
-                if fuzzy_text:
-                    fuzzy_choices.append(fuzzy_text)
-                    fuzzy_owner.append(index)
                 if position < len(phrasings_of_entry):
+                    fuzzy_text = fuzzy_surface(words)
+                    if fuzzy_text and (fuzzy_text, index) not in seen_choices:
+                        seen_choices.add((fuzzy_text, index))
+                        fuzzy_choices.append(fuzzy_text)
+                        fuzzy_owner.append(index)
                     if terms:
                         per_phrasing.append((index, terms))
                 elif len(terms) == 1:
@@ -1009,7 +1023,7 @@ class FaqMatcher:
             known_bases=frozenset(known) | _TABLE_BASES,
         )
 
-    # --- question analysis ---------------------------------------------------------------------
+    # --- question analysis ------------------------------------------------------------------------
 
     def _correct(self, word: str) -> tuple[str, float] | None:
         """The vocabulary word closest to an unknown `word`, with its similarity (0..1)."""
@@ -1059,21 +1073,25 @@ class FaqMatcher:
             fixed.append(word)
         return _concepts(bases, confidence), fuzzy_surface(fixed)
 
-    # --- scoring -----------------------------------------------------------------------------------
+    # --- scoring ----------------------------------------------------------------------------------
 
-    def _scores(self, text: str) -> list[float]:
+    def _scores(self, text: str) -> tuple[list[float], list[bool]]:
+        """Per entry: the blended score, and whether it may be answered directly: some firm
+        (typed, not guessed) term supports it and the evidence is full."""
         n = len(self._ids)
         scores = [0.0] * n
+        firm = [False] * n
         if n == 0:
-            return scores
+            return scores, firm
         terms, surface = self.terms(text)
         if not terms:
-            return scores
+            return scores, firm
         idf = self._idf
         weights = {t: idf.get(t, UNKNOWN_WEIGHT) for t in terms}
         total = sum(weights.values())
         if total <= 0.0:
-            return scores
+            return scores, firm
+        firm_level = FIRM_SIMILARITY**CORRECTION_POWER
         q_norm = math.sqrt(sum(w * w for w in weights.values()))
 
         # Multi-word keywords the question states in full anchor their entry.
@@ -1093,11 +1111,13 @@ class FaqMatcher:
                 continue
             w = weights[term] * conf
             concept = term in _CONCEPT_TERMS
+            is_firm = conf >= firm_level
             for entry in postings:
                 anchored = concept or term in self._anchors[entry] or term in fired.get(entry, ())
                 factor = 1.0 if anchored else PLAIN_WORD_FACTOR
                 factors[term, entry] = factor
                 evidence[entry] += w * factor
+                firm[entry] = firm[entry] or is_firm
 
         best_cosine = [0.0] * n
         dots: dict[int, float] = {}
@@ -1117,7 +1137,7 @@ class FaqMatcher:
             for _choice, ratio, c_index in process.extract(
                 surface,
                 self._fuzzy_choices,
-                scorer=fuzz.token_sort_ratio,
+                scorer=fuzz.ratio,  # on sorted words: token_sort_ratio
                 limit=None,
                 score_cutoff=FUZZY_FLOOR,
             ):
@@ -1134,29 +1154,37 @@ class FaqMatcher:
                 + WEIGHT_COSINE * best_cosine[i]
                 + WEIGHT_FUZZY * fuzzy[i]
             )
-            # A vague question ("meeting") cannot score high however well it is covered.
+            # A vague question ("meeting") cannot score high however well it is covered, nor be
+            # answered directly.
             certainty = min(1.0, evidence[i] / EVIDENCE_FULL)
             scores[i] = min(1.0, max(0.0, blended * certainty))
-        return scores
+            firm[i] = firm[i] and certainty >= 1.0
+        return scores, firm
+
+    def _ranked(self, text: str, limit: int) -> list[tuple[Match, bool]]:
+        if limit <= 0:
+            return []
+        scores, firm = self._scores(text)
+        order = sorted((i for i, s in enumerate(scores) if s > 0.0), key=lambda i: (-scores[i], i))
+        return [(Match(self._ids[i], round(scores[i], 4)), firm[i]) for i in order[:limit]]
 
     def rank(self, text: str, limit: int = 3) -> list[Match]:
         """The `limit` best entries for `text`, best first; entries scoring 0 are left out."""
-        if limit <= 0:
-            return []
-        scores = self._scores(text)
-        order = sorted(
-            (i for i, s in enumerate(scores) if s > 0.0), key=lambda i: (-scores[i], i)
-        )
-        return [Match(self._ids[i], round(scores[i], 4)) for i in order[:limit]]
+        return [m for m, _ in self._ranked(text, limit)]
 
     def match(self, text: str) -> MatchResult:
         """A confident answer, else up to three suggestions, else nothing."""
-        ranked = self.rank(text, limit=MAX_SUGGESTIONS + 1)
+        with_firm = self._ranked(text, MAX_SUGGESTIONS + 1)
+        ranked = [m for m, _ in with_firm]
         if not ranked or ranked[0].score < SUGGEST_SCORE:
             return MatchResult(None, ())
-        top = ranked[0]
+        top, top_is_firm = with_firm[0]
         runner_up = ranked[1].score if len(ranked) > 1 else 0.0
-        if top.score >= CONFIDENT_SCORE and top.score - runner_up >= CONFIDENT_MARGIN:
+        if (
+            top_is_firm
+            and top.score >= CONFIDENT_SCORE
+            and top.score - runner_up >= CONFIDENT_MARGIN
+        ):
             return MatchResult(top, ())
         floor = max(SUGGEST_SCORE, top.score * SUGGEST_RELATIVE)
         return MatchResult(None, tuple(m for m in ranked[:MAX_SUGGESTIONS] if m.score >= floor))

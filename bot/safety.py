@@ -9,27 +9,34 @@ holds only the algorithm, so organizers can extend what is recognised without to
 2. Split into clauses at sentence punctuation and commas, and before every `breaks` phrase ("but",
    "now", "pero"...), so a history marker or a negation only reaches its own clause.
 3. In each clause look for danger phrases: `crisis` (per kind), then `concern`. A match does not
-   count when it is
-   - inside or touching a `safe` phrase (idioms, quitting talk: "kill myself laughing"),
-   - right after a `negation` ("i'm not suicidal", "no me quiero morir"), or
-   - in a clause with a `past` marker ("back in 2019", "years ago", "hace años").
-   When one match is cancelled the search goes on from the next character, so a second phrase in
-   the same clause is still found.
-4. Any crisis match wins over concern. When several kinds match, the most time-critical one is
-   reported: overdose, then someone else in danger, then self-harm, then abuse (the reply shows
-   buttons for the other kinds).
+   count when it
+   - overlaps a `safe` phrase (idioms, quitting talk: "kill myself laughing"),
+   - comes right after a `negation` ("i'm not suicidal", "no me quiero morir"), or
+   - shares its clause with a `past` marker ("back in 2019", "years ago", "hace años").
+   When a match is cancelled the search goes on from its next character, so another danger phrase
+   in the same clause is still found.
+4. A crisis match wins over concern. When several kinds match, the most time-critical one is
+   reported: overdose, then someone else in danger, then self-harm, then abuse (the crisis reply
+   offers the other kinds as buttons).
 
-When in doubt the content errs towards asking: a bare "suicide" or "overdose" is a concern, and a
-question about what to do in an overdose gets the overdose steps (harmless, possibly life-saving).
+Speed: Python's regex engine tries every alternative at every word, so running ~150 patterns over
+every message would cost about a millisecond. Each pattern is analysed once for literal strings
+that every match must contain ("myself", "overdos"...); a pattern runs only when one of its strings
+is in the message, which leaves most messages with no pattern to run at all.
+
+What the content decides (see content/*/safety.yaml): a bare "suicide" or "overdose" is a concern;
+a question about what to do in an overdose gets the overdose steps (harmless, possibly life-saving).
 """
 
 from __future__ import annotations
 
 import enum
+import importlib
 import re
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from bot.content import CrisisKind, DetectionRules
 
@@ -37,7 +44,7 @@ MAX_CHARS = 4096
 # How much of a clause before a match is searched for a negation; negations are short.
 _NEGATION_REACH = 80
 # Most time-critical first: minutes matter in an overdose; someone else in danger needs 911 now.
-_PRIORITY: tuple[CrisisKind, ...] = ("overdose", "other_danger", "self_harm", "abuse")
+PRIORITY: tuple[CrisisKind, ...] = ("overdose", "other_danger", "self_harm", "abuse")
 
 _QUOTES = str.maketrans(
     {
@@ -58,8 +65,8 @@ _QUOTES = str.maketrans(
 )
 _COMBINING = re.compile(r"[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]")
 _REPEATS = re.compile(r"([^\W\d_])\1{2,}")
-# Sentence punctuation and commas end a clause; the ellipsis is NFKD-decomposed into dots already.
-_CLAUSE_END = re.compile(r"[.!?;:,\n\r\u2026\u00a1\u00bf]+")
+# Sentence punctuation and commas end a clause (NFKD has already turned an ellipsis into dots).
+_CLAUSE_END = re.compile(r"[.!?;:,\n\r\u00a1\u00bf]+")
 _SYMBOLS = re.compile(r"[^\w\n]+|_+")
 
 
@@ -84,149 +91,206 @@ _WORRY = Assessment(Level.CONCERN)
 
 
 def normalise(text: str) -> str:
-    """Text the way patterns see it: one clause per line, lower case, no accents or apostrophes."""
+    """Text the way patterns see it: one line per sentence, lower case, no accents or apostrophes."""
     text = text[:MAX_CHARS].translate(_QUOTES)
     text = _COMBINING.sub("", unicodedata.normalize("NFKD", text))[:MAX_CHARS]
-    text = text.casefold().replace("'", "")
-    text = _REPEATS.sub(r"\1", text)
-    text = _CLAUSE_END.sub("\n", text)
-    lines = (" ".join(_SYMBOLS.sub(" ", line).split()) for line in text.split("\n"))
+    text = _REPEATS.sub(r"\1", text.casefold().replace("'", ""))
+    lines = (" ".join(_SYMBOLS.sub(" ", line).split()) for line in _CLAUSE_END.split(text))
     return "\n".join(line for line in lines if line)
 
 
-def _pattern_source(pattern: str) -> str:
+@dataclass(frozen=True)
+class _Rule:
+    """One danger pattern; `needles`: strings every match contains (None when there are none)."""
+
+    rx: re.Pattern[str]
+    needles: frozenset[str] | None
+
+    def may_match(self, present: frozenset[str]) -> bool:
+        return self.needles is None or not self.needles.isdisjoint(present)
+
+
+class CrisisDetector:
+    """Assess free text for danger, with the phrases of `DetectionRules` compiled once."""
+
+    def __init__(self, rules: DetectionRules) -> None:
+        self._crisis = tuple(
+            (kind, tuple(_rule(p) for p in rules.crisis.get(kind, ()))) for kind in PRIORITY
+        )
+        self._concern = tuple(_rule(p) for p in rules.concern)
+        every = [r for _, rules_ in self._crisis for r in rules_] + list(self._concern)
+        self._needles = tuple(sorted({n for r in every for n in r.needles or ()}))
+        self._safe = _combine(rules.safe)
+        # A negation counts only when it ends right before the danger phrase.
+        self._negation = _combine(rules.negation, template=r"(?:{})\s*$")
+        self._past = _combine(rules.past)
+        self._breaks = _combine(rules.breaks, template=r"\b(?:{})\b")
+
+    @classmethod
+    def from_rules(cls, rules: DetectionRules) -> CrisisDetector:
+        """Compile every pattern once; raises ValueError naming a pattern that is not valid."""
+        return cls(rules)
+
+    def assess(self, text: str) -> Assessment:
+        """CRISIS (with its kind) for danger now, CONCERN for distress to ask about, else NONE."""
+        normal = normalise(text)
+        present = frozenset(n for n in self._needles if n in normal)
+        crisis = [
+            (kind, active)
+            for kind, rules in self._crisis
+            if (active := [r for r in rules if r.may_match(present)])
+        ]
+        concern = [r for r in self._concern if r.may_match(present)]
+        if not crisis and not concern:
+            return _NOTHING
+        worried = False
+        found: set[CrisisKind] = set()
+        for clause in self._split(normal):
+            check = _ClauseCheck(clause, self)
+            for kind, rules in crisis:
+                if kind not in found and any(check.live(r.rx) for r in rules):
+                    found.add(kind)
+            worried = worried or (not found and any(check.live(r.rx) for r in concern))
+        for kind in PRIORITY:
+            if kind in found:
+                return Assessment(Level.CRISIS, kind)
+        return _WORRY if worried else _NOTHING
+
+    def clauses(self, text: str) -> list[str]:
+        """The normalised clauses of `text`, in order (for tests and for tuning content)."""
+        return self._split(normalise(text))
+
+    def _split(self, normal: str) -> list[str]:
+        clauses: list[str] = []
+        for line in normal.split("\n"):
+            start = 0
+            if self._breaks is not None:
+                for m in self._breaks.finditer(line):
+                    if m.start() > start:
+                        clauses.append(line[start : m.start()].strip())
+                        start = m.start()
+            clauses.append(line[start:].strip())
+        return [c for c in clauses if c]
+
+
+class _ClauseCheck:
+    """Whether patterns match in one clause, with its safe phrases found once, when first needed."""
+
+    def __init__(self, clause: str, detector: CrisisDetector) -> None:
+        self.clause = clause
+        self.safe_rx = detector._safe
+        self.negation_rx = detector._negation
+        self.history = detector._past is not None and detector._past.search(clause) is not None
+        self._safe: list[tuple[int, int]] | None = None
+
+    def live(self, rx: re.Pattern[str]) -> bool:
+        """Whether `rx` matches somewhere in the clause that nothing cancels."""
+        if self.history:
+            return False
+        pos = 0
+        while (m := rx.search(self.clause, pos)) is not None:
+            start, end = m.span()
+            pos = start + 1
+            if start < end and not self._is_safe(start, end) and not self._negated(start):
+                return True
+        return False
+
+    def _is_safe(self, start: int, end: int) -> bool:
+        if self._safe is None:
+            self._safe = _spans(self.safe_rx, self.clause)
+        return any(s < end and start < e for s, e in self._safe)
+
+    def _negated(self, start: int) -> bool:
+        before = self.clause[max(0, start - _NEGATION_REACH) : start]
+        return self.negation_rx is not None and self.negation_rx.search(before) is not None
+
+
+def _spans(rx: re.Pattern[str] | None, text: str) -> list[tuple[int, int]]:
+    """Every match of `rx` in `text`, overlapping ones included."""
+    spans: list[tuple[int, int]] = []
+    pos = 0
+    while rx is not None and (m := rx.search(text, pos)) is not None:
+        spans.append(m.span())
+        pos = m.start() + 1
+    return spans
+
+
+def _source(pattern: str) -> str:
     """A content pattern in the normalised alphabet: no accents, no apostrophes."""
     pattern = pattern.translate(_QUOTES).replace("\\'", "").replace("'", "")
     return _COMBINING.sub("", unicodedata.normalize("NFKD", pattern))
 
 
-def _compile(patterns: Iterable[str], *, suffix: str = "") -> re.Pattern[str] | None:
-    """One regex for a list of content patterns, or None for an empty list."""
-    sources = [f"(?:{_pattern_source(p)})" for p in patterns]
-    if not sources:
-        return None
-    joined = "|".join(sources)
+def _compile(source: str, original: str) -> re.Pattern[str]:
     try:
-        return re.compile(f"(?:{joined}){suffix}", re.IGNORECASE)
-    except re.error:
-        # Name the culprit: the content check reports these with file and line first.
-        for pattern in patterns:
-            try:
-                re.compile(_pattern_source(pattern))
-            except re.error as exc:
-                raise ValueError(f"not a valid pattern: {exc.msg} (in {pattern!r})") from exc
-        raise
+        return re.compile(source, re.IGNORECASE)
+    except re.error as exc:
+        raise ValueError(f"not a valid pattern: {exc.msg} (in {original!r})") from exc
 
 
-@dataclass(frozen=True)
-class _Clause:
-    """One clause, with the cancelling phrases in it worked out only when first needed."""
-
-    text: str
-    detector: CrisisDetector
-
-    def _safe_spans(self) -> list[tuple[int, int]]:
-        spans: list[tuple[int, int]] = []
-        rx = self.detector._safe
-        if rx is not None:
-            pos = 0
-            while (m := rx.search(self.text, pos)) is not None:
-                spans.append(m.span())
-                pos = m.start() + 1
-        return spans
-
-    def first_live(self, rx: re.Pattern[str] | None) -> bool:
-        """Whether `rx` matches somewhere in the clause that no safe phrase cancels."""
-        if rx is None:
-            return False
-        pos = 0
-        safe: list[tuple[int, int]] | None = None
-        while (m := rx.search(self.text, pos)) is not None:
-            start, end = m.span()
-            pos = start + 1
-            if start == end:
-                continue
-            if self.detector._is_history(self.text):
-                return False
-            if safe is None:
-                safe = self._safe_spans()
-            if any(s <= end and start <= e for s, e in safe):
-                continue
-            if self.detector._negated(self.text[max(0, start - _NEGATION_REACH) : start]):
-                continue
-            return True
-        return False
+def _rule(pattern: str) -> _Rule:
+    source = _source(pattern)
+    return _Rule(_compile(source, pattern), _needles(source))
 
 
-class CrisisDetector:
-    """Assess free text for danger, with phrases compiled once from `DetectionRules`."""
+def _combine(patterns: Iterable[str], template: str = "{}") -> re.Pattern[str] | None:
+    """One regex matching any of `patterns`, or None for an empty list."""
+    patterns = list(patterns)
+    for p in patterns:
+        _compile(_source(p), p)
+    if not patterns:
+        return None
+    joined = "|".join(f"(?:{_source(p)})" for p in patterns)
+    return _compile(template.format(joined), joined)
 
-    def __init__(
-        self,
-        crisis: Sequence[tuple[CrisisKind, re.Pattern[str] | None]],
-        concern: re.Pattern[str] | None,
-        safe: re.Pattern[str] | None,
-        negation: re.Pattern[str] | None,
-        past: re.Pattern[str] | None,
-        breaks: re.Pattern[str] | None,
-    ) -> None:
-        self._crisis = tuple(crisis)
-        self._concern = concern
-        self._safe = safe
-        self._negation = negation
-        self._past = past
-        self._breaks = breaks
 
-    @classmethod
-    def from_rules(cls, rules: DetectionRules) -> CrisisDetector:
-        """Compile every pattern once; raises ValueError naming a pattern that is not valid."""
-        crisis = [(kind, _compile(rules.crisis.get(kind, ()))) for kind in _PRIORITY]
-        breaks = _compile(rules.breaks)
-        return cls(
-            crisis=crisis,
-            concern=_compile(rules.concern),
-            safe=_compile(rules.safe),
-            # A negation counts only when it ends right before the danger phrase.
-            negation=_compile(rules.negation, suffix=r"\s*$"),
-            past=_compile(rules.past),
-            breaks=re.compile(rf"\b(?:{breaks.pattern})\b", re.IGNORECASE) if breaks else None,
-        )
+# The regex parser is private to `re`; if it ever changes, patterns simply run on every message.
+try:
+    _PARSER: Any = importlib.import_module("re._parser")
+except ImportError:  # pragma: no cover
+    _PARSER = None
 
-    def assess(self, text: str) -> Assessment:
-        """CRISIS (with its kind) for danger now, CONCERN for distress to ask about, else NONE."""
-        concern = False
-        found: set[CrisisKind] = set()
-        for clause in self.clauses(text):
-            c = _Clause(clause, self)
-            for kind, rx in self._crisis:
-                if kind not in found and c.first_live(rx):
-                    found.add(kind)
-            if not found and not concern:
-                concern = c.first_live(self._concern)
-            if _PRIORITY[0] in found:
-                break
-        for kind in _PRIORITY:
-            if kind in found:
-                return Assessment(Level.CRISIS, kind)
-        return _WORRY if concern else _NOTHING
 
-    def clauses(self, text: str) -> list[str]:
-        """The normalised clauses of `text`, in order."""
-        clauses: list[str] = []
-        for line in normalise(text).split("\n"):
-            if self._breaks is None:
-                clauses.append(line)
-                continue
-            start = 0
-            for m in self._breaks.finditer(line):
-                if m.start() > start:
-                    clauses.append(line[start : m.start()].strip())
-                    start = m.start()
-            clauses.append(line[start:].strip())
-        return [c for c in clauses if c]
+def _needles(source: str) -> frozenset[str] | None:
+    """Lower-case strings of which every match of `source` contains at least one, if any."""
+    try:
+        return _cover(_PARSER.parse(source, 0))
+    except Exception:  # noqa: BLE001 - no needles just means the pattern always runs
+        return None
 
-    def _is_history(self, clause: str) -> bool:
-        return self._past is not None and self._past.search(clause) is not None
 
-    def _negated(self, before: str) -> bool:
-        return self._negation is not None and self._negation.search(before) is not None
+def _cover(items: Iterable[tuple[Any, Any]]) -> frozenset[str] | None:
+    """The most selective set of strings that every match of this sequence must contain."""
+    best: frozenset[str] | None = None
+
+    def consider(candidate: frozenset[str] | None) -> None:
+        nonlocal best
+        if candidate is not None and (best is None or _score(candidate) > _score(best)):
+            best = candidate
+
+    run: list[str] = []
+    for op, av in items:
+        name = getattr(op, "name", str(op))
+        if name == "LITERAL":
+            run.append(chr(av).lower())
+            continue
+        # Anything else ends a run of literal characters (zero-width assertions too, to be safe).
+        consider(frozenset(["".join(run)]) if run else None)
+        run = []
+        if name == "SUBPATTERN":
+            consider(_cover(av[-1]))
+        elif name == "ATOMIC_GROUP":
+            consider(_cover(av))
+        elif name == "BRANCH":
+            options = [_cover(option) for option in av[1]]
+            if all(o is not None for o in options):
+                consider(frozenset().union(*(o for o in options if o is not None)))
+        elif name in ("MAX_REPEAT", "MIN_REPEAT", "POSSESSIVE_REPEAT") and av[0] >= 1:
+            consider(_cover(av[2]))
+    consider(frozenset(["".join(run)]) if run else None)
+    return best
+
+
+def _score(needles: frozenset[str]) -> tuple[int, int]:
+    """Longer strings are rarer; fewer of them are cheaper to look for."""
+    return (min(len(n) for n in needles), -len(needles))

@@ -56,6 +56,8 @@ class Services:
     def region(self, pack: LanguagePack) -> RegionResources:
         """The configured region's resources in the pack's language, else the international ones."""
         regions = pack.safety.regions
-        return regions.get(self.settings.safety.region) or regions.get("INTL") or next(
-            iter(regions.values())
+        return (
+            regions.get(self.settings.safety.region)
+            or regions.get("INTL")
+            or next(iter(regions.values()))
         )

@@ -13,7 +13,12 @@ from pathlib import Path
 
 from sqlalchemy import BigInteger, Date, DateTime, Integer, String, delete, select, update
 from sqlalchemy.engine import make_url
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.ext.asyncio import (
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
@@ -75,7 +80,9 @@ class Storage:
             user = await session.get(User, chat_id)
             if user is None:
                 session.add(
-                    User(chat_id=chat_id, language=language, created_at=now, last_seen_on=now.date())
+                    User(
+                        chat_id=chat_id, language=language, created_at=now, last_seen_on=now.date()
+                    )
                 )
                 return True
             if user.last_seen_on != now.date() or user.language != language:

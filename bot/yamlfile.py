@@ -44,12 +44,12 @@ class _NoAliasLoader(yaml.SafeLoader):
 
     def compose_node(self, parent: yaml.Node | None, index: Any) -> yaml.Node | None:
         if self.check_event(yaml.AliasEvent):
-            event = self.peek_event()
+            event = self.peek_event()  # type: ignore[no-untyped-call]
             raise yaml.MarkedYAMLError(
                 problem="aliases (*name) are not allowed in content files; write the value out",
                 problem_mark=event.start_mark,
             )
-        return super().compose_node(parent, index)  # type: ignore[no-untyped-call]
+        return super().compose_node(parent, index)
 
 
 def _walk(node: yaml.Node, loc: Path_, lines: dict[Path_, int]) -> Any:
@@ -59,7 +59,9 @@ def _walk(node: yaml.Node, loc: Path_, lines: dict[Path_, int]) -> Any:
         for key_node, value_node in node.value:
             key = _scalar(key_node)
             if not isinstance(key, str | int | bool) or key is None:
-                raise YamlFileError(f"line {key_node.start_mark.line + 1}: keys must be plain words")
+                raise YamlFileError(
+                    f"line {key_node.start_mark.line + 1}: keys must be plain words"
+                )
             if key in result:
                 raise YamlFileError(
                     f"line {key_node.start_mark.line + 1}: key {key!r} appears twice in one block"
@@ -73,7 +75,7 @@ def _walk(node: yaml.Node, loc: Path_, lines: dict[Path_, int]) -> Any:
 
 def _scalar(node: yaml.Node) -> Any:
     constructor = yaml.SafeLoader("")
-    return constructor.construct_object(node, deep=True)  # type: ignore[no-untyped-call]
+    return constructor.construct_object(node, deep=True)
 
 
 def load_yaml(path: Path) -> LoadedYaml:

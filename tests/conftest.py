@@ -68,5 +68,14 @@ def services(app: BotApplication) -> Services:
 
 
 @pytest.fixture
-def chat(app: BotApplication, api: OfflineBotApi) -> Chat:
-    return Chat(app, api)
+async def chat(app: BotApplication, api: OfflineBotApi) -> Chat:
+    """A user who has already said /start."""
+    person = Chat(app, api)
+    await person.send("/start")
+    return person
+
+
+@pytest.fixture
+def newcomer(app: BotApplication, api: OfflineBotApi) -> Chat:
+    """A user the bot has never seen."""
+    return Chat(app, api, user_id=601)

@@ -79,7 +79,9 @@ def test_cli_exits_2_without_traceback_on_a_bad_key(tmp_path: Path):
 
 def test_cli_refuses_polling_without_a_token(tmp_path: Path):
     path = tmp_path / "c.yaml"
-    path.write_text(f"telegram:\n  mode: polling\ndatabase:\n  url: sqlite+aiosqlite:///{tmp_path}/x.db\n")
+    path.write_text(
+        f"telegram:\n  mode: polling\ndatabase:\n  url: sqlite+aiosqlite:///{tmp_path}/x.db\n"
+    )
     result = _run("--config", str(path))
     assert result.returncode == 2
     assert "TELEGRAM_BOT_TOKEN" in result.stderr and "Traceback" not in result.stderr

@@ -47,9 +47,12 @@ def test_question_in_through_get_updates_answer_out_through_send_message(tmp_pat
         try:
             api.wait_for("setMyCommands")
             api.updates.put(_message(1, "is it free to go to meetings"))
-            answer = api.wait_for("sendMessage")[-1]
+            answer, pointer = api.wait_for("sendMessage", count=2)
             assert answer.params["chat_id"] == 99
-            assert "free" in answer.params["text"].lower() or "cost" in answer.params["text"].lower()
+            assert "/help" in pointer.params["text"]
+            assert (
+                "free" in answer.params["text"].lower() or "cost" in answer.params["text"].lower()
+            )
         finally:
             process.send_signal(signal.SIGINT)
             out, err = process.communicate(timeout=30)

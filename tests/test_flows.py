@@ -15,14 +15,14 @@ def only(calls, method="sendMessage"):
     return sent[0]
 
 
-async def test_start_welcomes_with_main_paths(chat: Chat):
-    reply = only(await chat.send("/start"))
+async def test_start_welcomes_with_main_paths(newcomer: Chat):
+    reply = only(await newcomer.send("/start"))
     assert "glad you're here" in reply.text
     labels = [label for label, _ in reply.buttons]
     assert labels == ["Questions about meetings", "Grounding now", "Crisis help"]
 
 
-async def test_command_menu_is_set_at_start_up(api):
+async def test_command_menu_is_set_at_start_up(app, api):
     menus = [c for c in api.calls if c.method == "setMyCommands"]
     assert menus, "no command menu was set"
     names = [c["command"] for c in menus[0].params["commands"]]
@@ -35,7 +35,9 @@ async def test_help_lists_commands(chat: Chat):
         assert command in reply.text
 
 
-async def test_browse_topics_then_question_then_answer_editing_in_place(chat: Chat, content: Content):
+async def test_browse_topics_then_question_then_answer_editing_in_place(
+    chat: Chat, content: Content
+):
     topics = only(await chat.send("/faq"))
     category = content.pack("en").faq.categories[0]
     assert topics.buttons[0][0] == category.title
@@ -146,8 +148,8 @@ async def test_crisis_from_inside_a_menu_comes_first_and_alone(chat: Chat):
     assert "Grounding now" in labels
 
 
-async def test_crisis_before_any_welcome_for_a_new_user(chat: Chat):
-    calls = await chat.send("I took all my pills and I want to die")
+async def test_crisis_before_any_welcome_for_a_new_user(newcomer: Chat):
+    calls = await newcomer.send("I took all my pills and I want to die")
     assert calls[0].method == "sendMessage"
     assert "988" in calls[0].text or "911" in calls[0].text
     assert len(calls) == 1
@@ -178,7 +180,8 @@ async def test_gentle_check_then_help(chat: Chat):
 
 
 @pytest.mark.parametrize(
-    "text", ["I'd kill for a coffee", "I OD'd back in 2019", "my sponsee relapsed", "I'm not suicidal"]
+    "text",
+    ["I'd kill for a coffee", "I OD'd back in 2019", "my sponsee relapsed", "I'm not suicidal"],
 )
 async def test_safe_phrases_get_a_normal_answer(chat: Chat, text: str):
     reply = only(await chat.send(text))
@@ -187,7 +190,7 @@ async def test_safe_phrases_get_a_normal_answer(chat: Chat, text: str):
 
 async def test_spanish_user_gets_spanish_crisis_message(app, api):
     chat = Chat(app, api, user_id=777, language="es")
-    reply = only(await chat.send("quiero morirme"))
+    reply = (await chat.send("quiero morirme"))[0]
     assert "988" in reply.text
 
 
@@ -197,7 +200,6 @@ async def test_privacy_explains_what_is_kept(chat: Chat):
 
 
 async def test_forget_asks_once_then_deletes(chat: Chat, services: Services):
-    await chat.send("/start")
     assert await services.storage.get_user(501) is not None
     confirm = only(await chat.send("/forget"))
     done = only(await chat.press_label(confirm, "Yes"), "editMessageText")
@@ -206,7 +208,6 @@ async def test_forget_asks_once_then_deletes(chat: Chat, services: Services):
 
 
 async def test_forget_can_be_cancelled(chat: Chat, services: Services):
-    await chat.send("/start")
     confirm = only(await chat.send("/forget"))
     kept = only(await chat.press_label(confirm, "No"), "editMessageText")
     assert "nothing was deleted" in kept.text.lower()
@@ -226,10 +227,12 @@ async def test_unknown_command_and_stickers(chat: Chat):
     assert "only read text" in only(await chat.send_sticker()).text
 
 
-async def test_first_message_without_start_gets_a_pointer(chat: Chat):
-    calls = await chat.send("is it free")
-    assert "/help" in calls[0].text
+async def test_first_message_without_start_gets_an_answer_then_a_pointer(newcomer: Chat):
+    calls = await newcomer.send("is it free")
     assert len(calls) == 2
+    assert "free" in calls[0].text.lower()
+    assert "/help" in calls[1].text
+    assert len(await newcomer.send("is it free")) == 1
 
 
 async def test_long_message_is_answered(chat: Chat):

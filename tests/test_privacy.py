@@ -35,15 +35,15 @@ async def test_messages_never_reach_logs_or_database(chat: Chat, services: Servi
         await chat.send(message)
     await chat.press("gr:home")
     await chat.press("zebra42-forged")
-    logged = "\n".join(
-        f"{r.getMessage()} {r.exc_text or ''} {r.args!r}" for r in caplog.records
-    )
+    logged = "\n".join(f"{r.getMessage()} {r.exc_text or ''} {r.args!r}" for r in caplog.records)
     assert "zebra42" not in logged
     assert "zebra42" not in await _all_database_text(services)
     assert "Jordan" not in await _all_database_text(services)
 
 
-async def test_a_failing_handler_logs_no_user_text(chat: Chat, services: Services, caplog, monkeypatch):
+async def test_a_failing_handler_logs_no_user_text(
+    chat: Chat, services: Services, caplog, monkeypatch
+):
     caplog.set_level(logging.DEBUG)
 
     def broken(text: str):
@@ -71,7 +71,9 @@ async def test_forget_leaves_no_row_about_the_user(chat: Chat, services: Service
 def test_token_is_redacted_from_any_log_line(caplog):
     logger = logging.getLogger("bot.test")
     handler_filter = RedactToken("123:SECRET")
-    record = logger.makeRecord("bot.test", logging.INFO, __file__, 1, "GET %s", ("https://x/bot123:SECRET/getMe",), None)
+    record = logger.makeRecord(
+        "bot.test", logging.INFO, __file__, 1, "GET %s", ("https://x/bot123:SECRET/getMe",), None
+    )
     handler_filter.filter(record)
     assert "SECRET" not in record.getMessage()
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from telegram import Update
 from telegram.ext import (
     Application,
     CallbackQueryHandler,
@@ -12,14 +13,15 @@ from telegram.ext import (
     TypeHandler,
     filters,
 )
-from telegram import Update
 
 from bot.handlers import fallback, faq, grounding, privacy, safety, start
 
-# Handler groups run in ascending order; a handler may stop later groups with ApplicationHandlerStop.
+# Handler groups run in ascending order; a handler stops later groups by raising
+# ApplicationHandlerStop.
 SAFETY_GROUP = -10
 USER_GROUP = -5
 FEATURE_GROUP = 0
+LAST_GROUP = 10
 
 PRIVATE_TEXT = filters.ChatType.PRIVATE & filters.TEXT
 
@@ -64,4 +66,6 @@ def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
         ),
         group=FEATURE_GROUP,
     )
+    # order matters: last, after the answer, so that the answer comes first.
+    application.add_handler(TypeHandler(Update, fallback.point_new_user_onwards), group=LAST_GROUP)
     application.add_error_handler(fallback.on_error)

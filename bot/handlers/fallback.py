@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 
@@ -33,12 +34,17 @@ async def remember_user(update: Update, context: BotContext) -> None:
         return
     services = context.services
     pack = pack_for(update, context)
-    is_new = await services.storage.touch_user(chat.id, pack.language, services.clock())
+    context.is_new_user = await services.storage.touch_user(
+        chat.id, pack.language, services.clock()
+    )
+
+
+async def point_new_user_onwards(update: Update, context: BotContext) -> None:
+    """After the first answer to someone who skipped /start, one line on where to go next."""
     message = update.effective_message
     command = message.text.split()[0] if message is not None and message.text else ""
-    if is_new and update.callback_query is None and command not in ("/start", "/help"):
-        # Someone who skips /start still gets one line on where to begin.
-        await chat.send_message(esc(pack.text("new_user_note")))
+    if context.is_new_user and update.callback_query is None and command not in ("/start", "/help"):
+        await show(update, esc(pack_for(update, context).text("new_user_note")))
 
 
 async def button(update: Update, context: BotContext) -> None:
@@ -48,10 +54,8 @@ async def button(update: Update, context: BotContext) -> None:
         return
     parsed = callbacks.parse(query.data)
     handler = _BUTTONS.get(parsed.feature) if parsed else None
-    try:
+    with contextlib.suppress(BadRequest):  # too old to answer: the press can still be served
         await query.answer()
-    except BadRequest:
-        pass  # too old to answer: the press itself can still be served
     try:
         if parsed is None or handler is None:
             raise LookupError(query.data)
@@ -80,8 +84,9 @@ async def on_error(update: object, context: BotContext) -> None:
         _LOGGER.info("a user has blocked the bot; skipped the reply")
         return
     _LOGGER.error(
-        "handler failed: %s", type(error).__name__, exc_info=(type(error), error, error.__traceback__)
-        if error is not None else None,
+        "handler failed: %s",
+        type(error).__name__,
+        exc_info=(type(error), error, error.__traceback__) if error is not None else None,
     )
     if isinstance(update, Update) and update.effective_chat is not None:
         try:

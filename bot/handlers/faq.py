@@ -23,7 +23,8 @@ def _topics(pack: LanguagePack) -> list[Row]:
 def render_answer(pack: LanguagePack, entry: FaqEntry) -> str:
     """The answer message: question, answer, then sources, within one Telegram message."""
     sources = "; ".join(
-        f'<a href="{esc(s.url)}">{esc(s.title)}</a>' if s.url else esc(s.title) for s in entry.sources
+        f'<a href="{esc(s.url)}">{esc(s.title)}</a>' if s.url else esc(s.title)
+        for s in entry.sources
     )
     text = f"<b>{esc(entry.question)}</b>\n\n{esc(entry.answer)}"
     footer = f"\n\n<i>{esc(pack.text('sources'))}: {sources}</i>"
@@ -64,7 +65,9 @@ async def on_button(update: Update, context: BotContext, button: callbacks.Butto
         category = next((c for c in pack.faq.categories if c.id == button.arg), None)
         if category is None:
             raise LookupError(button)
-        rows = one_per_row([(e.question, callbacks.make("faq", "q", e.id)) for e in category.entries])
+        rows = one_per_row(
+            [(e.question, callbacks.make("faq", "q", e.id)) for e in category.entries]
+        )
         rows.append([(pack.text("button_back"), callbacks.make("faq", "home"))])
         text = esc(pack.text("faq_pick_question", topic=category.title))
         await show(update, text, keyboard(rows), edit=True)

@@ -84,7 +84,9 @@ async def ground(update: Update, context: BotContext) -> None:
 
 
 async def _show_exercise(update: Update, pack: LanguagePack, exercise: Exercise) -> None:
-    await show(update, render_exercise(pack, exercise), keyboard(_exercise_keyboard(pack, exercise)))
+    await show(
+        update, render_exercise(pack, exercise), keyboard(_exercise_keyboard(pack, exercise))
+    )
 
 
 async def on_button(update: Update, context: BotContext, button: callbacks.Button) -> None:
@@ -139,7 +141,9 @@ def _step_text(pack: LanguagePack, exercise: Exercise, position: int) -> str:
     step = exercise.steps[position % steps]
     lines = [f"<b>{esc(exercise.title)}</b>"]
     if exercise.rounds > 1:
-        lines.append(esc(pack.text("ground_round", round=position // steps + 1, rounds=exercise.rounds)))
+        lines.append(
+            esc(pack.text("ground_round", round=position // steps + 1, rounds=exercise.rounds))
+        )
     lines.append(esc(pack.text("ground_step", step=position % steps + 1, steps=steps)))
     lines.append("")
     lines.append(esc(step.text))
@@ -166,7 +170,10 @@ def _schedule_next(context: BotContext, chat_id: int, state: GuideState) -> None
     pace = context.services.settings.grounding.pace
     assert context.job_queue is not None
     context.job_queue.run_once(
-        guide_step, when=max(seconds * pace, 0.5), data=state, chat_id=chat_id,
+        guide_step,
+        when=max(seconds * pace, 0.5),
+        data=state,
+        chat_id=chat_id,
         name=guide_job_name(chat_id),
     )
 
@@ -199,5 +206,7 @@ async def guide_step(context: ContextTypes.DEFAULT_TYPE) -> None:
     except TelegramError:
         return  # blocked the bot or deleted the message: nothing more to guide
     _schedule_next(
-        context, job.chat_id, GuideState(state.exercise_id, state.language, position, state.message_id)
+        context,
+        job.chat_id,
+        GuideState(state.exercise_id, state.language, position, state.message_id),
     )

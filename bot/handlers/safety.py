@@ -28,7 +28,9 @@ def _crisis_keyboard(pack: LanguagePack, shown: CrisisKind) -> list[list[tuple[s
     return rows
 
 
-async def send_crisis(update: Update, context: BotContext, kind: CrisisKind, *, edit: bool = False) -> None:
+async def send_crisis(
+    update: Update, context: BotContext, kind: CrisisKind, *, edit: bool = False
+) -> None:
     """Send the region's message for `kind`, then buttons for the other kinds and for grounding."""
     services = context.services
     pack = pack_for(update, context)
@@ -43,7 +45,13 @@ async def check_message(update: Update, context: BotContext) -> None:
     message = update.effective_message
     if message is None or not message.text:
         return
-    assessment = context.services.library.detector.assess(message.text)
+    text = message.text
+    if text.startswith("/"):
+        # A command's name is ours ("/help"); what follows it is theirs and is checked.
+        text = text.partition(" ")[2]
+        if not text.strip():
+            return
+    assessment = context.services.library.detector.assess(text)
     if assessment.level is Level.CRISIS:
         await send_crisis(update, context, assessment.kind or "self_harm")
         raise ApplicationHandlerStop
@@ -77,7 +85,12 @@ async def on_button(update: Update, context: BotContext, button: callbacks.Butto
     pack = pack_for(update, context)
     if button.action == "help":
         await send_crisis(update, context, "self_harm")
-    elif button.action == "kind" and button.arg in ("self_harm", "overdose", "abuse", "other_danger"):
+    elif button.action == "kind" and button.arg in (
+        "self_harm",
+        "overdose",
+        "abuse",
+        "other_danger",
+    ):
         kind: CrisisKind = button.arg  # type: ignore[assignment]
         await send_crisis(update, context, kind)
     elif button.action == "safe" and pack.safety.concern is not None:

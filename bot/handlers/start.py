@@ -29,4 +29,3 @@ async def help_command(update: Update, context: BotContext) -> None:
     """/help: every command in a few lines."""
     pack = pack_for(update, context)
     await show(update, esc(pack.text("help")), keyboard(main_menu(pack)))
-

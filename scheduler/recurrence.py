@@ -1,0 +1,195 @@
+"""When a weekly meeting next starts, and when its reminder should fire (pure; no clock of its own).
+
+Days follow the Meeting Guide convention, **0 = Sunday .. 6 = Saturday**. Python's
+`date.weekday()` counts **0 = Monday .. 6 = Sunday**; the two meet only in `_guide_day`, which
+converts: guide day = (python weekday + 1) % 7.
+
+Every start is computed on the meeting's own wall clock, in its IANA zone, and returned in UTC:
+
+- a weekly 19:00 meeting is at 19:00 local time on both sides of a DST change;
+- a wall time that does not exist that day (spring forward: 02:30 on 2026-03-08 in New York) moves to
+  the first valid instant after the gap (03:00 local, the moment the clocks jump);
+- a wall time that happens twice (fall back: 01:30 on 2026-11-01 in New York) is the first of the
+  two (`fold=0`).
+
+Every `datetime` going in must be aware (any zone); every one coming out is aware UTC.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Iterator
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Literal
+from zoneinfo import ZoneInfo
+
+Decision = Literal["send", "wait", "missed"]
+
+_DAY = timedelta(days=1)
+_SECOND = timedelta(seconds=1)
+# Enough local days to reach the next start of any weekly meeting, even where a zone skipped a
+# whole calendar day (Pacific/Apia skipped 2011-12-30).
+_SEARCH_DAYS = 16
+
+
+def _guide_day(day: date) -> int:
+    """Meeting Guide weekday of `day`: Python's Monday=0..Sunday=6 becomes Sunday=0..Saturday=6."""
+    return (day.weekday() + 1) % 7
+
+
+def _check_days(days: Iterable[int]) -> frozenset[int]:
+    wanted = frozenset(days)
+    if not wanted:
+        raise ValueError("a weekly meeting needs at least one day")
+    for day in wanted:
+        if isinstance(day, bool) or not isinstance(day, int) or not 0 <= day <= 6:
+            raise ValueError(f"days run from 0 (Sunday) to 6 (Saturday), not {day!r}")
+    return wanted
+
+
+def _check_aware(value: datetime, name: str) -> None:
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise ValueError(f"{name} must be an aware datetime (with a time zone)")
+
+
+def _check_time(start: time) -> None:
+    if start.tzinfo is not None:
+        raise ValueError("the meeting time is a wall-clock time; give it without a time zone")
+
+
+def local_start(day: date, start: time, tz: ZoneInfo) -> datetime:
+    """The instant (aware UTC) the wall clock in `tz` shows `start` on `day`.
+
+    Ambiguous wall times take their first occurrence; wall times inside a gap take the first
+    instant after the gap.
+    """
+    _check_time(start)
+    first = datetime.combine(day, start, tzinfo=tz)  # fold=0: the earlier of two readings
+    instant = first.astimezone(UTC)
+    if instant.astimezone(tz).replace(tzinfo=None) == first.replace(tzinfo=None):
+        return instant
+    return _end_of_gap(first, tz)
+
+
+def _end_of_gap(wall: datetime, tz: ZoneInfo) -> datetime:
+    """The first instant whose local wall time is at or after `wall`, which lies in a gap.
+
+    fold=0 reads a gap time with the offset from before the jump and fold=1 with the offset from
+    after it; the jump lies between those two readings, and the wall clock only moves forward
+    between them, so a binary search over whole seconds (tz transitions are whole seconds) finds it.
+    """
+    target = wall.replace(tzinfo=None)
+    readings = (wall.astimezone(UTC), wall.replace(fold=1).astimezone(UTC))
+    lo = math.floor(min(readings).timestamp())
+    hi = math.ceil(max(readings).timestamp())
+
+    def reached(seconds: int) -> bool:
+        return datetime.fromtimestamp(seconds, tz).replace(tzinfo=None) >= target
+
+    if not reached(hi):  # not a plain forward gap: fall back to the later reading
+        return max(readings)
+    while lo + 1 < hi:
+        mid = (lo + hi) // 2
+        if reached(mid):
+            hi = mid
+        else:
+            lo = mid
+    return datetime.fromtimestamp(hi, UTC)
+
+
+def next_occurrence(days: Iterable[int], start: time, tz: ZoneInfo, after: datetime) -> datetime:
+    """The first start strictly after `after`, as aware UTC.
+
+    `days` use the Meeting Guide convention (0 = Sunday .. 6 = Saturday); `start` is the local wall
+    time in `tz`.
+    """
+    wanted = _check_days(days)
+    _check_time(start)
+    _check_aware(after, "after")
+    after_utc = after.astimezone(UTC)
+    # Start a day early: a start on the previous local date can still be after `after` when it
+    # was pushed forward through a gap.
+    day = after_utc.astimezone(tz).date() - _DAY
+    for _ in range(_SEARCH_DAYS):
+        if _guide_day(day) in wanted:
+            candidate = local_start(day, start, tz)
+            if candidate > after_utc:
+                return candidate
+        day += _DAY
+    raise AssertionError("no start found within two weeks")  # unreachable with a valid zone
+
+
+def occurrences(
+    days: Iterable[int], start: time, tz: ZoneInfo, since: datetime, until: datetime
+) -> Iterator[datetime]:
+    """Every start in the half-open range `[since, until)`, in order, as aware UTC."""
+    wanted = _check_days(days)
+    _check_aware(since, "since")
+    _check_aware(until, "until")
+    until_utc = until.astimezone(UTC)
+    current = next_occurrence(wanted, start, tz, since.astimezone(UTC) - timedelta(microseconds=1))
+    while current < until_utc:
+        yield current
+        current = next_occurrence(wanted, start, tz, current)
+
+
+def next_reminder(
+    days: Iterable[int], start: time, tz: ZoneInfo, lead: timedelta, after: datetime
+) -> tuple[datetime, datetime]:
+    """`(fire_at, occurrence)`, both aware UTC, for the earliest start whose reminder time
+    (`occurrence - lead`) is strictly after `after`.
+
+    `lead` must be positive: a reminder at the very start would always be too late to send.
+    """
+    if lead <= timedelta(0):
+        raise ValueError("the reminder lead time must be positive")
+    _check_aware(after, "after")
+    occurrence = next_occurrence(days, start, tz, after.astimezone(UTC) + lead)
+    return occurrence - lead, occurrence
+
+
+def due_decision(fire_at: datetime, occurrence: datetime, now: datetime) -> Decision:
+    """What to do with a reminder at `now`.
+
+    "wait" before its fire time; "send" from then on, even late (the bot was down), as long as the
+    meeting has not begun; "missed" once it has begun (at its start and after): a reminder for a
+    meeting already under way is never sent.
+    """
+    _check_aware(fire_at, "fire_at")
+    _check_aware(occurrence, "occurrence")
+    _check_aware(now, "now")
+    if now >= occurrence:
+        return "missed"
+    if now < fire_at:
+        return "wait"
+    return "send"
+
+
+def _plural(count: int, unit: str) -> str:
+    return f"{count} {unit}" if count == 1 else f"{count} {unit}s"
+
+
+def format_relative(delta: timedelta) -> str:
+    """A short English phrase for a time from now: "in 1 hour", "in 2 hours 15 minutes".
+
+    Rounded to the nearest minute (so a reminder sent a few seconds late still says "in 1 hour");
+    from one day up, to the nearest hour ("in 1 day 3 hours"). Under half a minute is "now", and a
+    negative delta reads "... ago".
+    """
+    seconds = delta.total_seconds()
+    minutes = math.floor(abs(seconds) / 60 + 0.5)
+    if minutes == 0:
+        return "now"
+    if minutes >= 24 * 60:
+        hours = math.floor(minutes / 60 + 0.5)
+        parts = [_plural(hours // 24, "day")]
+        if hours % 24:
+            parts.append(_plural(hours % 24, "hour"))
+    else:
+        parts = []
+        if minutes >= 60:
+            parts.append(_plural(minutes // 60, "hour"))
+        if minutes % 60:
+            parts.append(_plural(minutes % 60, "minute"))
+    text = " ".join(parts)
+    return f"{text} ago" if seconds < 0 else f"in {text}"
