@@ -54,9 +54,14 @@ MAX_SUGGESTIONS = 3
 SUGGEST_RELATIVE = 0.6
 
 # --- Score blend ----------------------------------------------------------------------------------
-WEIGHT_COVERAGE = 0.5
-WEIGHT_COSINE = 0.35
+WEIGHT_COVERAGE = 0.4
+WEIGHT_COSINE = 0.3
+WEIGHT_CORE = 0.15
 WEIGHT_FUZZY = 0.15
+# An entry's core: the terms in at least this share of its phrasings (question and also_asked),
+# what it is always about ("alanon" for the Al-Anon entry). A question that names none of the
+# core is unlikely to be about that entry, however many side words it shares with it.
+CORE_SHARE = 0.4
 # A matched word that is neither a concept of the tables nor one of the entry's curated keywords
 # ("tomorrow" in "no meetings till tomorrow") is weaker evidence than one that is.
 PLAIN_WORD_FACTOR = 0.5
@@ -64,6 +69,9 @@ PLAIN_WORD_FACTOR = 0.5
 # proportion and no direct answer is given, so "meeting" or "alcohol" alone (words many entries
 # share) get suggestions or nothing, never an answer.
 EVIDENCE_FULL = 2.0
+# Scores shrink to this share at zero evidence, so a question made only of the FAQ's own words
+# ("meeting") still gets suggestions rather than nothing.
+CERTAINTY_FLOOR = 0.35
 # token_sort_ratio at or below this is noise between unrelated texts; it is rescaled to 0..1 above.
 FUZZY_FLOOR = 50.0
 
@@ -311,6 +319,30 @@ _SYNONYMS: dict[str, tuple[str, ...]] = {
         "antipsychotic",
         "lithium",
         "psych medication",
+        # common psychiatric medicines by name
+        "lexapro",
+        "zoloft",
+        "prozac",
+        "celexa",
+        "paxil",
+        "effexor",
+        "cymbalta",
+        "wellbutrin",
+        "seroquel",
+        "abilify",
+        "risperdal",
+        "lamictal",
+        "depakote",
+        "sertraline",
+        "fluoxetine",
+        "escitalopram",
+        "citalopram",
+        "bupropion",
+        "quetiapine",
+        "aripiprazole",
+        "lamotrigine",
+        "olanzapine",
+        "zyprexa",
         "on something",
     ),
     "mat": (
@@ -349,6 +381,53 @@ _SYNONYMS: dict[str, tuple[str, ...]] = {
         "7th tradition",
     ),
     "talk": ("talk", "speak", "share", "say", "open up"),
+    # Being expected to speak, as opposed to what to say: "do I have to talk", "make me share".
+    "mustspeak": (
+        "have to talk",
+        "have to speak",
+        "have to share",
+        "have to say anything",
+        "have to say something",
+        "need to talk",
+        "need to speak",
+        "need to share",
+        "need to say anything",
+        "make me talk",
+        "make me speak",
+        "make me share",
+        "make me say",
+        "force to talk",
+        "force to share",
+        "force to speak",
+        "forced to talk",
+        "forced to share",
+        "forced to speak",
+        "expect to share",
+        "expect to talk",
+        "required to share",
+        "required to talk",
+        "call on me",
+        "put on the spot",
+        "put me on the spot",
+    ),
+    "lateleave": (
+        "late",
+        "leave early",
+        "leave in the middle",
+        "leave before",
+        "leave during",
+        "step out",
+        "walk out",
+        "duck out",
+        "sneak out",
+        "halfway",
+        "arrive late",
+        "show up late",
+        "walk in late",
+        "run late",
+        "after it start",
+        "after it has start",
+    ),
     "confidential": (
         "confidential",
         "anonymous",
@@ -553,6 +632,22 @@ _SYNONYMS: dict[str, tuple[str, ...]] = {
         "drink",
         "booze",
         "drinking problem",
+        "weed",
+        "pot",
+        "marijuana",
+        "cannabis",
+        "cocaine",
+        "coke",
+        "crack",
+        "meth",
+        "heroin",
+        "fentanyl",
+        "opioid",
+        "opiate",
+        "benzo",
+        "xanax",
+        "ketamine",
+        "gamble",
     ),
     "sober": ("sober", "clean", "abstinence", "abstinent"),
     "harmreduction": (
@@ -617,6 +712,7 @@ _SYNONYMS: dict[str, tuple[str, ...]] = {
         "leave me alone",
     ),
     "trigger": ("trigger", "war story", "use story", "drunkalogue"),
+    "latenight": ("late night", "middle of the night", "3am", "2am", "4am"),
     "craving": (
         "craving",
         "crave",
@@ -763,6 +859,9 @@ _SYNONYMS: dict[str, tuple[str, ...]] = {
     "twelvestep": ("twelve step", "12 step", "step work", "the step"),
 }
 
+# A concept that also says another: "have to share" is about speaking too.
+_IMPLIES: dict[str, tuple[str, ...]] = {"mustspeak": ("talk",)}
+
 # Words that carry no topic. Question words that do ("where", "who", "when", "why") stay.
 _STOPWORDS: frozenset[str] = frozenset(
     """
@@ -880,7 +979,8 @@ def _concepts(bases: list[str], confidence: list[float]) -> dict[str, float]:
             concept = _CONCEPT_PHRASES.get(tuple(bases[i : i + size]))
             if concept is not None:
                 conf = min(confidence[i : i + size])
-                terms[concept] = max(terms.get(concept, 0.0), conf)
+                for term in (concept, *_IMPLIES.get(concept, ())):
+                    terms[term] = max(terms.get(term, 0.0), conf)
                 i += size
                 break
         else:
@@ -924,6 +1024,7 @@ class FaqMatcher:
         keyword_sets: Mapping[str, tuple[tuple[int, frozenset[str]], ...]],
         entry_postings: Mapping[str, tuple[int, ...]],
         phrase_postings: Mapping[str, tuple[int, ...]],
+        core_postings: Mapping[str, tuple[tuple[int, float], ...]],
         phrasings: tuple[_Phrasing, ...],
         fuzzy_choices: tuple[str, ...],
         fuzzy_owner: tuple[int, ...],
@@ -937,6 +1038,7 @@ class FaqMatcher:
         self._keyword_sets = keyword_sets
         self._entry_postings = entry_postings
         self._phrase_postings = phrase_postings
+        self._core_postings = core_postings
         self._phrasings = phrasings
         self._fuzzy_choices = fuzzy_choices
         self._fuzzy_owner = fuzzy_owner
@@ -1002,11 +1104,26 @@ class FaqMatcher:
 
         phrase_postings: dict[str, list[int]] = {}
         phrasings: list[_Phrasing] = []
+        counts: list[dict[str, int]] = [{} for _ in range(n)]
         for p_index, (entry_index, terms) in enumerate(per_phrasing):
             norm = math.sqrt(sum(idf[t] ** 2 for t in terms)) or 1.0
             phrasings.append(_Phrasing(entry_index, norm))
             for term in terms:
                 phrase_postings.setdefault(term, []).append(p_index)
+                counts[entry_index][term] = counts[entry_index].get(term, 0) + 1
+
+        core_postings: dict[str, list[tuple[int, float]]] = {}
+        for index, entry in enumerate(entry_list):
+            if not counts[index]:
+                continue
+            need = max(2.0, CORE_SHARE * (1 + len(entry.also_asked)))
+            core = [t for t, c in counts[index].items() if c >= need]
+            if not core:  # phrasings that share little: fall back to the commonest terms
+                most = max(counts[index].values())
+                core = [t for t, c in counts[index].items() if c == most]
+            core_total = sum(idf[t] for t in core) or 1.0
+            for term in core:
+                core_postings.setdefault(term, []).append((index, idf[term] / core_total))
 
         return cls(
             ids=ids,
@@ -1015,6 +1132,7 @@ class FaqMatcher:
             keyword_sets={t: tuple(v) for t, v in keyword_sets.items()},
             entry_postings={t: tuple(v) for t, v in entry_postings.items()},
             phrase_postings={t: tuple(v) for t, v in phrase_postings.items()},
+            core_postings={t: tuple(v) for t, v in core_postings.items()},
             phrasings=tuple(phrasings),
             fuzzy_choices=tuple(fuzzy_choices),
             fuzzy_owner=tuple(fuzzy_owner),
@@ -1132,6 +1250,11 @@ class FaqMatcher:
             if value > best_cosine[phrasing.entry]:
                 best_cosine[phrasing.entry] = value
 
+        core = [0.0] * n
+        for term, conf in terms.items():
+            for entry, share in self._core_postings.get(term, ()):
+                core[entry] += share * conf
+
         fuzzy = [0.0] * n
         if surface:
             for _choice, ratio, c_index in process.extract(
@@ -1152,12 +1275,14 @@ class FaqMatcher:
             blended = (
                 WEIGHT_COVERAGE * evidence[i] / total
                 + WEIGHT_COSINE * best_cosine[i]
+                + WEIGHT_CORE * core[i]
                 + WEIGHT_FUZZY * fuzzy[i]
             )
             # A vague question ("meeting") cannot score high however well it is covered, nor be
             # answered directly.
             certainty = min(1.0, evidence[i] / EVIDENCE_FULL)
-            scores[i] = min(1.0, max(0.0, blended * certainty))
+            shrink = CERTAINTY_FLOOR + (1.0 - CERTAINTY_FLOOR) * certainty
+            scores[i] = min(1.0, max(0.0, blended * shrink))
             firm[i] = firm[i] and certainty >= 1.0
         return scores, firm
 

@@ -92,11 +92,13 @@ _WORRY = Assessment(Level.CONCERN)
 
 def normalise(text: str) -> str:
     """Text the way patterns see it: one line per sentence, lower case, no accents or apostrophes."""
-    text = text[:MAX_CHARS].translate(_QUOTES)
-    text = _COMBINING.sub("", unicodedata.normalize("NFKD", text))[:MAX_CHARS]
+    text = text[:MAX_CHARS]
+    if not text.isascii():
+        text = text.translate(_QUOTES)
+        text = _COMBINING.sub("", unicodedata.normalize("NFKD", text))[:MAX_CHARS]
     text = _REPEATS.sub(r"\1", text.casefold().replace("'", ""))
-    lines = (" ".join(_SYMBOLS.sub(" ", line).split()) for line in _CLAUSE_END.split(text))
-    return "\n".join(line for line in lines if line)
+    text = _SYMBOLS.sub(" ", _CLAUSE_END.sub("\n", text))
+    return "\n".join(filter(None, (line.strip() for line in text.split("\n"))))
 
 
 @dataclass(frozen=True)
@@ -118,8 +120,12 @@ class CrisisDetector:
             (kind, tuple(_rule(p) for p in rules.crisis.get(kind, ()))) for kind in PRIORITY
         )
         self._concern = tuple(_rule(p) for p in rules.concern)
-        every = [r for _, rules_ in self._crisis for r in rules_] + list(self._concern)
-        self._needles = tuple(sorted({n for r in every for n in r.needles or ()}))
+        every = [r for _, kind_rules in self._crisis for r in kind_rules] + list(self._concern)
+        needles = sorted({n for r in every for n in r.needles or ()})
+        # One scan finds the longest needle starting at each position; the needles that are
+        # prefixes of it are there too.
+        self._finder = re.compile(f"(?=({_trie(needles)}))") if needles else None
+        self._prefixes = {n: tuple(m for m in needles if n.startswith(m)) for n in needles}
         self._safe = _combine(rules.safe)
         # A negation counts only when it ends right before the danger phrase.
         self._negation = _combine(rules.negation, template=r"(?:{})\s*$")
@@ -133,36 +139,22 @@ class CrisisDetector:
 
     def assess(self, text: str) -> Assessment:
         """CRISIS (with its kind) for danger now, CONCERN for distress to ask about, else NONE."""
-        normal = normalise(text)
-        present = frozenset(n for n in self._needles if n in normal)
-        crisis = [
-            (kind, active)
-            for kind, rules in self._crisis
-            if (active := [r for r in rules if r.may_match(present)])
-        ]
+        joined = "\n".join(self.clauses(text))
+        present = self._present(joined)
+        crisis = [(kind, [r for r in rules if r.may_match(present)]) for kind, rules in self._crisis]
         concern = [r for r in self._concern if r.may_match(present)]
-        if not crisis and not concern:
+        if not concern and not any(rules for _, rules in crisis):
             return _NOTHING
-        worried = False
-        found: set[CrisisKind] = set()
-        for clause in self._split(normal):
-            check = _ClauseCheck(clause, self)
-            for kind, rules in crisis:
-                if kind not in found and any(check.live(r.rx) for r in rules):
-                    found.add(kind)
-            worried = worried or (not found and any(check.live(r.rx) for r in concern))
-        for kind in PRIORITY:
-            if kind in found:
+        scan = _Scan(joined, self._safe, self._negation, self._past)
+        for kind, rules in crisis:
+            if any(scan.live(r.rx) for r in rules):
                 return Assessment(Level.CRISIS, kind)
-        return _WORRY if worried else _NOTHING
+        return _WORRY if any(scan.live(r.rx) for r in concern) else _NOTHING
 
     def clauses(self, text: str) -> list[str]:
-        """The normalised clauses of `text`, in order (for tests and for tuning content)."""
-        return self._split(normalise(text))
-
-    def _split(self, normal: str) -> list[str]:
+        """The normalised clauses of `text`, in order."""
         clauses: list[str] = []
-        for line in normal.split("\n"):
+        for line in normalise(text).split("\n"):
             start = 0
             if self._breaks is not None:
                 for m in self._breaks.finditer(line):
@@ -172,44 +164,97 @@ class CrisisDetector:
             clauses.append(line[start:].strip())
         return [c for c in clauses if c]
 
+    def _present(self, text: str) -> frozenset[str]:
+        """The needles that occur in `text`."""
+        found: set[str] = set()
+        if self._finder is not None:
+            for m in self._finder.finditer(text):
+                found.update(self._prefixes[m.group(1)])
+        return frozenset(found)
 
-class _ClauseCheck:
-    """Whether patterns match in one clause, with its safe phrases found once, when first needed."""
 
-    def __init__(self, clause: str, detector: CrisisDetector) -> None:
-        self.clause = clause
-        self.safe_rx = detector._safe
-        self.negation_rx = detector._negation
-        self.history = detector._past is not None and detector._past.search(clause) is not None
-        self._safe: list[tuple[int, int]] | None = None
+class _Scan:
+    """Danger phrases in one message, its clauses joined by newlines, judged clause by clause.
+
+    Patterns are compiled with MULTILINE, so `^` and `$` work per clause; a match that runs over a
+    clause end is searched again inside its clause.
+    """
+
+    def __init__(
+        self,
+        text: str,
+        safe: re.Pattern[str] | None,
+        negation: re.Pattern[str] | None,
+        past: re.Pattern[str] | None,
+    ) -> None:
+        self.text = text
+        self.safe_rx = safe
+        self.negation_rx = negation
+        self.past_rx = past
+        self._history: dict[int, bool] = {}
+        self._safe: dict[int, list[tuple[int, int]]] = {}
 
     def live(self, rx: re.Pattern[str]) -> bool:
-        """Whether `rx` matches somewhere in the clause that nothing cancels."""
-        if self.history:
-            return False
+        """Whether `rx` matches somewhere that no safe phrase, negation or history cancels."""
+        text = self.text
         pos = 0
-        while (m := rx.search(self.clause, pos)) is not None:
-            start, end = m.span()
+        while (m := rx.search(text, pos)) is not None:
+            start = m.start()
+            first = text.rfind("\n", 0, start) + 1
+            last = text.find("\n", start)
+            last = len(text) if last < 0 else last
+            if m.end() > last:
+                m = rx.search(text, start, last)
+                if m is None:
+                    pos = last + 1
+                    continue
+                start = m.start()
             pos = start + 1
-            if start < end and not self._is_safe(start, end) and not self._negated(start):
+            if start < m.end() and not self._cancelled(first, last, start, m.end()):
                 return True
         return False
 
-    def _is_safe(self, start: int, end: int) -> bool:
-        if self._safe is None:
-            self._safe = _spans(self.safe_rx, self.clause)
-        return any(s < end and start < e for s, e in self._safe)
+    def _cancelled(self, first: int, last: int, start: int, end: int) -> bool:
+        if first not in self._history:
+            self._history[first] = _search(self.past_rx, self.text, first, last)
+        if self._history[first]:
+            return True
+        if first not in self._safe:
+            self._safe[first] = _spans(self.safe_rx, self.text, first, last)
+        if any(s < end and start < e for s, e in self._safe[first]):
+            return True
+        return _search(self.negation_rx, self.text, max(first, start - _NEGATION_REACH), start)
 
-    def _negated(self, start: int) -> bool:
-        before = self.clause[max(0, start - _NEGATION_REACH) : start]
-        return self.negation_rx is not None and self.negation_rx.search(before) is not None
+
+def _search(rx: re.Pattern[str] | None, text: str, pos: int, endpos: int) -> bool:
+    return rx is not None and rx.search(text, pos, endpos) is not None
 
 
-def _spans(rx: re.Pattern[str] | None, text: str) -> list[tuple[int, int]]:
-    """Every match of `rx` in `text`, overlapping ones included."""
+def _trie(strings: Iterable[str]) -> str:
+    """A regex matching any of `strings`, longest first, that tests one character at a time."""
+    root: dict[str, Any] = {}
+    for string in strings:
+        node = root
+        for char in string:
+            node = node.setdefault(char, {})
+        node[""] = {}
+
+    def emit(node: dict[str, Any]) -> str:
+        options = [re.escape(char) + emit(child) for char, child in sorted(node.items()) if char]
+        if not options:
+            return ""
+        body = options[0] if len(options) == 1 else f"(?:{'|'.join(options)})"
+        if "" in node:
+            return f"(?:{body})?"
+        return body
+
+    return emit(root)
+
+
+def _spans(rx: re.Pattern[str] | None, text: str, pos: int, endpos: int) -> list[tuple[int, int]]:
+    """Every match of `rx` in `text[pos:endpos]`, overlapping ones included."""
     spans: list[tuple[int, int]] = []
-    pos = 0
-    while rx is not None and (m := rx.search(text, pos)) is not None:
+    while rx is not None and (m := rx.search(text, pos, endpos)) is not None:
         spans.append(m.span())
         pos = m.start() + 1
     return spans
@@ -221,9 +266,16 @@ def _source(pattern: str) -> str:
     return _COMBINING.sub("", unicodedata.normalize("NFKD", pattern))
 
 
+_ESCAPE = re.compile(r"\\.")
+
+
 def _compile(source: str, original: str) -> re.Pattern[str]:
+    # Text is lower case; ignoring case costs time, so only patterns with capitals pay for it.
+    flags = re.MULTILINE
+    if any(c.isupper() for c in _ESCAPE.sub("", source)):
+        flags |= re.IGNORECASE
     try:
-        return re.compile(source, re.IGNORECASE)
+        return re.compile(source, flags)
     except re.error as exc:
         raise ValueError(f"not a valid pattern: {exc.msg} (in {original!r})") from exc
 
@@ -259,38 +311,97 @@ def _needles(source: str) -> frozenset[str] | None:
         return None
 
 
+# Finite sets of strings are tracked up to this size; past it only the best cover is kept.
+_MAX_EXACT = 64
+
+
+@dataclass(frozen=True)
+class _Info:
+    """What a piece of a pattern can match: `exact` lists every string when there are few;
+    `cover` holds strings of which every match contains one (None: nothing known)."""
+
+    exact: frozenset[str] | None
+    cover: frozenset[str] | None
+
+
+_EMPTY = _Info(frozenset([""]), None)
+_UNKNOWN = _Info(None, None)
+
+
 def _cover(items: Iterable[tuple[Any, Any]]) -> frozenset[str] | None:
-    """The most selective set of strings that every match of this sequence must contain."""
-    best: frozenset[str] | None = None
+    info = _sequence(items)
+    return _best(info.exact, info.cover)
 
-    def consider(candidate: frozenset[str] | None) -> None:
-        nonlocal best
-        if candidate is not None and (best is None or _score(candidate) > _score(best)):
-            best = candidate
 
-    run: list[str] = []
-    for op, av in items:
-        name = getattr(op, "name", str(op))
-        if name == "LITERAL":
-            run.append(chr(av).lower())
-            continue
-        # Anything else ends a run of literal characters (zero-width assertions too, to be safe).
-        consider(frozenset(["".join(run)]) if run else None)
-        run = []
-        if name == "SUBPATTERN":
-            consider(_cover(av[-1]))
-        elif name == "ATOMIC_GROUP":
-            consider(_cover(av))
-        elif name == "BRANCH":
-            options = [_cover(option) for option in av[1]]
-            if all(o is not None for o in options):
-                consider(frozenset().union(*(o for o in options if o is not None)))
-        elif name in ("MAX_REPEAT", "MIN_REPEAT", "POSSESSIVE_REPEAT") and av[0] >= 1:
-            consider(_cover(av[2]))
-    consider(frozenset(["".join(run)]) if run else None)
-    return best
+def _best(*candidates: frozenset[str] | None) -> frozenset[str] | None:
+    """The most selective candidate: longer strings are rarer, fewer are cheaper to look for."""
+    useful = [c for c in candidates if c is not None and c and min(map(len, c)) > 0]
+    return max(useful, key=_score, default=None)
 
 
 def _score(needles: frozenset[str]) -> tuple[int, int]:
-    """Longer strings are rarer; fewer of them are cheaper to look for."""
-    return (min(len(n) for n in needles), -len(needles))
+    # Spaces are everywhere, so they do not count towards a needle's length.
+    return (min(len(n.strip()) for n in needles), -len(needles))
+
+
+def _sequence(items: Iterable[tuple[Any, Any]]) -> _Info:
+    """Concatenate the pieces, multiplying out finite sets while they stay small."""
+    run: frozenset[str] | None = frozenset([""])
+    whole = True  # whether `run` still describes the whole sequence
+    cover: frozenset[str] | None = None
+    for op, av in items:
+        piece = _piece(getattr(op, "name", str(op)), av)
+        cover = _best(cover, piece.cover)
+        if run is not None and piece.exact is not None:
+            if len(run) * len(piece.exact) <= _MAX_EXACT:
+                run = frozenset(a + b for a in run for b in piece.exact)
+                continue
+        cover = _best(cover, run)
+        run, whole = piece.exact, False
+    if whole:
+        return _Info(run, cover)
+    return _Info(None, _best(cover, run))
+
+
+def _piece(name: str, av: Any) -> _Info:
+    """One regex node; zero-width assertions match the empty string, so neighbours stay adjacent."""
+    if name == "LITERAL":
+        return _Info(frozenset([chr(av).lower()]), None)
+    if name in ("AT", "ASSERT", "ASSERT_NOT"):
+        return _EMPTY
+    if name == "IN":
+        chars = [chr(v).lower() for op, v in av if getattr(op, "name", str(op)) == "LITERAL"]
+        return _Info(frozenset(chars), None) if len(chars) == len(av) else _UNKNOWN
+    if name == "SUBPATTERN":
+        return _sequence(av[-1])
+    if name == "ATOMIC_GROUP":
+        return _sequence(av)
+    if name == "BRANCH":
+        options = [_sequence(option) for option in av[1]]
+        exact: frozenset[str] | None = None
+        if all(o.exact is not None for o in options):
+            exact = frozenset().union(*(o.exact for o in options if o.exact is not None))
+        covers = [_best(o.exact, o.cover) for o in options]
+        cover = None
+        if all(c is not None for c in covers):
+            cover = frozenset().union(*(c for c in covers if c is not None))
+        if exact is not None and len(exact) > _MAX_EXACT:
+            exact = None
+        return _Info(exact, cover)
+    if name in ("MAX_REPEAT", "MIN_REPEAT", "POSSESSIVE_REPEAT"):
+        low, high, sub = av
+        inner = _sequence(sub)
+        if inner.exact is not None and high <= 3:
+            strings: frozenset[str] | None = frozenset([""]) if low == 0 else None
+            power = frozenset([""])
+            for count in range(1, high + 1):
+                power = frozenset(a + b for a in power for b in inner.exact)
+                if len(power) > _MAX_EXACT:
+                    break
+                if count >= low:
+                    strings = power if strings is None else strings | power
+            else:
+                if strings is not None and len(strings) <= _MAX_EXACT:
+                    return _Info(strings, None)
+        return _Info(None, _best(inner.exact, inner.cover) if low >= 1 else None)
+    return _UNKNOWN

@@ -22,6 +22,9 @@ from sqlalchemy.ext.asyncio import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
+_SEEN_CACHE_LIMIT = 100_000
+
+
 class Base(DeclarativeBase):
     pass
 
@@ -54,6 +57,9 @@ class Storage:
     def __init__(self, engine: AsyncEngine) -> None:
         self.engine = engine
         self._sessions = async_sessionmaker(engine, expire_on_commit=False)
+        # Who was already recorded today, so that a chatty user costs one write a day, not one
+        # per message. Derived and disposable: losing it only costs a write.
+        self._seen_today: dict[int, tuple[date, str]] = {}
 
     @classmethod
     async def open(cls, url: str) -> Storage:
@@ -76,6 +82,11 @@ class Storage:
 
     async def touch_user(self, chat_id: int, language: str, now: datetime) -> bool:
         """Record that the user is here today; True when they are new."""
+        if self._seen_today.get(chat_id) == (now.date(), language):
+            return False
+        if len(self._seen_today) > _SEEN_CACHE_LIMIT:
+            self._seen_today.clear()
+        self._seen_today[chat_id] = (now.date(), language)
         async with self.session() as session:
             user = await session.get(User, chat_id)
             if user is None:
@@ -99,6 +110,7 @@ class Storage:
 
     async def forget_user(self, chat_id: int) -> bool:
         """Delete every row about the user; True when there was something to delete."""
+        self._seen_today.pop(chat_id, None)
         async with self.session() as session:
             result = await session.execute(delete(User).where(User.chat_id == chat_id))
             return bool(getattr(result, "rowcount", 0))

@@ -7,8 +7,8 @@ converts: guide day = (python weekday + 1) % 7.
 Every start is computed on the meeting's own wall clock, in its IANA zone, and returned in UTC:
 
 - a weekly 19:00 meeting is at 19:00 local time on both sides of a DST change;
-- a wall time that does not exist that day (spring forward: 02:30 on 2026-03-08 in New York) moves to
-  the first valid instant after the gap (03:00 local, the moment the clocks jump);
+- a wall time that does not exist that day (spring forward: 02:30 on 2026-03-08 in New York)
+  moves to the first valid instant after the gap (03:00 local, the moment the clocks jump);
 - a wall time that happens twice (fall back: 01:30 on 2026-11-01 in New York) is the first of the
   two (`fold=0`).
 

@@ -143,8 +143,15 @@ def test_synonyms_share_a_concept() -> None:
 def test_every_synonym_maps_to_its_own_concept() -> None:
     """A word listed under two concepts, or shadowed by a stop word, would silently lose one."""
     for concept, members in matching._SYNONYMS.items():
+        implied = {c: 1.0 for c in matching._IMPLIES.get(concept, ())}
         for member in members:
-            assert analyse(member) == {concept: 1.0}, (member, concept, analyse(member))
+            assert analyse(member) == {concept: 1.0, **implied}, (member, concept)
+
+
+def test_being_made_to_speak_is_not_what_to_say() -> None:
+    assert set(analyse("do i have to talk")) == {"mustspeak", "talk"}
+    assert set(analyse("will they make me share")) == {"mustspeak", "talk"}
+    assert set(analyse("what do i say")) == {"talk"}
 
 
 def test_na_and_aa_are_kept() -> None:

@@ -1,0 +1,211 @@
+"""Import a Meeting Guide JSON feed (a file or an http(s) URL) into `content/meetings.yaml`.
+
+The feed is read whole (at most `MAX_FEED_BYTES`, `FETCH_TIMEOUT_SECONDS` per request), parsed
+with `bot.meetings.parse_feed`, merged by slug into the existing directory, and the file is
+rewritten in one step (write a temporary file, then rename). Nothing is written when the feed
+cannot be read, or when the existing file has problems (they would be lost on rewrite): the report
+says why. The rewritten file keeps every meeting but not hand-written comments.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import stat
+import tempfile
+import urllib.error
+import urllib.request
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TextIO
+
+from bot.content import Problem
+from bot.meetings import (
+    DEFAULT_PROGRAM,
+    PROGRAM_NAMES,
+    Directory,
+    check_timezone,
+    dump_directory,
+    load_directory,
+    merge,
+)
+from bot.meetings import parse_feed as parse_feed_records
+
+FETCH_TIMEOUT_SECONDS = 20
+MAX_FEED_BYTES = 20 * 1024 * 1024
+USER_AGENT = "recovery-companion-bot meeting import"
+
+Fetch = Callable[[str], bytes]
+
+
+class FeedError(Exception):
+    """The feed cannot be read at all; the message says why."""
+
+
+def fetch_url(url: str) -> bytes:
+    """GET an http(s) URL, at most `MAX_FEED_BYTES`, with a `FETCH_TIMEOUT_SECONDS` timeout."""
+    if not url.lower().startswith(("https://", "http://")):
+        raise FeedError(f"only http and https addresses can be fetched, not {url!r}")
+    request = urllib.request.Request(  # noqa: S310 - the scheme is checked above
+        url, headers={"User-Agent": USER_AGENT, "Accept": "application/json"}
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=FETCH_TIMEOUT_SECONDS) as response:  # noqa: S310
+            body: bytes = response.read(MAX_FEED_BYTES + 1)
+    except urllib.error.HTTPError as exc:
+        raise FeedError(f"the server answered {exc.code} {exc.reason}") from exc
+    except urllib.error.URLError as exc:
+        raise FeedError(f"cannot reach the feed: {exc.reason}") from exc
+    except (TimeoutError, OSError) as exc:
+        raise FeedError(f"cannot read the feed: {exc}") from exc
+    if len(body) > MAX_FEED_BYTES:
+        raise FeedError(f"the feed is larger than {MAX_FEED_BYTES // (1024 * 1024)} MB")
+    return body
+
+
+def _read_source(source: str, fetch: Fetch) -> bytes:
+    if source.lower().startswith(("https://", "http://")):
+        body = fetch(source)
+    elif "://" in source:
+        raise FeedError(f"give a file path or an http(s) address, not {source!r}")
+    else:
+        path = Path(source)
+        try:
+            if path.stat().st_size > MAX_FEED_BYTES:
+                raise FeedError(f"the feed is larger than {MAX_FEED_BYTES // (1024 * 1024)} MB")
+            body = path.read_bytes()
+        except OSError as exc:
+            raise FeedError(f"cannot read {source}: {exc.strerror or exc}") from exc
+    if len(body) > MAX_FEED_BYTES:
+        raise FeedError(f"the feed is larger than {MAX_FEED_BYTES // (1024 * 1024)} MB")
+    return body
+
+
+def _records(body: bytes) -> list[Any]:
+    try:
+        data = json.loads(body.decode("utf-8-sig"))
+    except UnicodeDecodeError as exc:
+        raise FeedError("the feed is not UTF-8 text") from exc
+    except json.JSONDecodeError as exc:
+        raise FeedError(f"not JSON: {exc.msg} at line {exc.lineno} column {exc.colno}") from exc
+    if isinstance(data, dict) and isinstance(data.get("meetings"), list):
+        data = data["meetings"]
+    if not isinstance(data, list):
+        raise FeedError("a Meeting Guide feed is a JSON list of meetings")
+    return data
+
+
+@dataclass
+class ImportReport:
+    """What an import did; `lines()` is ready to print."""
+
+    source: str
+    directory_path: Path
+    error: str | None = None
+    imported: int = 0
+    counts: dict[str, int] = field(default_factory=dict)
+    skipped: list[tuple[int, str, str]] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+    written: bool = False
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+    def lines(self) -> list[str]:
+        out: list[str] = []
+        if self.error is not None:
+            out.append(f"Import from {self.source} failed: {self.error}")
+            out.extend(f"  {p}" for p in self.problems)
+            return out
+        c = self.counts
+        out.append(
+            f"Imported {self.imported} meetings from {self.source} into {self.directory_path}: "
+            f"{c.get('added', 0)} added, {c.get('updated', 0)} updated, "
+            f"{c.get('unchanged', 0)} unchanged, {c.get('kept', 0)} kept from before."
+        )
+        if self.skipped:
+            out.append(f"Skipped {len(self.skipped)} records:")
+            for index, label, reason in self.skipped:
+                name = f" ({label})" if label else ""
+                out.append(f"  record [{index}]{name}: {reason}")
+        return out
+
+
+def import_meetings(
+    source: str,
+    directory_path: Path,
+    *,
+    default_timezone: str,
+    program: str | None = None,
+    fetch: Fetch = fetch_url,
+) -> ImportReport:
+    """Read a feed from a file path or http(s) URL and merge it into the meetings file.
+
+    Records without a `timezone` take `default_timezone`; records take `program` (else the
+    file's top-level `program:`, else AA).
+    """
+    report = ImportReport(source=source, directory_path=directory_path)
+    try:
+        check_timezone(default_timezone)
+    except ValueError as exc:
+        report.error = f"default time zone: {exc}"
+        return report
+    if program is not None and program.upper() not in PROGRAM_NAMES:
+        report.error = f"unknown program {program!r}; use one of {', '.join(PROGRAM_NAMES)}"
+        return report
+    try:
+        records = _records(_read_source(source, fetch))
+    except FeedError as exc:
+        report.error = str(exc)
+        return report
+
+    existing = Directory()
+    if directory_path.exists():
+        existing, problems = load_directory(directory_path)
+        if problems:
+            report.error = (
+                f"{directory_path} has problems; fix them first, or the import would drop "
+                "those meetings"
+            )
+            report.problems = problems
+            return report
+    default_program = program.upper() if program else existing.program
+    meetings, skipped = parse_feed_records(records, default_program, default_timezone)
+    merged, counts = merge(existing, meetings)
+    report.imported, report.counts, report.skipped = len(meetings), counts, skipped
+    text = dump_directory(
+        merged,
+        program=existing.program if existing.program != DEFAULT_PROGRAM else None,
+        timezone=existing.timezone,
+    )
+    try:
+        _write_atomically(directory_path, text)
+    except OSError as exc:
+        report.error = f"cannot write {directory_path}: {exc.strerror or exc}"
+        return report
+    report.written = True
+    return report
+
+
+def _write_atomically(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    mode = stat.S_IMODE(path.stat().st_mode) if path.exists() else 0o644
+    fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        os.chmod(temp, mode)
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        os.replace(temp, path)
+    except BaseException:
+        Path(temp).unlink(missing_ok=True)
+        raise
+
+
+def main(source: str, directory_path: Path, default_timezone: str, out: TextIO) -> int:
+    """Run an import and print its report: 0 when it was written, 1 when it could not be."""
+    report = import_meetings(source, directory_path, default_timezone=default_timezone)
+    for line in report.lines():
+        print(line, file=out)
+    return 0 if report.ok else 1

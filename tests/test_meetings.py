@@ -1,0 +1,628 @@
+"""The meeting directory, Meeting Guide feeds, merging, distance, and the import command."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import json
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlparse
+
+import pytest
+from pydantic import ValidationError
+
+from bot.meeting_import import FeedError, fetch_url, import_meetings, main
+from bot.meetings import (
+    PROGRAM_NAMES,
+    TYPE_NAMES,
+    Directory,
+    Meeting,
+    dump_directory,
+    haversine_km,
+    load_directory,
+    merge,
+    nearest,
+    parse_feed,
+)
+
+ROOT = Path(__file__).resolve().parent.parent
+SHIPPED = ROOT / "content" / "meetings.yaml"
+
+
+def meeting(**fields: Any) -> Meeting:
+    record: dict[str, Any] = {
+        "name": "Test Meeting",
+        "slug": "test-meeting",
+        "day": 1,
+        "time": "19:00",
+        "timezone": "America/New_York",
+    }
+    record.update(fields)
+    return Meeting.model_validate(record)
+
+
+# --- the shipped example directory ----------------------------------------------------------------
+
+
+def test_shipped_directory_loads_without_problems():
+    directory, problems = load_directory(SHIPPED)
+    assert [str(p) for p in problems] == []
+    assert len(directory) >= 20
+    assert {m.program for m in directory} >= {"AA", "NA", "SMART", "DRA", "DTR", "AL-ANON", "CA"}
+    assert len({m.timezone for m in directory}) >= 6
+    assert len(directory.filter(dual_diagnosis=True)) >= 2
+    assert len([m for m in directory if "DD" in m.types]) >= 2
+    assert len(directory.filter(newcomer=True)) >= 2
+    assert any(m.temporarily_closed for m in directory)
+    assert directory.filter(online=True) and directory.filter(in_person=True)
+
+
+def test_shipped_directory_is_clearly_examples():
+    directory, _ = load_directory(SHIPPED)
+    assert SHIPPED.read_text().startswith("# EXAMPLE")
+    for m in directory:
+        assert m.slug.startswith("example-")
+        assert m.notes and m.notes.startswith("Example listing")
+        for url in (m.conference_url, m.url, m.entity_url):
+            if url:
+                host = urlparse(url).hostname or ""
+                assert host in ("example.org", "example.com"), url
+        if m.conference_phone:
+            assert "555-01" in m.conference_phone
+
+
+def test_type_and_program_names():
+    assert len(TYPE_NAMES) >= 60
+    for code in ("O", "C", "DD", "BE", "ASL", "LGBTQ", "W", "M", "Y", "TC", "ONL", "11", "12x12"):
+        assert TYPE_NAMES[code]
+    assert TYPE_NAMES["DD"].startswith("Dual diagnosis")
+    assert set(PROGRAM_NAMES) >= {"AA", "NA", "SMART", "DRA", "DTR", "AL-ANON", "NAR-ANON", "CA"}
+    assert PROGRAM_NAMES["OTHER"]
+
+
+# --- the Meeting model ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("day", "expected"),
+    [
+        (1, (1,)),
+        ([5, 1, 1], (1, 5)),
+        ("3", (3,)),
+        ("1,3", (1, 3)),
+        ("Monday", (1,)),
+        (["sun", "sat"], (0, 6)),
+    ],
+)
+def test_day_is_normalised(day: Any, expected: tuple[int, ...]):
+    assert meeting(day=day).day == expected
+
+
+@pytest.mark.parametrize("day", [7, -1, [], "funday", True, [1, 9], 1.5])
+def test_bad_day_is_refused(day: Any):
+    with pytest.raises(ValidationError, match="day"):
+        meeting(day=day)
+
+
+def test_times_and_duration():
+    m = meeting(time="19:00:00")
+    assert m.time == dt.time(19) and m.end_time == dt.time(20)
+    assert m.duration == dt.timedelta(hours=1)
+    late = meeting(time="23:30", end_time="00:45")
+    assert late.duration == dt.timedelta(minutes=75)
+    assert meeting(time="23:30").end_time == dt.time(0, 30)
+    assert meeting(time="23:00", end_time="24:00").duration == dt.timedelta(hours=1)
+    assert meeting(time=dt.time(7, 5)).time == dt.time(7, 5)
+    for bad in ("25:00", "7pm", "19.00", "", 1140):
+        with pytest.raises(ValidationError):
+            meeting(time=bad)
+    with pytest.raises(ValidationError, match="same as time"):
+        meeting(time="19:00", end_time="19:00")
+
+
+def test_fields_and_properties():
+    m = meeting(
+        program="smart",
+        types=["O", "DD", "O", "BE"],
+        address="1 Example Street",
+        city="Springfield",
+        state="IL",
+        postal_code=62701,
+        country="US",
+        conference_url="https://example.org/join/x",
+    )
+    assert m.program == "SMART" and m.program_name == "SMART Recovery"
+    assert m.types == ("O", "DD", "BE")
+    assert m.type_names[1].startswith("Dual diagnosis")
+    assert m.street == "1 Example Street"
+    assert m.address == "1 Example Street, Springfield, IL 62701, US"
+    assert m.is_online and m.is_in_person and m.dual_diagnosis and m.newcomer
+    assert not m.temporarily_closed and m.is_active
+    assert meeting(formatted_address="9 Sample Rd, Town").address == "9 Sample Rd, Town"
+    assert meeting().address == ""
+    assert meeting(conference_phone="+1-555-0100").is_online
+
+
+def test_temporarily_closed_and_approximate_are_not_in_person():
+    closed = meeting(types=["TC"], formatted_address="1 Example St, Town")
+    assert closed.temporarily_closed and not closed.is_in_person and not closed.is_active
+    hybrid_closed = meeting(
+        types=["TC"], formatted_address="1 Example St", conference_url="https://example.org/j"
+    )
+    assert hybrid_closed.is_online and hybrid_closed.is_active
+    online = meeting(formatted_address="Chicago, IL, USA", approximate="yes", conference_phone="1")
+    assert online.is_online and not online.is_in_person
+
+
+def test_dual_recovery_programs_count_as_dual_diagnosis():
+    assert meeting(program="DRA").dual_diagnosis
+    assert meeting(program="dtr").dual_diagnosis
+    assert not meeting(program="NA").dual_diagnosis
+
+
+@pytest.mark.parametrize(
+    ("fields", "message"),
+    [
+        ({"slug": "Has Spaces"}, "slug"),
+        ({"slug": "x" * 62}, "slug"),
+        ({"timezone": "Mars/Olympus_Mons"}, "unknown time zone"),
+        ({"timezone": "../etc/passwd"}, "unknown time zone"),
+        ({"program": "XYZ"}, "unknown program"),
+        ({"conference_url": "javascript:alert(1)"}, "web address"),
+        ({"latitude": 10.0}, "both latitude and longitude"),
+        ({"latitude": 91, "longitude": 0}, "latitude"),
+        ({"types": ["O", "not a code"]}, "type code"),
+        ({"colour": "blue"}, "colour"),
+        ({"name": "  "}, "name"),
+    ],
+)
+def test_invalid_meetings_are_refused(fields: dict[str, Any], message: str):
+    with pytest.raises(ValidationError, match=message):
+        meeting(**fields)
+
+
+def test_meeting_is_frozen_and_knows_its_next_start():
+    m = meeting()
+    with pytest.raises(ValidationError):
+        m.name = "Other"  # type: ignore[misc]
+    after = dt.datetime(2026, 3, 10, tzinfo=dt.UTC)
+    assert m.next_start(after) == dt.datetime(2026, 3, 16, 23, tzinfo=dt.UTC)
+
+
+# --- the directory --------------------------------------------------------------------------------
+
+
+def _directory() -> Directory:
+    return Directory(
+        (
+            meeting(slug="aa-mon", day=1, formatted_address="1 A St", types=["O", "BE"]),
+            meeting(slug="na-online", program="NA", day=[1, 3], conference_url="https://example.org/a"),
+            meeting(slug="smart-dd", program="SMART", day=2, types=["DD"], conference_phone="1"),
+            meeting(slug="dra", program="DRA", day=4, formatted_address="2 B St"),
+            meeting(slug="closed", day=1, formatted_address="3 C St", types=["TC"]),
+        )
+    )
+
+
+def test_directory_lookup():
+    d = _directory()
+    assert len(d) == 5 and "dra" in d and "nope" not in d
+    assert d["dra"].program == "DRA" and d.get("nope") is None
+    with pytest.raises(KeyError):
+        d["nope"]
+    with pytest.raises(ValueError, match="duplicate"):
+        Directory((meeting(), meeting()))
+
+
+def test_directory_filter():
+    d = _directory()
+
+    def slugs(found: tuple[Meeting, ...]) -> list[str]:
+        return [m.slug for m in found]
+
+    assert slugs(d.filter()) == ["aa-mon", "na-online", "smart-dd", "dra", "closed"]
+    assert slugs(d.filter(day=1)) == ["aa-mon", "na-online", "closed"]
+    assert slugs(d.filter(online=True)) == ["na-online", "smart-dd"]
+    assert slugs(d.filter(in_person=True)) == ["aa-mon", "dra"]
+    assert slugs(d.filter(online=False, in_person=False)) == ["closed"]
+    assert slugs(d.filter(dual_diagnosis=True)) == ["smart-dd", "dra"]
+    assert slugs(d.filter(program="na")) == ["na-online"]
+    assert slugs(d.filter(program=["SMART", "DRA"], day=4)) == ["dra"]
+    assert slugs(d.filter(newcomer=True)) == ["aa-mon"]
+    assert slugs(d.filter(active=False)) == ["closed"]
+
+
+# --- loading meetings.yaml ------------------------------------------------------------------------
+
+BAD_FILE = """\
+program: NA
+meetings:
+  - name: Good One
+    slug: good-one
+    day: 1
+    time: "19:00"
+    timezone: America/New_York
+  - name: Bad Time
+    slug: bad-time
+    day: 2
+    time: "25:00"
+    timezone: America/New_York
+  - name: Bad Zone
+    slug: bad-zone
+    day: 2
+    time: "19:00"
+    timezone: Mars/Base
+  - just a string
+  - name: Good Two
+    slug: good-two
+    program: SMART
+    day: [0, 6]
+    time: 7:30
+    end_time: 19:00
+    timezone: Europe/London
+    postal_code: 02134
+  - name: Duplicate
+    slug: good-one
+    day: 3
+    time: "10:00"
+    timezone: America/New_York
+  - name: Typo
+    slug: typo
+    day: 3
+    time: "10:00"
+    timezone: America/New_York
+    conferance_url: https://example.org/x
+  - name: Plain Number
+    slug: plain-number
+    day: 3
+    time: 700
+    timezone: America/New_York
+"""
+
+
+def test_bad_records_are_reported_with_lines_and_the_rest_kept(tmp_path: Path):
+    path = tmp_path / "meetings.yaml"
+    path.write_text(BAD_FILE)
+    directory, problems = load_directory(path)
+    assert [m.slug for m in directory] == ["good-one", "good-two"]
+    assert directory.program == "NA"
+    assert directory["good-one"].program == "NA"  # the file's default
+    two = directory["good-two"]
+    assert two.program == "SMART"
+    # Unquoted 7:30 and 19:00 are read as the text written, not YAML's base-60 numbers.
+    assert (two.time, two.end_time) == (dt.time(7, 30), dt.time(19, 0))
+    assert two.postal_code == "02134"
+    text = [str(p) for p in problems]
+    assert text[0].startswith(f"{path}:11: bad-time: time: not a time: '25:00'")
+    assert text[1].startswith(f"{path}:17: bad-zone: timezone: unknown time zone 'Mars/Base'")
+    assert text[2] == f"{path}:18: each meeting must be a mapping of fields"
+    assert text[3] == (
+        f"{path}:29: good-one: duplicate slug (first used on line 4); this meeting is left out"
+    )
+    assert text[4] == f"{path}:39: typo: unknown field 'conferance_url'"
+    assert text[5].startswith(f"{path}:43: plain-number: time: write the time in quotes")
+    assert len(problems) == 6
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("meetings: [\n  {name: x\n", ":3: "),
+        ("meetings:\n  - &a {name: x}\n  - *a\n", ":3: aliases"),
+        ("- just\n- a list\n", ":1: the file must be a mapping"),
+        ("program: XYZ\nmeetings: []\n", ":1: program: unknown program 'XYZ'"),
+        ("timezone: Nowhere/Land\nmeetings: []\n", ":1: timezone: unknown time zone"),
+        ("colour: blue\nmeetings: []\n", ":1: unknown top-level key 'colour'"),
+        ("program: AA\n", ":1: meetings: the file needs a `meetings:` list"),
+        ("meetings: 3\n", ":1: meetings: must be a list"),
+    ],
+)
+def test_file_level_problems_never_raise(tmp_path: Path, text: str, expected: str):
+    path = tmp_path / "meetings.yaml"
+    path.write_text(text)
+    directory, problems = load_directory(path)
+    assert len(directory) == 0
+    assert any(str(p).startswith(f"{path}{expected}") for p in problems), problems
+
+
+def test_missing_or_empty_file(tmp_path: Path):
+    directory, problems = load_directory(tmp_path / "absent.yaml")
+    assert len(directory) == 0 and "cannot read" in str(problems[0])
+    empty = tmp_path / "empty.yaml"
+    empty.write_text("")
+    assert load_directory(empty) == (Directory(), [])
+
+
+def test_file_default_timezone(tmp_path: Path):
+    path = tmp_path / "meetings.yaml"
+    path.write_text("timezone: Asia/Kolkata\nmeetings:\n  - {name: x, slug: x, day: 1, time: '07:00'}\n")
+    directory, problems = load_directory(path)
+    assert problems == [] and directory["x"].timezone == "Asia/Kolkata"
+
+
+def test_dump_reads_back_the_same(tmp_path: Path):
+    directory, _ = load_directory(SHIPPED)
+    extra = meeting(
+        slug="odd-values",
+        name="Colon: and 'quotes' & #hash",
+        postal_code="02134",
+        updated=dt.datetime(2024, 5, 31, 14, 32, 23),
+        conference_phone="+1-555-0100",
+        time="19:00:30",
+    )
+    meetings = [*directory, extra]
+    text = dump_directory(meetings, program="AA", timezone="Europe/London")
+    assert "&" not in text.replace("& #hash", "") and "*" not in text
+    path = tmp_path / "meetings.yaml"
+    path.write_text(text)
+    again, problems = load_directory(path)
+    assert problems == []
+    assert list(again) == meetings
+    assert again["odd-values"].updated == "2024-05-31 14:32:23"
+    assert (again.program, again.timezone) == ("AA", "Europe/London")
+
+
+# --- Meeting Guide feeds --------------------------------------------------------------------------
+
+FEED: list[Any] = [
+    {
+        "name": "Sunday Serenity",
+        "slug": "sunday-serenity-14",
+        "day": 0,
+        "time": "18:00",
+        "end_time": "19:30",
+        "location": "Alano Club",
+        "types": ["O", "T", "LGBTQ"],
+        "address": "123 Main Street",
+        "city": "Anytown",
+        "state": "CA",
+        "postal_code": "98765",
+        "country": "US",
+        "approximate": "no",
+        "entity": "District 123",
+        "entity_website_url": "https://example.org",
+        "entity_email": "info@example.org",
+        "timezone": "America/Los_Angeles",
+        "latitude": "34.05",
+        "longitude": "-118.25",
+        "updated": "2014-05-31 14:32:23",
+    },
+    {"name": "List Days", "slug": 42, "day": [1, "3"], "time": "07:00:00", "types": "O, D"},
+    {"name": "Digits", "slug": "Digits_Day", "day": "5", "time": "12:00", "conference_url": ""},
+    {"name": "Old Entity", "slug": "old-entity", "day": 2, "time": "9:15", "entity_url": "https://example.com"},
+    {"name": "No Slug", "day": 1, "time": "19:00"},
+    {"name": "Bad Time", "slug": "bad-time", "day": 1, "time": "7pm"},
+    {"name": "Bad Zone", "slug": "bad-zone", "day": 1, "time": "19:00", "timezone": "Moon/Base"},
+    {"name": "Bad Day", "slug": "bad-day", "day": 9, "time": "19:00"},
+    {"name": "By Appointment", "slug": "appointment"},
+    {"name": "Duplicate", "slug": "sunday-serenity-14", "day": 3, "time": "10:00"},
+    "not a record",
+    {"name": "Weird Slug", "slug": "!!!", "day": 1, "time": "19:00"},
+    {"name": "Bad End", "slug": "bad-end", "day": 1, "time": "19:00", "end_time": "31:00"},
+]
+
+
+def test_parse_feed_variants():
+    meetings, skipped = parse_feed(FEED, "AA", "America/Chicago")
+    by_slug = {m.slug: m for m in meetings}
+    assert list(by_slug) == ["sunday-serenity-14", "42", "digits-day", "old-entity"]
+    first = by_slug["sunday-serenity-14"]
+    assert first.entity_url == "https://example.org"
+    assert first.timezone == "America/Los_Angeles" and first.program == "AA"
+    assert first.street == "123 Main Street" and first.approximate is False and first.is_in_person
+    assert (first.latitude, first.longitude) == (34.05, -118.25)
+    assert first.updated == "2014-05-31 14:32:23"
+    assert by_slug["42"].day == (1, 3) and by_slug["42"].time == dt.time(7)
+    assert by_slug["42"].types == ("O", "D") and by_slug["42"].timezone == "America/Chicago"
+    assert by_slug["digits-day"].day == (5,) and not by_slug["digits-day"].is_online
+    assert by_slug["old-entity"].entity_url == "https://example.com"
+    assert by_slug["old-entity"].time == dt.time(9, 15)
+
+    reasons = {index: (label, reason) for index, label, reason in skipped}
+    assert reasons[4] == ("No Slug", "missing slug")
+    assert reasons[5][0] == "bad-time" and reasons[5][1].startswith("time: not a time: '7pm'")
+    assert reasons[6][0] == "bad-zone" and "unknown time zone 'Moon/Base'" in reasons[6][1]
+    assert reasons[7][0] == "bad-day" and reasons[7][1].startswith("day: use 0 = Sunday")
+    assert "by appointment" in reasons[8][1]
+    assert reasons[9][1] == "duplicate slug (also record 0)"
+    assert reasons[10] == ("", "not a meeting record (expected a JSON object)")
+    assert reasons[11][1] == "unusable slug '!!!'"
+    assert reasons[12][1].startswith("end_time: not a time")
+    assert len(meetings) + len(skipped) == len(FEED)
+
+
+def test_parse_feed_program_and_missing_timezone():
+    record = {"name": "N", "slug": "n", "day": 1, "time": "19:00"}
+    meetings, skipped = parse_feed([record], "SMART", None)
+    assert meetings == [] and skipped == [
+        (0, "n", "no timezone, and no default time zone was given")
+    ]
+    meetings, _ = parse_feed([record, {**record, "slug": "m", "program": "NA"}], "SMART", "UTC")
+    assert [m.program for m in meetings] == ["SMART", "NA"]
+
+
+def test_merge_by_slug():
+    a, b, c = meeting(slug="a"), meeting(slug="b"), meeting(slug="c")
+    b2 = meeting(slug="b", name="Renamed")
+    merged, counts = merge(Directory((a, b)), [b2, c, a])
+    assert [m.slug for m in merged] == ["a", "b", "c"]
+    assert merged[1].name == "Renamed"
+    assert counts == {"added": 1, "updated": 1, "unchanged": 1, "kept": 0}
+    merged, counts = merge(Directory((a, b)), [c])
+    assert [m.slug for m in merged] == ["a", "b", "c"]
+    assert counts == {"added": 1, "updated": 0, "unchanged": 0, "kept": 2}
+
+
+# --- distance -------------------------------------------------------------------------------------
+
+
+def test_haversine():
+    assert haversine_km(51.5074, -0.1278, 48.8566, 2.3522) == pytest.approx(343.5, abs=1)
+    assert haversine_km(10, 20, 10, 20) == 0
+    assert haversine_km(0, 0, 0, 180) == pytest.approx(20015.1, abs=1)
+
+
+def test_nearest_in_person_meetings():
+    d = Directory(
+        (
+            meeting(slug="near", formatted_address="x", latitude=41.88, longitude=-87.63),
+            meeting(slug="far", formatted_address="x", latitude=42.05, longitude=-87.69),
+            meeting(slug="no-coordinates", formatted_address="x"),
+            meeting(
+                slug="online",
+                conference_url="https://example.org/x",
+                formatted_address="Chicago",
+                approximate=True,
+                latitude=41.88,
+                longitude=-87.63,
+            ),
+            meeting(
+                slug="closed",
+                types=["TC"],
+                formatted_address="x",
+                latitude=41.88,
+                longitude=-87.63,
+            ),
+        )
+    )
+    found = nearest(d, 41.8781, -87.6298)
+    assert [m.slug for m, _ in found] == ["near", "far"]
+    assert found[0][1] < 1 and 18 < found[1][1] < 20
+    assert nearest(d, 41.88, -87.63, limit=1)[0][0].slug == "near"
+    with pytest.raises(ValueError):
+        nearest(d, 100, 0)
+
+
+def test_nearest_on_the_shipped_directory():
+    directory, _ = load_directory(SHIPPED)
+    found = nearest(directory, 51.5, -0.12, limit=2)
+    assert found[0][0].slug == "example-aa-womens-sunday-circle"
+    assert all(m.is_in_person for m, _ in found)
+
+
+# --- importing a feed -----------------------------------------------------------------------------
+
+
+def _feed_file(tmp_path: Path, records: list[Any]) -> Path:
+    path = tmp_path / "feed.json"
+    path.write_text(json.dumps(records))
+    return path
+
+
+def test_import_from_a_file(tmp_path: Path):
+    target = tmp_path / "content" / "meetings.yaml"
+    feed = _feed_file(tmp_path, FEED)
+    report = import_meetings(str(feed), target, default_timezone="America/Chicago")
+    assert report.ok and report.written
+    assert report.imported == 4
+    assert report.counts == {"added": 4, "updated": 0, "unchanged": 0, "kept": 0}
+    lines = report.lines()
+    assert lines[0].startswith("Imported 4 meetings from")
+    assert "4 added, 0 updated, 0 unchanged" in lines[0]
+    assert lines[1] == "Skipped 9 records:"
+    assert "  record [4] (No Slug): missing slug" in lines
+    assert any(line.startswith("  record [5] (bad-time): time: not a time") for line in lines)
+    directory, problems = load_directory(target)
+    assert problems == [] and len(directory) == 4
+
+    # Import again with one meeting changed: merged by slug, the rest unchanged.
+    changed = [dict(FEED[0], name="Sunday Serenity (new room)"), FEED[1]]
+    report = import_meetings(
+        str(_feed_file(tmp_path, changed)), target, default_timezone="America/Chicago"
+    )
+    assert report.counts == {"added": 0, "updated": 1, "unchanged": 1, "kept": 2}
+    directory, _ = load_directory(target)
+    assert directory["sunday-serenity-14"].name == "Sunday Serenity (new room)"
+    assert len(directory) == 4
+
+
+def test_import_keeps_the_file_program_and_takes_a_wrapped_feed(tmp_path: Path):
+    target = tmp_path / "meetings.yaml"
+    target.write_text("program: NA\nmeetings: []\n")
+    feed = tmp_path / "feed.json"
+    feed.write_text(json.dumps({"meetings": [FEED[1]]}))
+    report = import_meetings(str(feed), target, default_timezone="UTC")
+    assert report.ok
+    directory, _ = load_directory(target)
+    assert directory.program == "NA" and directory["42"].program == "NA"
+
+
+def test_import_from_a_url_uses_the_injected_fetch(tmp_path: Path):
+    target = tmp_path / "meetings.yaml"
+    asked: list[str] = []
+
+    def fetch(url: str) -> bytes:
+        asked.append(url)
+        return json.dumps(FEED[:2]).encode()
+
+    report = import_meetings(
+        "https://example.org/feed.json", target, default_timezone="UTC", fetch=fetch
+    )
+    assert asked == ["https://example.org/feed.json"]
+    assert report.ok and report.imported == 2 and target.exists()
+
+
+def _failing_fetch(url: str) -> bytes:
+    raise FeedError("the server answered 503 Service Unavailable")
+
+
+@pytest.mark.parametrize(
+    ("source", "content", "message"),
+    [
+        ("missing.json", None, "cannot read"),
+        ("feed.json", b"{not json", "not JSON"),
+        ("feed.json", b'{"meetings": 3}', "JSON list of meetings"),
+        ("feed.json", b"\xff\xfe", "not UTF-8"),
+        ("https://example.org/down", None, "503"),
+        ("ftp://example.org/feed.json", None, "http(s) address"),
+    ],
+)
+def test_unreadable_feeds_write_nothing(
+    tmp_path: Path, source: str, content: bytes | None, message: str
+):
+    if content is not None:
+        (tmp_path / source).write_bytes(content)
+    if "://" not in source:
+        source = str(tmp_path / source)
+    target = tmp_path / "meetings.yaml"
+    out = io.StringIO()
+    report = import_meetings(source, target, default_timezone="UTC", fetch=_failing_fetch)
+    assert not report.ok and message in (report.error or "")
+    assert not target.exists()
+    if "://" not in source:
+        assert main(source, target, "UTC", out) == 1
+        assert out.getvalue().startswith(f"Import from {source} failed:")
+
+
+def test_import_refuses_to_overwrite_a_file_with_problems(tmp_path: Path):
+    target = tmp_path / "meetings.yaml"
+    target.write_text(BAD_FILE)
+    report = import_meetings(
+        str(_feed_file(tmp_path, FEED[:1])), target, default_timezone="UTC"
+    )
+    assert not report.ok and "has problems" in (report.error or "")
+    assert len(report.problems) == 6
+    assert target.read_text() == BAD_FILE
+    assert any(":11: bad-time:" in line for line in report.lines())
+
+
+def test_import_checks_its_defaults(tmp_path: Path):
+    feed = str(_feed_file(tmp_path, FEED[:1]))
+    report = import_meetings(feed, tmp_path / "m.yaml", default_timezone="Nowhere/Land")
+    assert not report.ok and "default time zone" in (report.error or "")
+    report = import_meetings(feed, tmp_path / "m.yaml", default_timezone="UTC", program="XYZ")
+    assert not report.ok and "unknown program" in (report.error or "")
+
+
+def test_main_prints_the_report(tmp_path: Path):
+    out = io.StringIO()
+    target = tmp_path / "meetings.yaml"
+    assert main(str(_feed_file(tmp_path, FEED)), target, "America/Chicago", out) == 0
+    text = out.getvalue()
+    assert "Imported 4 meetings" in text and "record [7] (bad-day)" in text
+
+
+def test_fetch_url_only_fetches_http():
+    with pytest.raises(FeedError, match="http"):
+        fetch_url("file:///etc/passwd")
