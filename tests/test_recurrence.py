@@ -30,8 +30,8 @@ SANTIAGO = ZoneInfo("America/Santiago")  # DST changes at midnight
 SUN, MON, TUE, WED, THU, FRI, SAT = range(7)  # Meeting Guide days: 0 = Sunday
 
 
-def utc(*args: int) -> datetime:
-    return datetime(*args, tzinfo=UTC)  # type: ignore[misc]
+def utc(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> datetime:
+    return datetime(year, month, day, hour, minute, tzinfo=UTC)
 
 
 def guide_day(day: date) -> int:
@@ -80,7 +80,9 @@ def test_london_spring_forward_and_fall_back():
     assert next_occurrence([SUN], time(19), LONDON, utc(2026, 3, 28)) == utc(2026, 3, 29, 18)
     assert next_occurrence([SUN], time(19), LONDON, utc(2026, 3, 22)) == utc(2026, 3, 22, 19)
     # 2026-10-25: 02:00 BST -> 01:00 GMT, so 01:30 happens twice: the BST one counts.
-    assert next_occurrence([SUN], time(1, 30), LONDON, utc(2026, 10, 24)) == utc(2026, 10, 25, 0, 30)
+    assert next_occurrence([SUN], time(1, 30), LONDON, utc(2026, 10, 24)) == utc(
+        2026, 10, 25, 0, 30
+    )
     assert next_occurrence([SUN], time(19), LONDON, utc(2026, 10, 24)) == utc(2026, 10, 25, 19)
 
 
@@ -96,7 +98,9 @@ def test_sydney_fall_back_and_spring_forward():
     assert next_occurrence([SUN], time(19), SYDNEY, utc(2026, 10, 1)) == utc(2026, 10, 4, 8)
 
 
-@pytest.mark.parametrize(("tz", "offset"), [(KOLKATA, (5, 30)), (TOKYO, (9, 0)), (PHOENIX, (-7, 0))])
+@pytest.mark.parametrize(
+    ("tz", "offset"), [(KOLKATA, (5, 30)), (TOKYO, (9, 0)), (PHOENIX, (-7, 0))]
+)
 def test_zones_without_dst_are_exactly_a_week_apart(tz: ZoneInfo, offset: tuple[int, int]):
     starts = list(occurrences([MON], time(19), tz, utc(2026, 1, 1), utc(2027, 1, 1)))
     assert len(starts) == 52
@@ -143,7 +147,10 @@ def test_strictly_after_and_any_aware_input():
 
 def test_occurrences_range_is_half_open():
     since, until = utc(2026, 3, 9, 23), utc(2026, 3, 23, 23)
-    assert list(occurrences([MON], time(19), NEW_YORK, since, until)) == [since, utc(2026, 3, 16, 23)]
+    assert list(occurrences([MON], time(19), NEW_YORK, since, until)) == [
+        since,
+        utc(2026, 3, 16, 23),
+    ]
     assert list(occurrences([MON], time(19), NEW_YORK, until, since)) == []
 
 
@@ -224,7 +231,9 @@ TRANSITIONS = {tz: _transitions(tz) for tz in ZONES}
 
 
 @st.composite
-def cases(draw: st.DrawFn, quarter: bool = False) -> tuple[ZoneInfo, frozenset[int], time, datetime]:
+def cases(
+    draw: st.DrawFn, quarter: bool = False
+) -> tuple[ZoneInfo, frozenset[int], time, datetime]:
     """A meeting and an `after`; half of them aimed at a DST change of the meeting's zone:
     `after` within the week before it, the meeting on its local day, at a wall time near it
     (inside the gap or the repeated hour, or just around them)."""
@@ -399,7 +408,9 @@ def test_next_reminder_skips_a_start_whose_reminder_time_has_passed():
 
 def test_one_day_lead_is_24_hours_across_dst():
     # Sunday 2026-03-08 19:00 EDT; 24 h earlier is Saturday 18:00 EST.
-    fire_at, occurrence = next_reminder([SUN], time(19), NEW_YORK, timedelta(days=1), utc(2026, 3, 1, 1))
+    fire_at, occurrence = next_reminder(
+        [SUN], time(19), NEW_YORK, timedelta(days=1), utc(2026, 3, 1, 1)
+    )
     assert occurrence == utc(2026, 3, 8, 23)
     assert fire_at.astimezone(NEW_YORK).replace(tzinfo=None) == datetime(2026, 3, 7, 18)
 
