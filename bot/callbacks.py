@@ -1,7 +1,8 @@
 """Button payloads: short strings, built and parsed in one place, treated as untrusted input.
 
-A payload is `feature:action` or `feature:action:argument` (at most 64 bytes, Telegram's limit).
-Arguments are content ids; a handler must still check that the id exists before using it.
+A payload is `feature:action` followed by up to three `:argument`s (at most 64 bytes in all,
+Telegram's limit). Arguments are ids, keys or small numbers; a handler must still check that what
+they name exists, and belongs to the person pressing, before using it.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ import re
 from dataclasses import dataclass
 
 MAX_BYTES = 64
-_PAYLOAD = re.compile(r"^([a-z]{1,8}):([a-z]{1,8})(?::([a-z0-9_-]{1,40}))?$")
+_PAYLOAD = re.compile(r"^[a-z]{1,8}:[a-z]{1,8}(?::[a-z0-9_.-]{1,40}){0,3}$")
 
 
 @dataclass(frozen=True)
@@ -19,12 +20,27 @@ class Button:
 
     feature: str
     action: str
-    arg: str | None = None
+    args: tuple[str, ...] = ()
+
+    @property
+    def arg(self) -> str | None:
+        """The first argument, if any."""
+        return self.args[0] if self.args else None
+
+    def int_arg(self, index: int, default: int = 0) -> int:
+        """Argument `index` as a small non-negative int; LookupError when it is not one."""
+        if index >= len(self.args):
+            return default
+        value = self.args[index]
+        if not value.isdigit() or len(value) > 9:
+            raise LookupError(value)
+        return int(value)
 
 
-def make(feature: str, action: str, arg: str | None = None) -> str:
+def make(feature: str, action: str, *args: str | int | None) -> str:
     """Build a payload; raise ValueError rather than send one Telegram would refuse."""
-    data = f"{feature}:{action}" if arg is None else f"{feature}:{action}:{arg}"
+    parts = [feature, action, *(str(a) for a in args if a is not None)]
+    data = ":".join(parts)
     if len(data.encode()) > MAX_BYTES or not _PAYLOAD.match(data):
         raise ValueError(f"invalid button payload {data!r}")
     return data
@@ -32,9 +48,7 @@ def make(feature: str, action: str, arg: str | None = None) -> str:
 
 def parse(data: str | None) -> Button | None:
     """The button a payload stands for, or None when it is malformed or oversized."""
-    if not data or len(data.encode()) > MAX_BYTES:
+    if not data or len(data.encode()) > MAX_BYTES or not _PAYLOAD.match(data):
         return None
-    found = _PAYLOAD.match(data)
-    if not found:
-        return None
-    return Button(found.group(1), found.group(2), found.group(3))
+    feature, action, *args = data.split(":")
+    return Button(feature, action, tuple(args))

@@ -176,8 +176,9 @@ class CrisisDetector:
 class _Scan:
     """Danger phrases in one message, its clauses joined by newlines, judged clause by clause.
 
-    Patterns are compiled with MULTILINE, so `^` and `$` work per clause; a match that runs over a
-    clause end is searched again inside its clause.
+    Patterns are compiled with MULTILINE, so `^` and `$` mark the ends of a clause, and `.` never
+    crosses into the next clause. A pattern that means to (`(?s:.)`, `\\n`) is judged by the clause
+    it starts in: "someone ODd at the meeting, what do we do?".
     """
 
     def __init__(
@@ -199,18 +200,12 @@ class _Scan:
         text = self.text
         pos = 0
         while (m := rx.search(text, pos)) is not None:
-            start = m.start()
+            start, end = m.span()
+            pos = start + 1
             first = text.rfind("\n", 0, start) + 1
             last = text.find("\n", start)
             last = len(text) if last < 0 else last
-            if m.end() > last:
-                m = rx.search(text, start, last)
-                if m is None:
-                    pos = last + 1
-                    continue
-                start = m.start()
-            pos = start + 1
-            if start < m.end() and not self._cancelled(first, last, start, m.end()):
+            if start < end and not self._cancelled(first, last, start, end):
                 return True
         return False
 

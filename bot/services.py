@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from datetime import UTC, datetime
 
 from bot.config import Settings
 from bot.content import Content, LanguagePack, RegionResources
 from bot.matching import FaqMatcher
+from bot.meetings import Directory
 from bot.safety import CrisisDetector
 from bot.storage import Storage
+from bot.subscriptions import Subscriptions
 
 Clock = Callable[[], datetime]
 
@@ -27,15 +30,18 @@ class Library:
     content: Content
     detector: CrisisDetector
     matchers: Mapping[str, FaqMatcher]
+    directory: Directory = Directory()
 
     @classmethod
-    def build(cls, content: Content) -> Library:
+    def build(cls, content: Content, directory: Directory | None = None) -> Library:
         """Precompute the crisis patterns and one question matcher per language."""
         matchers = {
             language: FaqMatcher.build(e for c in pack.faq.categories for e in c.entries)
             for language, pack in content.packs.items()
         }
-        return cls(content, CrisisDetector.from_rules(content.detection), matchers)
+        return cls(
+            content, CrisisDetector.from_rules(content.detection), matchers, directory or Directory()
+        )
 
     def pack(self, language: str | None) -> LanguagePack:
         return self.content.pack(language)
@@ -52,6 +58,19 @@ class Services:
     library: Library
     storage: Storage
     clock: Clock = utc_now
+    subscriptions: Subscriptions = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.subscriptions = Subscriptions(self.storage, lambda: self.library.directory)
+
+    async def user_zone(self, chat_id: int) -> ZoneInfo:
+        """The user's time zone, or the configured default for people who never chose one."""
+        user = await self.storage.get_user(chat_id)
+        name = user.timezone if user is not None and user.timezone else None
+        try:
+            return ZoneInfo(name or self.settings.defaults.timezone)
+        except (ZoneInfoNotFoundError, ValueError):
+            return ZoneInfo(self.settings.defaults.timezone)
 
     def region(self, pack: LanguagePack) -> RegionResources:
         """The configured region's resources in the pack's language, else the international ones."""

@@ -8,11 +8,28 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from datetime import date, datetime
+from datetime import UTC, date, datetime
+from typing import Any
 from pathlib import Path
 
-from sqlalchemy import BigInteger, Date, DateTime, Integer, String, delete, select, update
-from sqlalchemy.engine import make_url
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+    delete,
+    event,
+    select,
+    update,
+)
+from sqlalchemy.engine import Dialect, make_url
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -23,6 +40,26 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
 _SEEN_CACHE_LIMIT = 100_000
+
+
+class UtcDateTime(TypeDecorator[datetime]):
+    """A timestamp stored in UTC and always read back as an aware UTC datetime (SQLite too)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime: pass an aware one")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
 class Base(DeclarativeBase):
@@ -37,8 +74,93 @@ class User(Base):
     chat_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
     language: Mapped[str] = mapped_column(String(8))
     timezone: Mapped[str | None] = mapped_column(String(64), default=None)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     last_seen_on: Mapped[date] = mapped_column(Date)
+    # Set when Telegram says the user blocked the bot; their reminders wait until they write again.
+    blocked: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Whether they were told, once, how to change the time zone they were given.
+    told_timezone: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class PersonalMeeting(Base):
+    """A meeting a user added themselves: only what is needed to remind them of it."""
+
+    __tablename__ = "personal_meetings"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    chat_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("users.chat_id", ondelete="CASCADE"), index=True
+    )
+    name: Mapped[str] = mapped_column(String(80))
+    days: Mapped[str] = mapped_column(String(20))  # Meeting Guide days, 0 = Sunday, "1,3"
+    time: Mapped[str] = mapped_column(String(5))  # HH:MM in `timezone`
+    timezone: Mapped[str] = mapped_column(String(64))
+    link: Mapped[str | None] = mapped_column(String(500), default=None)
+    place: Mapped[str | None] = mapped_column(String(200), default=None)
+
+
+class Subscription(Base):
+    """One reminder a user chose: a meeting and how long before it."""
+
+    __tablename__ = "subscriptions"
+    __table_args__ = (
+        UniqueConstraint("chat_id", "meeting_slug", "personal_id", "lead_minutes"),
+        Index("ix_subscriptions_due", "next_fire_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    chat_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("users.chat_id", ondelete="CASCADE"), index=True
+    )
+    # Exactly one of the two is set: a directory meeting (followed by slug) or a personal one.
+    meeting_slug: Mapped[str | None] = mapped_column(String(120), default=None, index=True)
+    personal_id: Mapped[int | None] = mapped_column(
+        Integer, ForeignKey("personal_meetings.id", ondelete="CASCADE"), default=None
+    )
+    lead_minutes: Mapped[int] = mapped_column(Integer)
+    # None while paused: by the user ("user"), or because the meeting is closed or gone.
+    paused: Mapped[str | None] = mapped_column(String(16), default=None)
+    next_fire_at: Mapped[datetime | None] = mapped_column(UtcDateTime, default=None)
+    occurrence_at: Mapped[datetime | None] = mapped_column(UtcDateTime, default=None)
+
+
+class Delivery(Base):
+    """The ledger: one row per (subscription, occurrence), so nothing is sent twice."""
+
+    __tablename__ = "deliveries"
+    __table_args__ = (UniqueConstraint("subscription_id", "occurrence_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    subscription_id: Mapped[int] = mapped_column(
+        Integer, ForeignKey("subscriptions.id", ondelete="CASCADE"), index=True
+    )
+    occurrence_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    # pending (claimed, being sent), sent, missed (the meeting had begun), failed.
+    status: Mapped[str] = mapped_column(String(10))
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class FlowState(Base):
+    """Where a user is in a multi-step flow (such as /addmeeting), so a restart loses nothing."""
+
+    __tablename__ = "flows"
+
+    chat_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("users.chat_id", ondelete="CASCADE"), primary_key=True
+    )
+    flow: Mapped[str] = mapped_column(String(20))
+    step: Mapped[str] = mapped_column(String(20))
+    data: Mapped[str] = mapped_column(Text, default="{}")
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class MeetingSnapshot(Base):
+    """What subscribers last saw of a directory meeting, to tell them when it changes."""
+
+    __tablename__ = "meeting_snapshots"
+
+    slug: Mapped[str] = mapped_column(String(120), primary_key=True)
+    fingerprint: Mapped[str] = mapped_column(Text)
 
 
 class DailyCount(Base):
@@ -68,6 +190,8 @@ class Storage:
         if parsed.drivername.startswith("sqlite") and parsed.database not in (None, "", ":memory:"):
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
         engine = create_async_engine(url)
+        if engine.dialect.name == "sqlite":
+            event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         async with engine.begin() as connection:
             await connection.run_sync(Base.metadata.create_all)
         return cls(engine)
@@ -96,13 +220,22 @@ class Storage:
                     )
                 )
                 return True
-            if user.last_seen_on != now.date() or user.language != language:
+            if user.last_seen_on != now.date() or user.language != language or user.blocked:
+                # Writing again after blocking the bot resumes their reminders.
                 await session.execute(
                     update(User)
                     .where(User.chat_id == chat_id)
-                    .values(last_seen_on=now.date(), language=language)
+                    .values(last_seen_on=now.date(), language=language, blocked=False)
                 )
             return False
+
+    async def set_user_fields(self, chat_id: int, **values: object) -> None:
+        """Update the user's own settings (timezone, told_timezone, blocked)."""
+        allowed = {"timezone", "told_timezone", "blocked"}
+        if not values.keys() <= allowed:
+            raise ValueError(f"not a user setting: {sorted(values.keys() - allowed)}")
+        async with self.session() as session:
+            await session.execute(update(User).where(User.chat_id == chat_id).values(**values))
 
     async def get_user(self, chat_id: int) -> User | None:
         async with self.session() as session:
@@ -112,6 +245,14 @@ class Storage:
         """Delete every row about the user; True when there was something to delete."""
         self._seen_today.pop(chat_id, None)
         async with self.session() as session:
+            # Explicit, child tables first: no reliance on ON DELETE CASCADE being enabled.
+            subscriptions = select(Subscription.id).where(Subscription.chat_id == chat_id)
+            await session.execute(
+                delete(Delivery).where(Delivery.subscription_id.in_(subscriptions))
+            )
+            await session.execute(delete(Subscription).where(Subscription.chat_id == chat_id))
+            await session.execute(delete(PersonalMeeting).where(PersonalMeeting.chat_id == chat_id))
+            await session.execute(delete(FlowState).where(FlowState.chat_id == chat_id))
             result = await session.execute(delete(User).where(User.chat_id == chat_id))
             return bool(getattr(result, "rowcount", 0))
 
@@ -130,3 +271,11 @@ class Storage:
                 select(DailyCount.count).where(DailyCount.name == name, DailyCount.day >= since)
             )
             return sum(rows)
+
+
+def _sqlite_pragmas(connection: Any, _record: Any) -> None:
+    cursor = connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA busy_timeout=5000")
+    cursor.close()

@@ -1,0 +1,433 @@
+"""Chosen meetings and their reminders: the queries behind "Remind me", /mymeetings and /addmeeting.
+
+A meeting is named by a `MeetingRef`: a directory meeting by a short key derived from its slug
+(slugs can be longer than a button payload allows), or a personal meeting by its row id, which is
+only ever resolved together with the chat that owns it.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import hashlib
+import json
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import ColumnElement, and_, delete, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.meetings import Directory, Meeting
+from bot.storage import MeetingSnapshot, PersonalMeeting, Storage, Subscription, User
+from scheduler.recurrence import next_reminder
+
+# The lead times offered on a card, in minutes: 1 day, 2 h, 1 h, 30 min, 15 min.
+LEAD_CHOICES: tuple[int, ...] = (1440, 120, 60, 30, 15)
+PERSONAL_PREFIX = "personal-"
+
+
+def meeting_key(slug: str) -> str:
+    """A short, stable key for a slug (12 characters of its SHA-256, base32, lower case)."""
+    digest = hashlib.sha256(slug.encode()).digest()
+    return base64.b32encode(digest).decode()[:12].lower()
+
+
+@dataclass(frozen=True)
+class MeetingRef:
+    """A directory meeting (`d.<key>`) or a personal one (`p.<id>`), as carried by buttons."""
+
+    kind: str
+    value: str
+
+    def encode(self) -> str:
+        return f"{self.kind}.{self.value}"
+
+    @classmethod
+    def decode(cls, text: str | None) -> MeetingRef:
+        """Parse a button argument; LookupError when it is not a well-formed reference."""
+        if not text or "." not in text:
+            raise LookupError(text)
+        kind, _, value = text.partition(".")
+        if kind == "d" and len(value) == 12 and value.isalnum():
+            return cls(kind, value)
+        if kind == "p" and value.isdigit() and len(value) <= 9:
+            return cls(kind, value)
+        raise LookupError(text)
+
+    @classmethod
+    def directory(cls, slug: str) -> MeetingRef:
+        return cls("d", meeting_key(slug))
+
+    @classmethod
+    def personal(cls, personal_id: int) -> MeetingRef:
+        return cls("p", str(personal_id))
+
+
+def personal_meeting(row: PersonalMeeting) -> Meeting:
+    """A personal meeting as a `Meeting`, so one code plans and shows both kinds."""
+    fields: dict[str, object] = {
+        "name": row.name,
+        "slug": f"{PERSONAL_PREFIX}{row.id}",
+        "program": "OTHER",
+        "day": [int(d) for d in row.days.split(",") if d],
+        "time": row.time,
+        "timezone": row.timezone,
+    }
+    if row.link:
+        fields["conference_url"] = row.link
+    if row.place:
+        fields["location"] = row.place
+    return Meeting.model_validate(fields)
+
+
+def plan(
+    meeting: Meeting, lead_minutes: int, after: dt.datetime
+) -> tuple[dt.datetime, dt.datetime]:
+    """(fire_at, occurrence) of the next reminder for `meeting` whose time is after `after`."""
+    return next_reminder(
+        meeting.day, meeting.time, meeting.tz, dt.timedelta(minutes=lead_minutes), after
+    )
+
+
+def fingerprint(meeting: Meeting) -> dict[str, str]:
+    """What subscribers care about when a directory meeting changes: when, how to join, where."""
+    days = ",".join(str(d) for d in meeting.day)
+    return {
+        "when": f"{days} {meeting.time:%H:%M}-{meeting.end_time:%H:%M} {meeting.timezone}",
+        "link": meeting.conference_url or meeting.conference_phone or "",
+        "place": meeting.address or meeting.location or "",
+        "status": "closed" if meeting.temporarily_closed else "open",
+    }
+
+
+@dataclass(frozen=True)
+class Chosen:
+    """A meeting a user chose, with its lead times and next reminder (None while paused)."""
+
+    ref: MeetingRef
+    meeting: Meeting
+    leads: tuple[int, ...]
+    paused: str | None
+    next_fire_at: dt.datetime | None
+
+
+@dataclass(frozen=True)
+class Notice:
+    """Something to tell subscribers of a directory meeting after the directory changed."""
+
+    chat_id: int
+    slug: str
+    name: str
+    changes: tuple[str, ...]  # "when", "link", "place", "closed", "gone", "reopened"
+
+
+class Subscriptions:
+    """Reads and writes chosen meetings; every call is scoped to the chat that asks."""
+
+    def __init__(self, storage: Storage, directory: Callable[[], Directory]) -> None:
+        self.storage = storage
+        self._directory = directory
+        # Changes call this so that the reminder engine can wake up earlier if needed.
+        self.on_change: Callable[[], None] = lambda: None
+
+    @property
+    def directory(self) -> Directory:
+        return self._directory()
+
+    def _slug_for_key(self, key: str) -> str | None:
+        return next((m.slug for m in self.directory if meeting_key(m.slug) == key), None)
+
+    async def resolve(self, chat_id: int, ref: MeetingRef) -> Meeting | None:
+        """The meeting `ref` names, if it exists and (when personal) belongs to `chat_id`."""
+        if ref.kind == "d":
+            slug = self._slug_for_key(ref.value)
+            return self.directory.get(slug) if slug else None
+        async with self.storage.session() as session:
+            row = await session.get(PersonalMeeting, int(ref.value))
+            return personal_meeting(row) if row is not None and row.chat_id == chat_id else None
+
+    def _where(self, chat_id: int, ref: MeetingRef, meeting: Meeting) -> ColumnElement[bool]:
+        if ref.kind == "d":
+            return and_(Subscription.chat_id == chat_id, Subscription.meeting_slug == meeting.slug)
+        return and_(Subscription.chat_id == chat_id, Subscription.personal_id == int(ref.value))
+
+    async def leads(self, chat_id: int, ref: MeetingRef) -> tuple[int, ...]:
+        """The lead times (minutes) chosen for this meeting, longest first."""
+        meeting = await self.resolve(chat_id, ref)
+        if meeting is None:
+            return ()
+        async with self.storage.session() as session:
+            rows = await session.scalars(
+                select(Subscription.lead_minutes).where(self._where(chat_id, ref, meeting))
+            )
+            return tuple(sorted(rows, reverse=True))
+
+    async def set_leads(
+        self, chat_id: int, ref: MeetingRef, leads: Iterable[int], now: dt.datetime
+    ) -> dt.datetime | None:
+        """Make the chosen lead times exactly `leads`; the next reminder time, if any."""
+        meeting = await self.resolve(chat_id, ref)
+        if meeting is None:
+            raise LookupError(ref)
+        wanted = {lead for lead in leads if lead in LEAD_CHOICES or ref.kind == "p"}
+        async with self.storage.session() as session:
+            existing = {
+                s.lead_minutes: s
+                for s in await session.scalars(
+                    select(Subscription).where(self._where(chat_id, ref, meeting))
+                )
+            }
+            paused = next((s.paused for s in existing.values() if s.paused), None)
+            if paused is None and not meeting.is_active:
+                paused = "closed"
+            for lead, row in existing.items():
+                if lead not in wanted:
+                    await session.delete(row)
+            for lead in wanted - existing.keys():
+                fire_at, occurrence = plan(meeting, lead, now)
+                session.add(
+                    Subscription(
+                        chat_id=chat_id,
+                        meeting_slug=meeting.slug if ref.kind == "d" else None,
+                        personal_id=int(ref.value) if ref.kind == "p" else None,
+                        lead_minutes=lead,
+                        paused=paused,
+                        next_fire_at=None if paused else fire_at,
+                        occurrence_at=None if paused else occurrence,
+                    )
+                )
+            if ref.kind == "d":
+                await _save_snapshot(session, meeting)
+        self.on_change()
+        return await self.next_fire(chat_id, ref)
+
+    async def next_fire(self, chat_id: int, ref: MeetingRef) -> dt.datetime | None:
+        meeting = await self.resolve(chat_id, ref)
+        if meeting is None:
+            return None
+        async with self.storage.session() as session:
+            rows = await session.scalars(
+                select(Subscription.next_fire_at).where(
+                    self._where(chat_id, ref, meeting),
+                    Subscription.next_fire_at.is_not(None),
+                )
+            )
+            times = [t for t in rows if t is not None]
+            return min(times) if times else None
+
+    async def chosen(self, chat_id: int) -> list[Chosen]:
+        """Every meeting the user chose, soonest reminder first, paused ones last."""
+        async with self.storage.session() as session:
+            subs = list(
+                await session.scalars(select(Subscription).where(Subscription.chat_id == chat_id))
+            )
+            personal = {
+                row.id: row
+                for row in await session.scalars(
+                    select(PersonalMeeting).where(PersonalMeeting.chat_id == chat_id)
+                )
+            }
+        grouped: dict[MeetingRef, list[Subscription]] = {}
+        meetings: dict[MeetingRef, Meeting] = {}
+        for sub in subs:
+            if sub.meeting_slug is not None:
+                ref = MeetingRef.directory(sub.meeting_slug)
+                found = self.directory.get(sub.meeting_slug)
+                if found is None:
+                    continue  # gone from the directory: paused, shown again if it comes back
+                meetings[ref] = found
+            elif sub.personal_id in personal:
+                ref = MeetingRef.personal(sub.personal_id)
+                meetings[ref] = personal_meeting(personal[sub.personal_id])
+            else:
+                continue
+            grouped.setdefault(ref, []).append(sub)
+        result = []
+        for ref, rows in grouped.items():
+            fires = [r.next_fire_at for r in rows if r.next_fire_at is not None]
+            result.append(
+                Chosen(
+                    ref,
+                    meetings[ref],
+                    tuple(sorted((r.lead_minutes for r in rows), reverse=True)),
+                    next((r.paused for r in rows if r.paused), None),
+                    min(fires) if fires else None,
+                )
+            )
+        far = dt.datetime.max.replace(tzinfo=dt.UTC)
+        return sorted(result, key=lambda c: (c.next_fire_at is None, c.next_fire_at or far))
+
+    async def set_paused(
+        self, chat_id: int, ref: MeetingRef, paused: bool, now: dt.datetime
+    ) -> bool:
+        """Pause or resume the user's reminders for a meeting; False when nothing matched."""
+        meeting = await self.resolve(chat_id, ref)
+        if meeting is None:
+            return False
+        async with self.storage.session() as session:
+            rows = list(
+                await session.scalars(
+                    select(Subscription).where(self._where(chat_id, ref, meeting))
+                )
+            )
+            for row in rows:
+                if paused:
+                    row.paused, row.next_fire_at, row.occurrence_at = "user", None, None
+                elif meeting.is_active:
+                    row.paused = None
+                    row.next_fire_at, row.occurrence_at = plan(meeting, row.lead_minutes, now)
+        self.on_change()
+        return bool(rows)
+
+    async def stop(self, chat_id: int, ref: MeetingRef) -> bool:
+        """Delete the user's reminders for a meeting (and a personal meeting itself)."""
+        meeting = await self.resolve(chat_id, ref)
+        if meeting is None:
+            return False
+        async with self.storage.session() as session:
+            result = await session.execute(
+                delete(Subscription).where(self._where(chat_id, ref, meeting))
+            )
+            if ref.kind == "p":
+                await session.execute(
+                    delete(PersonalMeeting).where(
+                        PersonalMeeting.id == int(ref.value), PersonalMeeting.chat_id == chat_id
+                    )
+                )
+        self.on_change()
+        return bool(getattr(result, "rowcount", 0)) or ref.kind == "p"
+
+    async def skip(
+        self, chat_id: int, ref: MeetingRef, occurrence: dt.datetime, now: dt.datetime
+    ) -> dt.datetime | None:
+        """Skip every reminder for one occurrence; the next reminder after it, if any."""
+        meeting = await self.resolve(chat_id, ref)
+        if meeting is None:
+            raise LookupError(ref)
+        async with self.storage.session() as session:
+            rows = await session.scalars(
+                select(Subscription).where(
+                    self._where(chat_id, ref, meeting),
+                    Subscription.paused.is_(None),
+                )
+            )
+            for row in rows:
+                if row.occurrence_at is not None and row.occurrence_at <= occurrence:
+                    after = max(now, occurrence - dt.timedelta(minutes=row.lead_minutes))
+                    row.next_fire_at, row.occurrence_at = plan(meeting, row.lead_minutes, after)
+        self.on_change()
+        return await self.next_fire(chat_id, ref)
+
+    async def add_personal(
+        self,
+        chat_id: int,
+        *,
+        name: str,
+        days: Sequence[int],
+        time: str,
+        timezone: str,
+        link: str | None,
+        place: str | None,
+    ) -> MeetingRef:
+        """Keep a meeting the user added; they choose lead times next."""
+        async with self.storage.session() as session:
+            row = PersonalMeeting(
+                chat_id=chat_id,
+                name=name,
+                days=",".join(str(d) for d in sorted(set(days))),
+                time=time,
+                timezone=timezone,
+                link=link,
+                place=place,
+            )
+            personal_meeting(row)  # validate before keeping: raises on a bad time or zone
+            session.add(row)
+            await session.flush()
+            return MeetingRef.personal(row.id)
+
+    async def sync_directory(self, directory: Directory, now: dt.datetime) -> list[Notice]:
+        """Follow subscriptions to the new directory by slug; who to tell about what changed.
+
+        Meetings that disappeared or are temporarily closed pause their reminders; ones that
+        came back resume; a changed time re-plans the next reminder.
+        """
+        notices: list[Notice] = []
+        async with self.storage.session() as session:
+            slugs = set(
+                await session.scalars(
+                    select(Subscription.meeting_slug).where(Subscription.meeting_slug.is_not(None))
+                )
+            )
+            snapshots = {s.slug: s for s in await session.scalars(select(MeetingSnapshot))}
+            for slug in sorted(s for s in slugs if s is not None):
+                meeting = directory.get(slug)
+                saved = json.loads(snapshots[slug].fingerprint) if slug in snapshots else None
+                old = {k: v for k, v in saved.items() if k != "name"} if saved else None
+                new = fingerprint(meeting) if meeting is not None else None
+                if old == new or (new is None and old is not None and old.get("gone")):
+                    continue
+                changes = _changes(old, new)
+                subs = list(
+                    await session.scalars(
+                        select(Subscription).where(
+                            Subscription.meeting_slug == slug,
+                            or_(Subscription.paused.is_(None), Subscription.paused != "user"),
+                        )
+                    )
+                )
+                for sub in subs:
+                    if meeting is None or not meeting.is_active:
+                        sub.paused = "gone" if meeting is None else "closed"
+                        sub.next_fire_at = sub.occurrence_at = None
+                    else:
+                        sub.paused = None
+                        sub.next_fire_at, sub.occurrence_at = plan(meeting, sub.lead_minutes, now)
+                name = meeting.name if meeting else str((saved or {}).get("name", slug))
+                for chat_id in sorted({s.chat_id for s in subs}):
+                    notices.append(Notice(chat_id, slug, name, changes))
+                if meeting is None:
+                    if slug in snapshots:
+                        snapshots[slug].fingerprint = json.dumps({**(saved or {}), "gone": "1"})
+                else:
+                    await _save_snapshot(session, meeting)
+        if notices:
+            self.on_change()
+        return notices
+
+    async def active_chats_for(self, slug: str) -> list[int]:
+        """Chats with active reminders for a directory meeting (for announcements)."""
+        async with self.storage.session() as session:
+            rows = await session.scalars(
+                select(Subscription.chat_id)
+                .join(User, User.chat_id == Subscription.chat_id)
+                .where(Subscription.meeting_slug == slug, User.blocked.is_(False))
+                .distinct()
+            )
+            return list(rows)
+
+    async def deactivate_chat(self, chat_id: int) -> None:
+        """The user blocked the bot: stop planning their reminders until they write again."""
+        async with self.storage.session() as session:
+            await session.execute(update(User).where(User.chat_id == chat_id).values(blocked=True))
+
+
+def _changes(old: dict[str, str] | None, new: dict[str, str] | None) -> tuple[str, ...]:
+    if new is None:
+        return ("gone",)
+    if old is None:
+        return ()
+    if old.get("gone"):
+        return ("reopened",)
+    changes = [k for k in ("when", "link", "place") if old.get(k) != new.get(k)]
+    if old.get("status") != new.get("status"):
+        changes.append("closed" if new["status"] == "closed" else "reopened")
+    return tuple(changes)
+
+
+async def _save_snapshot(session: AsyncSession, meeting: Meeting) -> None:
+    row = await session.get(MeetingSnapshot, meeting.slug)
+    text = json.dumps({**fingerprint(meeting), "name": meeting.name})
+    if row is None:
+        session.add(MeetingSnapshot(slug=meeting.slug, fingerprint=text))
+    else:
+        row.fingerprint = text
