@@ -15,6 +15,9 @@ from typing import TYPE_CHECKING, TextIO
 
 from bot.config import TOKEN_ENV, ConfigError, Settings, load_settings
 from bot.content import Content, ContentError, load_content
+from bot.meetings import load_directory
+
+MEETINGS_FILE = "meetings.yaml"
 
 if TYPE_CHECKING:
     from bot.services import Library
@@ -42,6 +45,17 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_parser("run", help="start the bot (the default command)")
     check = sub.add_parser("check-content", help="validate all content YAML and list each problem")
     check.add_argument("dir", nargs="?", type=Path, help="content folder (default: content.dir)")
+    feed = sub.add_parser(
+        "import-meetings",
+        help="import a Meeting Guide JSON feed (file or URL) into the meeting directory",
+    )
+    feed.add_argument("source", help="path or http(s) URL of the JSON feed")
+    feed.add_argument(
+        "--into",
+        type=Path,
+        metavar="FILE",
+        help="directory file to write or merge into (default: <content.dir>/meetings.yaml)",
+    )
     return parser
 
 
@@ -60,11 +74,18 @@ def check_content(directory: Path, language: str, out: TextIO | None = None) -> 
             print(problem, file=out)
         print(f"{len(exc.problems)} problem(s) found in {directory}", file=out)
         return 1
+    directory, meeting_problems = load_directory(directory / MEETINGS_FILE)
+    for problem in meeting_problems:
+        print(problem, file=out)
+    if meeting_problems:
+        print(f"{len(meeting_problems)} problem(s) found in the meeting directory", file=out)
+        return 1
     entries = sum(len(c.entries) for c in content.packs[language].faq.categories)
     exercises = len(content.packs[language].grounding.exercises)
     print(
         f"content OK: {entries} questions, {exercises} exercises, regions "
-        f"{', '.join(content.regions)}, languages {', '.join(content.packs)}",
+        f"{', '.join(content.regions)}, languages {', '.join(content.packs)}, "
+        f"{len(directory)} meetings",
         file=out,
     )
     return 0
@@ -103,7 +124,11 @@ def run(settings: Settings) -> int:
     except ConfigError as exc:
         return _fail(str(exc))
     setup_logging(settings.logging.level if mode == "polling" else "WARNING", settings.token)
-    library = Library.build(content)
+    directory, problems = load_directory(settings.content.dir / MEETINGS_FILE)
+    for problem in problems:
+        # Bad records are left out; the rest of the directory and the bot keep working.
+        print(f"skipped: {problem}", file=sys.stderr)
+    library = Library.build(content, directory)
     if mode == "terminal":
         return _run_terminal(settings, library)
     application = build_application(settings, library)
@@ -138,6 +163,11 @@ def main(argv: list[str] | None = None) -> int:
         return _fail(str(exc))
     if args.command == "check-content":
         return check_content(args.dir or settings.content.dir, settings.defaults.language)
+    if args.command == "import-meetings":
+        from bot.meeting_import import main as import_main
+
+        target = args.into or settings.content.dir / MEETINGS_FILE
+        return import_main(args.source, target, settings.defaults.timezone, sys.stdout)
     return run(settings)
 
 

@@ -12,13 +12,25 @@ from telegram.request import BaseRequest
 from bot.config import Settings
 from bot.context import BotContext, attach_services
 from bot.handlers import register
+from bot.handlers.reminders import start_engine
 from bot.logs import quiet_libraries
 from bot.services import Clock, Library, Services, utc_now
 from bot.storage import Storage
 
 BotApplication = Application[Any, BotContext, Any, Any, Any, Any]
 
-_COMMANDS = ("start", "faq", "ground", "sos", "privacy", "forget", "help")
+_COMMANDS = (
+    "start",
+    "faq",
+    "ground",
+    "mymeetings",
+    "addmeeting",
+    "sos",
+    "privacy",
+    "forget",
+    "cancel",
+    "help",
+)
 
 
 def build_application(
@@ -28,6 +40,7 @@ def build_application(
     request: BaseRequest | None = None,
     clock: Clock = utc_now,
     rate_limit: bool = True,
+    start_reminders: bool = True,
 ) -> BotApplication:
     """The bot as a PTB Application; `request` replaces the Bot API transport (terminal, tests)."""
     quiet_libraries()
@@ -50,8 +63,11 @@ def build_application(
 
     async def post_init(application: BotApplication) -> None:
         storage = await Storage.open(settings.database.url)
-        attach_services(application, Services(settings, library, storage, clock))
+        services = Services(settings, library, storage, clock)
+        attach_services(application, services)
         await _set_commands(application, library)
+        if start_reminders:
+            await start_engine(application, services)
 
     async def post_shutdown(application: BotApplication) -> None:
         services = application.bot_data.get("services")

@@ -300,7 +300,9 @@ def _describe(error: Mapping[str, Any], field: Path_) -> str:
     if kind == "missing":
         return f"{loc}: this field is required"
     if kind == "string_pattern_mismatch":
-        return f"{loc}: use lower-case letters, digits and dashes (at most 40), like 'box-breathing'"
+        return (
+            f"{loc}: use lower-case letters, digits and dashes (at most 40), like 'box-breathing'"
+        )
     if kind in ("too_short", "string_too_short"):
         return f"{loc}: must not be empty"
     return f"{loc}: {error['msg']}"
@@ -345,14 +347,11 @@ def _without(
     """`data` without the nodes in `drop`; `lines` maps the new paths to the original lines."""
     lines[new] = loaded.line_of(old)
     if isinstance(data, dict):
-        return {
-            k: _without(v, drop, (*old, k), (*new, k), loaded, lines) for k, v in data.items()
-        }
+        return {k: _without(v, drop, (*old, k), (*new, k), loaded, lines) for k, v in data.items()}
     if isinstance(data, list):
         kept = [i for i in range(len(data)) if (*old, i) not in drop]
         return [
-            _without(data[i], drop, (*old, i), (*new, j), loaded, lines)
-            for j, i in enumerate(kept)
+            _without(data[i], drop, (*old, i), (*new, j), loaded, lines) for j, i in enumerate(kept)
         ]
     return data
 

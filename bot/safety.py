@@ -4,8 +4,8 @@ The phrases live in content (`detection:` in every `safety.yaml`, see `Detection
 holds only the algorithm, so organizers can extend what is recognised without touching Python.
 
 1. Normalise: cut to 4096 characters, straighten curly quotes, strip accents (NFKD), lower-case,
-   drop apostrophes (`i'm` -> `im`, in the patterns as well), cut runs of three or more equal letters
-   to one (`diiiie` -> `die`), and turn every other symbol into a space.
+   drop apostrophes (`i'm` -> `im`, in the patterns as well), cut runs of three or more equal
+   letters to one (`diiiie` -> `die`), and turn every other symbol into a space.
 2. Split into clauses at sentence punctuation and commas, and before every `breaks` phrase ("but",
    "now", "pero"...), so a history marker or a negation only reaches its own clause.
 3. In each clause look for danger phrases: `crisis` (per kind), then `concern`. A match does not
@@ -91,7 +91,7 @@ _WORRY = Assessment(Level.CONCERN)
 
 
 def normalise(text: str) -> str:
-    """Text the way patterns see it: one line per sentence, lower case, no accents or apostrophes."""
+    """Text as patterns see it: a line per sentence, lower case, no accents or apostrophes."""
     text = text[:MAX_CHARS]
     if not text.isascii():
         text = text.translate(_QUOTES)
@@ -141,7 +141,9 @@ class CrisisDetector:
         """CRISIS (with its kind) for danger now, CONCERN for distress to ask about, else NONE."""
         joined = "\n".join(self.clauses(text))
         present = self._present(joined)
-        crisis = [(kind, [r for r in rules if r.may_match(present)]) for kind, rules in self._crisis]
+        crisis = [
+            (kind, [r for r in rules if r.may_match(present)]) for kind, rules in self._crisis
+        ]
         concern = [r for r in self._concern if r.may_match(present)]
         if not concern and not any(rules for _, rules in crisis):
             return _NOTHING
@@ -302,7 +304,7 @@ def _needles(source: str) -> frozenset[str] | None:
     """Lower-case strings of which every match of `source` contains at least one, if any."""
     try:
         return _cover(_PARSER.parse(source, 0))
-    except Exception:  # noqa: BLE001 - no needles just means the pattern always runs
+    except Exception:  # no needles only means that the pattern always runs
         return None
 
 
@@ -345,17 +347,21 @@ def _sequence(items: Iterable[tuple[Any, Any]]) -> _Info:
     whole = True  # whether `run` still describes the whole sequence
     cover: frozenset[str] | None = None
     for op, av in items:
-        piece = _piece(getattr(op, "name", str(op)), av)
+        piece = _piece(_name(op), av)
         cover = _best(cover, piece.cover)
-        if run is not None and piece.exact is not None:
-            if len(run) * len(piece.exact) <= _MAX_EXACT:
-                run = frozenset(a + b for a in run for b in piece.exact)
-                continue
+        exact = piece.exact
+        if run is not None and exact is not None and len(run) * len(exact) <= _MAX_EXACT:
+            run = frozenset(a + b for a in run for b in exact)
+            continue
         cover = _best(cover, run)
         run, whole = piece.exact, False
     if whole:
         return _Info(run, cover)
     return _Info(None, _best(cover, run))
+
+
+def _name(op: Any) -> str:
+    return str(getattr(op, "name", op))
 
 
 def _piece(name: str, av: Any) -> _Info:
@@ -365,7 +371,7 @@ def _piece(name: str, av: Any) -> _Info:
     if name in ("AT", "ASSERT", "ASSERT_NOT"):
         return _EMPTY
     if name == "IN":
-        chars = [chr(v).lower() for op, v in av if getattr(op, "name", str(op)) == "LITERAL"]
+        chars = [chr(v).lower() for op, v in av if _name(op) == "LITERAL"]
         return _Info(frozenset(chars), None) if len(chars) == len(av) else _UNKNOWN
     if name == "SUBPATTERN":
         return _sequence(av[-1])

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from datetime import UTC, datetime
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.config import Settings
 from bot.content import Content, LanguagePack, RegionResources
@@ -39,9 +39,8 @@ class Library:
             language: FaqMatcher.build(e for c in pack.faq.categories for e in c.entries)
             for language, pack in content.packs.items()
         }
-        return cls(
-            content, CrisisDetector.from_rules(content.detection), matchers, directory or Directory()
-        )
+        detector = CrisisDetector.from_rules(content.detection)
+        return cls(content, detector, matchers, directory or Directory())
 
     def pack(self, language: str | None) -> LanguagePack:
         return self.content.pack(language)

@@ -9,8 +9,8 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, date, datetime
-from typing import Any
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import (
     BigInteger,
@@ -37,7 +37,6 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
-
 
 _SEEN_CACHE_LIMIT = 100_000
 
@@ -236,6 +235,11 @@ class Storage:
             raise ValueError(f"not a user setting: {sorted(values.keys() - allowed)}")
         async with self.session() as session:
             await session.execute(update(User).where(User.chat_id == chat_id).values(**values))
+
+    async def mark_blocked(self, chat_id: int) -> None:
+        """Telegram refused to deliver to this chat: hold their reminders until they write."""
+        self._seen_today.pop(chat_id, None)
+        await self.set_user_fields(chat_id, blocked=True)
 
     async def get_user(self, chat_id: int) -> User | None:
         async with self.session() as session:

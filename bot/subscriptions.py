@@ -14,7 +14,7 @@ import json
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import ColumnElement, and_, delete, or_, select, update
+from sqlalchemy import ColumnElement, and_, delete, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.meetings import Directory, Meeting
@@ -407,8 +407,7 @@ class Subscriptions:
 
     async def deactivate_chat(self, chat_id: int) -> None:
         """The user blocked the bot: stop planning their reminders until they write again."""
-        async with self.storage.session() as session:
-            await session.execute(update(User).where(User.chat_id == chat_id).values(blocked=True))
+        await self.storage.mark_blocked(chat_id)
 
 
 def _changes(old: dict[str, str] | None, new: dict[str, str] | None) -> tuple[str, ...]:

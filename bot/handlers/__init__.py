@@ -14,7 +14,17 @@ from telegram.ext import (
     filters,
 )
 
-from bot.handlers import fallback, faq, grounding, privacy, safety, start
+from bot.handlers import (
+    addmeeting,
+    fallback,
+    faq,
+    grounding,
+    privacy,
+    reminders,
+    safety,
+    start,
+    text,
+)
 
 # Handler groups run in ascending order; a handler stops later groups by raising
 # ApplicationHandlerStop.
@@ -45,6 +55,9 @@ def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
         ("sos", safety.sos),
         ("privacy", privacy.privacy),
         ("forget", privacy.forget),
+        ("mymeetings", reminders.my_meetings),
+        ("addmeeting", addmeeting.start),
+        ("cancel", addmeeting.cancel),
     ]
     for name, callback in commands:
         application.add_handler(
@@ -57,7 +70,7 @@ def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
         group=FEATURE_GROUP,
     )
     application.add_handler(
-        MessageHandler(PRIVATE_TEXT & filters.UpdateType.MESSAGE, faq.free_text),
+        MessageHandler(PRIVATE_TEXT & filters.UpdateType.MESSAGE, text.on_text),
         group=FEATURE_GROUP,
     )
     application.add_handler(

@@ -12,7 +12,7 @@ from telegram.ext import ApplicationHandlerStop
 
 from bot import callbacks
 from bot.context import BotContext
-from bot.handlers import faq, grounding, privacy, safety, start
+from bot.handlers import addmeeting, faq, grounding, privacy, reminders, safety, start
 from bot.handlers.common import esc, keyboard, pack_for, show
 
 _LOGGER = logging.getLogger(__name__)
@@ -24,6 +24,8 @@ _BUTTONS: dict[str, ButtonHandler] = {
     "gr": grounding.on_button,
     "sos": safety.on_button,
     "priv": privacy.on_button,
+    "rem": reminders.on_button,
+    "add": addmeeting.on_button,
 }
 
 

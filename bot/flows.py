@@ -1,0 +1,50 @@
+"""Multi-step flows (/addmeeting, /timezone): their state lives in the database, not in memory."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from bot.storage import FlowState, Storage
+
+
+@dataclass(frozen=True)
+class Flow:
+    """Where a chat is in a flow, and what it has collected so far."""
+
+    name: str
+    step: str
+    data: dict[str, Any] = field(default_factory=dict)
+
+
+async def get_flow(storage: Storage, chat_id: int) -> Flow | None:
+    async with storage.session() as session:
+        row = await session.get(FlowState, chat_id)
+        return Flow(row.flow, row.step, json.loads(row.data)) if row is not None else None
+
+
+async def set_flow(storage: Storage, chat_id: int, flow: Flow, now: dt.datetime) -> None:
+    """Start or move a flow on (the user row must exist: flows are deleted with the user)."""
+    async with storage.session() as session:
+        row = await session.get(FlowState, chat_id)
+        text = json.dumps(flow.data)
+        if row is None:
+            session.add(
+                FlowState(
+                    chat_id=chat_id, flow=flow.name, step=flow.step, data=text, updated_at=now
+                )
+            )
+        else:
+            row.flow, row.step, row.data, row.updated_at = flow.name, flow.step, text, now
+
+
+async def clear_flow(storage: Storage, chat_id: int) -> bool:
+    """End whatever flow the chat is in; True when there was one."""
+    async with storage.session() as session:
+        row = await session.get(FlowState, chat_id)
+        if row is None:
+            return False
+        await session.delete(row)
+        return True

@@ -1,0 +1,195 @@
+"""/addmeeting: a guided flow to add a meeting that is not in the directory.
+
+Each answer moves the flow on in the database (`flows`), so a restart mid-flow loses nothing. The
+crisis check still sees every message first: it runs in an earlier handler group.
+"""
+
+from __future__ import annotations
+
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from telegram import Update
+
+from bot import callbacks
+from bot.content import LanguagePack
+from bot.context import BotContext
+from bot.flows import Flow, clear_flow, get_flow, set_flow
+from bot.handlers.common import Row, esc, keyboard, pack_for, show
+from bot.handlers.reminders import _picker
+from bot.personal import parse_days, parse_time
+from bot.subscriptions import MeetingRef
+
+FLOW = "add"
+MAX_NAME = 80
+MAX_PLACE = 200
+MAX_LINK = 500
+
+
+def _chat_id(update: Update) -> int:
+    return update.effective_chat.id if update.effective_chat else 0
+
+
+def _days_keyboard(pack: LanguagePack, chosen: list[int]) -> list[Row]:
+    # Monday first, as most people read a week; Meeting Guide numbers (0 = Sunday) underneath.
+    order = (1, 2, 3, 4, 5, 6, 0)
+    buttons = [
+        (("✅ " if d in chosen else "") + pack.text(f"day_{d}"), callbacks.make("add", "day", d))
+        for d in order
+    ]
+    return [buttons[:4], buttons[4:], [(pack.text("add_days_done"), callbacks.make("add", "days"))]]
+
+
+async def start(update: Update, context: BotContext) -> None:
+    """/addmeeting: ask for the meeting's name."""
+    services = context.services
+    await set_flow(services.storage, _chat_id(update), Flow(FLOW, "name"), services.clock())
+    await show(update, esc(pack_for(update, context).text("add_name")))
+
+
+async def cancel(update: Update, context: BotContext) -> None:
+    """/cancel: leave whatever flow the chat is in."""
+    pack = pack_for(update, context)
+    if await clear_flow(context.services.storage, _chat_id(update)):
+        await show(update, esc(pack.text("add_cancelled")))
+    else:
+        await show(update, esc(pack.text("flow_cancel_none")))
+
+
+async def _ask(update: Update, context: BotContext, flow: Flow, *, edit: bool = False) -> None:
+    services = context.services
+    pack = pack_for(update, context)
+    await set_flow(services.storage, _chat_id(update), flow, services.clock())
+    if flow.step == "days":
+        markup = keyboard(_days_keyboard(pack, flow.data.get("days", [])))
+        await show(update, esc(pack.text("add_days")), markup, edit=edit)
+    elif flow.step == "time":
+        await show(update, esc(pack.text("add_time")), edit=edit)
+    elif flow.step == "zone":
+        zone = await services.user_zone(_chat_id(update))
+        rows = [[(pack.text("add_zone_mine", zone=zone.key), callbacks.make("add", "zone"))]]
+        await show(update, esc(pack.text("add_zone")), keyboard(rows), edit=edit)
+    elif flow.step == "link":
+        rows = [[(pack.text("add_skip"), callbacks.make("add", "skip"))]]
+        await show(update, esc(pack.text("add_link")), keyboard(rows), edit=edit)
+
+
+def _zone_from_text(text: str) -> str | None:
+    candidate = text.strip()
+    try:
+        return ZoneInfo(candidate).key if "/" in candidate else None
+    except (ZoneInfoNotFoundError, ValueError):
+        return None
+
+
+async def handle_text(update: Update, context: BotContext, flow: Flow) -> None:
+    """A typed answer to the current step."""
+    message = update.effective_message
+    if message is None or message.text is None:
+        return
+    pack = pack_for(update, context)
+    text = message.text.strip()
+    data = dict(flow.data)
+    if flow.step == "name":
+        if not 1 <= len(text) <= MAX_NAME:
+            await show(update, esc(pack.text("add_name_bad")))
+            return
+        await _ask(update, context, Flow(FLOW, "days", {**data, "name": text}))
+    elif flow.step == "days":
+        days = parse_days(text)
+        if not days:
+            await show(update, esc(pack.text("add_days_missing")))
+            return
+        await _ask(update, context, Flow(FLOW, "time", {**data, "days": list(days)}))
+    elif flow.step == "time":
+        start_time = parse_time(text)
+        if start_time is None:
+            await show(update, esc(pack.text("add_time_bad")))
+            return
+        await _ask(update, context, Flow(FLOW, "zone", {**data, "time": start_time}))
+    elif flow.step == "zone":
+        zone = _zone_from_text(text) or _find_zone(text)
+        if zone is None:
+            await show(update, esc(pack.text("add_zone_bad")))
+            return
+        await _ask(update, context, Flow(FLOW, "link", {**data, "zone": zone}))
+    elif flow.step == "link":
+        if text.lower().startswith(("http://", "https://")):
+            if len(text) > MAX_LINK or " " in text:
+                await show(update, esc(pack.text("add_link_bad")))
+                return
+            await _save(update, context, data, link=text, place=None)
+        else:
+            if len(text) > MAX_PLACE:
+                await show(update, esc(pack.text("add_link_bad")))
+                return
+            await _save(update, context, data, link=None, place=text)
+
+
+def _find_zone(text: str) -> str | None:
+    from bot.timezones import find_zones
+
+    found = find_zones(text, limit=1)
+    return found[0] if found else None
+
+
+async def _save(
+    update: Update,
+    context: BotContext,
+    data: dict[str, object],
+    *,
+    link: str | None,
+    place: str | None,
+) -> None:
+    services = context.services
+    pack = pack_for(update, context)
+    chat_id = _chat_id(update)
+    days = [int(d) for d in data["days"]]  # type: ignore[attr-defined]
+    ref: MeetingRef = await services.subscriptions.add_personal(
+        chat_id,
+        name=str(data["name"]),
+        days=days,
+        time=str(data["time"]),
+        timezone=str(data["zone"]),
+        link=link,
+        place=place,
+    )
+    await clear_flow(services.storage, chat_id)
+    day_names = ", ".join(pack.text(f"day_{d}") for d in sorted(days, key=lambda d: (d + 6) % 7))
+    saved = pack.text(
+        "add_saved", name=data["name"], days=day_names, time=data["time"], zone=data["zone"]
+    )
+    await show(update, esc(saved))
+    meeting = await services.subscriptions.resolve(chat_id, ref)
+    if meeting is not None:
+        await _picker(update, context, ref, meeting, edit=False)
+
+
+async def on_button(update: Update, context: BotContext, button: callbacks.Button) -> None:
+    """Day toggles, Done, "same zone as mine", Skip; only for the flow's own step."""
+    if button.action == "start":
+        await start(update, context)
+        return
+    services = context.services
+    flow = await get_flow(services.storage, _chat_id(update))
+    if flow is None or flow.name != FLOW:
+        raise LookupError(button)
+    data = dict(flow.data)
+    if button.action == "day" and flow.step == "days":
+        day = button.int_arg(0)
+        if day > 6:
+            raise LookupError(button)
+        days = set(data.get("days", []))
+        days ^= {day}
+        await _ask(update, context, Flow(FLOW, "days", {**data, "days": sorted(days)}), edit=True)
+    elif button.action == "days" and flow.step == "days":
+        if not data.get("days"):
+            await show(update, esc(pack_for(update, context).text("add_days_missing")))
+            return
+        await _ask(update, context, Flow(FLOW, "time", data))
+    elif button.action == "zone" and flow.step == "zone":
+        zone = await services.user_zone(_chat_id(update))
+        await _ask(update, context, Flow(FLOW, "link", {**data, "zone": zone.key}))
+    elif button.action == "skip" and flow.step == "link":
+        await _save(update, context, data, link=None, place=None)
+    else:
+        raise LookupError(button)
