@@ -125,7 +125,10 @@ class CrisisDetector:
         # One scan finds the longest needle starting at each position; the needles that are
         # prefixes of it are there too.
         self._finder = re.compile(f"(?=({_trie(needles)}))") if needles else None
-        self._prefixes = {n: tuple(m for m in needles if n.startswith(m)) for n in needles}
+        known = set(needles)
+        self._prefixes = {
+            n: tuple(n[:k] for k in range(1, len(n) + 1) if n[:k] in known) for n in needles
+        }
         self._safe = _combine(rules.safe)
         # A negation counts only when it ends right before the danger phrase.
         self._negation = _combine(rules.negation, template=r"(?:{})\s*$")

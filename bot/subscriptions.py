@@ -89,6 +89,15 @@ def plan(
     )
 
 
+def remindable(meeting: Meeting) -> bool:
+    """Reminders run unless the meeting is marked temporarily closed (TC): they pause and say so.
+
+    The spec's TC closes the location; an online option may go on, but we would rather pause
+    than send someone to a closed door, and tell them why.
+    """
+    return not meeting.temporarily_closed
+
+
 def fingerprint(meeting: Meeting) -> dict[str, str]:
     """What subscribers care about when a directory meeting changes: when, how to join, where."""
     days = ",".join(str(d) for d in meeting.day)
@@ -178,7 +187,7 @@ class Subscriptions:
                 )
             }
             paused = next((s.paused for s in existing.values() if s.paused), None)
-            if paused is None and not meeting.is_active:
+            if paused is None and not remindable(meeting):
                 paused = "closed"
             for lead, row in existing.items():
                 if lead not in wanted:
@@ -273,7 +282,7 @@ class Subscriptions:
             for row in rows:
                 if paused:
                     row.paused, row.next_fire_at, row.occurrence_at = "user", None, None
-                elif meeting.is_active:
+                elif remindable(meeting):
                     row.paused = None
                     row.next_fire_at, row.occurrence_at = plan(meeting, row.lead_minutes, now)
         self.on_change()
@@ -340,9 +349,9 @@ class Subscriptions:
                 link=link,
                 place=place,
             )
-            personal_meeting(row)  # validate before keeping: raises on a bad time or zone
             session.add(row)
             await session.flush()
+            personal_meeting(row)  # raises on a bad time or zone, and nothing is kept
             return MeetingRef.personal(row.id)
 
     async def sync_directory(self, directory: Directory, now: dt.datetime) -> list[Notice]:
@@ -376,7 +385,7 @@ class Subscriptions:
                     )
                 )
                 for sub in subs:
-                    if meeting is None or not meeting.is_active:
+                    if meeting is None or not remindable(meeting):
                         sub.paused = "gone" if meeting is None else "closed"
                         sub.next_fire_at = sub.occurrence_at = None
                     else:

@@ -1,4 +1,4 @@
-"""Finding the IANA time zone a person means from what they type, and naming zones on buttons (pure).
+"""Which IANA time zone a person means by what they type, and zones on buttons (pure).
 
 People type "london", "New York", "são paulo", "EST", "india", "boston" or "lodnon"; `find_zones`
 turns that into IANA names, trying, in order, the first step that finds anything:
@@ -57,232 +57,120 @@ _CITY_AREAS = frozenset(
 # Entries of `available_timezones()` that are not zones anyone lives in.
 _NOT_ZONES = frozenset({"localtime", "posixrules", "Factory"})
 
-_US = ("America/New_York", "America/Chicago", "America/Denver", "America/Los_Angeles")
+# Zone -> what people call it, comma-separated, in any case and with or without accents:
+# abbreviations (North American readings first), countries with one zone (or one nearly everybody
+# uses), and big cities whose zone is named after another city.
+_ONE_ZONE: dict[str, str] = {
+    "America/New_York": "est, edt, et, eastern, eastern time, boston, washington, washington dc, "
+    "dc, philadelphia, atlanta, miami, orlando, tampa, pittsburgh, baltimore, charlotte, "
+    "cleveland, columbus, new jersey, brooklyn, manhattan, nyc, raleigh",
+    "America/Chicago": "cst, cdt, ct, central, central time, dallas, houston, austin, san antonio, "
+    "minneapolis, st louis, saint louis, new orleans, nashville, kansas city, milwaukee, memphis, "
+    "oklahoma city, evanston",
+    "America/Denver": "mst, mdt, mountain, mountain time, salt lake city, albuquerque, colorado, "
+    "utah",
+    "America/Phoenix": "arizona, tucson, scottsdale",
+    "America/Los_Angeles": "pst, pdt, pt, pacific, pacific time, san francisco, seattle, portland, "
+    "las vegas, san diego, sacramento, oakland, san jose, la, california, silicon valley",
+    "America/Anchorage": "akst, akdt, alaska",
+    "Pacific/Honolulu": "hst, hawaii",
+    "America/Halifax": "ast, atlantic, atlantic time",
+    "America/Toronto": "montreal, ottawa, quebec",
+    "America/Edmonton": "calgary, alberta",
+    "America/Sao_Paulo": "brt, rio, rio de janeiro, brasilia",
+    "America/Mexico_City": "cdmx, guadalajara",
+    "America/Bogota": "colombia, medellin",
+    "America/Lima": "peru",
+    "America/Santiago": "chile",
+    "America/Argentina/Buenos_Aires": "argentina, buenos aires",
+    "America/Caracas": "venezuela",
+    "America/Jamaica": "jamaica",
+    "America/Puerto_Rico": "puerto rico",
+    "UTC": "utc, z, zulu, universal",
+    "Europe/London": "gmt, bst, uk, united kingdom, great britain, britain, england, scotland, "
+    "wales, northern ireland, manchester, birmingham, liverpool, leeds, glasgow, edinburgh, "
+    "cardiff, bristol, belfast, newcastle, sheffield, nottingham",
+    "Europe/Dublin": "ireland, eire, cork, galway",
+    "Europe/Lisbon": "wet, portugal, porto",
+    "Europe/Berlin": "cet, cest, central european, germany, deutschland, munich, frankfurt, "
+    "hamburg, cologne",
+    "Europe/Paris": "france, lyon, marseille",
+    "Europe/Rome": "italy, italia, milan, naples, florence",
+    "Europe/Madrid": "spain, espana, barcelona, valencia, seville",
+    "Europe/Amsterdam": "netherlands, the netherlands, holland, rotterdam, the hague",
+    "Europe/Brussels": "belgium",
+    "Europe/Zurich": "switzerland",
+    "Europe/Vienna": "austria",
+    "Europe/Warsaw": "poland, krakow",
+    "Europe/Stockholm": "sweden",
+    "Europe/Oslo": "norway",
+    "Europe/Copenhagen": "denmark",
+    "Europe/Helsinki": "finland",
+    "Europe/Athens": "eet, eest, eastern european, greece",
+    "Europe/Prague": "czechia, czech republic",
+    "Europe/Budapest": "hungary",
+    "Europe/Bucharest": "romania",
+    "Europe/Kyiv": "ukraine",
+    "Europe/Istanbul": "turkey, turkiye, istanbul",
+    "Europe/Moscow": "msk, st petersburg, saint petersburg",
+    "Atlantic/Reykjavik": "iceland",
+    "Asia/Nicosia": "cyprus, nicosia",
+    "Asia/Jerusalem": "israel, tel aviv",
+    "Africa/Cairo": "egypt",
+    "Africa/Johannesburg": "sast, south africa, cape town, durban, pretoria",
+    "Africa/Lagos": "wat, nigeria, abuja",
+    "Africa/Nairobi": "eat, kenya",
+    "Africa/Accra": "ghana",
+    "Asia/Kolkata": "ist, india, mumbai, delhi, new delhi, bangalore, bengaluru, chennai, "
+    "hyderabad, pune, bombay, calcutta, madras",
+    "Asia/Karachi": "pakistan, lahore, islamabad",
+    "Asia/Dhaka": "bangladesh",
+    "Asia/Kathmandu": "nepal",
+    "Asia/Colombo": "sri lanka",
+    "Asia/Dubai": "uae, united arab emirates, abu dhabi",
+    "Asia/Riyadh": "saudi arabia",
+    "Asia/Shanghai": "china, beijing, shenzhen, guangzhou",
+    "Asia/Hong_Kong": "hkt, hong kong",
+    "Asia/Singapore": "sgt, singapore",
+    "Asia/Seoul": "kst, korea, south korea",
+    "Asia/Tokyo": "jst, japan, osaka, kyoto",
+    "Asia/Manila": "philippines, cebu",
+    "Asia/Bangkok": "thailand",
+    "Asia/Ho_Chi_Minh": "vietnam, viet nam, hanoi, saigon, ho chi minh city",
+    "Australia/Sydney": "aest, aedt, canberra, parramatta, new south wales, nsw",
+    "Australia/Brisbane": "gold coast, queensland",
+    "Australia/Adelaide": "acst, acdt",
+    "Australia/Perth": "awst",
+    "Pacific/Auckland": "nzst, nzdt, new zealand, nz, wellington, christchurch",
+}
+
+# Countries with several zones: the most populous first.
+_SEVERAL_ZONES: dict[str, str] = {
+    "usa, us, united states, america": "America/New_York America/Chicago America/Denver "
+    "America/Los_Angeles America/Phoenix",
+    "canada": "America/Toronto America/Winnipeg America/Edmonton America/Vancouver America/Halifax",
+    "australia": "Australia/Sydney Australia/Brisbane Australia/Adelaide Australia/Perth "
+    "Australia/Darwin",
+    "brazil": "America/Sao_Paulo America/Manaus America/Fortaleza",
+    "mexico": "America/Mexico_City America/Tijuana America/Cancun",
+    "russia": "Europe/Moscow Asia/Yekaterinburg Asia/Novosibirsk Asia/Vladivostok",
+    "indonesia": "Asia/Jakarta Asia/Makassar Asia/Jayapura",
+}
+
+
+def _aliases() -> dict[str, tuple[str, ...]]:
+    aliases: dict[str, tuple[str, ...]] = {}
+    for zone, names in _ONE_ZONE.items():
+        for name in names.split(","):
+            aliases[name.strip()] = (zone,)
+    for names, zones in _SEVERAL_ZONES.items():
+        for name in names.split(","):
+            aliases[name.strip()] = tuple(zones.split())
+    return aliases
+
 
 # Normalised text (see `_key`) -> zones, best first.
-_ALIASES: dict[str, tuple[str, ...]] = {
-    # abbreviations and region names (North American readings first: most users)
-    **dict.fromkeys(("est", "edt", "et", "eastern", "eastern time"), ("America/New_York",)),
-    **dict.fromkeys(("cst", "cdt", "ct", "central", "central time"), ("America/Chicago",)),
-    **dict.fromkeys(("mst", "mdt", "mountain", "mountain time"), ("America/Denver",)),
-    **dict.fromkeys(("pst", "pdt", "pt", "pacific", "pacific time"), ("America/Los_Angeles",)),
-    **dict.fromkeys(("akst", "akdt", "alaska"), ("America/Anchorage",)),
-    **dict.fromkeys(("hst", "hawaii"), ("Pacific/Honolulu",)),
-    **dict.fromkeys(("ast", "atlantic", "atlantic time"), ("America/Halifax",)),
-    **dict.fromkeys(
-        ("gmt", "bst", "uk", "united kingdom", "great britain", "britain"), ("Europe/London",)
-    ),
-    **dict.fromkeys(("england", "scotland", "wales", "northern ireland"), ("Europe/London",)),
-    **dict.fromkeys(("utc", "z", "zulu", "universal"), ("UTC",)),
-    **dict.fromkeys(("cet", "cest", "central european"), ("Europe/Berlin",)),
-    **dict.fromkeys(("eet", "eest", "eastern european"), ("Europe/Athens",)),
-    "wet": ("Europe/Lisbon",),
-    "ist": ("Asia/Kolkata",),
-    "msk": ("Europe/Moscow",),
-    **dict.fromkeys(("aest", "aedt"), ("Australia/Sydney",)),
-    **dict.fromkeys(("acst", "acdt"), ("Australia/Adelaide",)),
-    "awst": ("Australia/Perth",),
-    **dict.fromkeys(("nzst", "nzdt"), ("Pacific/Auckland",)),
-    "jst": ("Asia/Tokyo",),
-    "kst": ("Asia/Seoul",),
-    "sgt": ("Asia/Singapore",),
-    "hkt": ("Asia/Hong_Kong",),
-    "sast": ("Africa/Johannesburg",),
-    "wat": ("Africa/Lagos",),
-    "eat": ("Africa/Nairobi",),
-    "brt": ("America/Sao_Paulo",),
-    # countries with one zone (or one that nearly everybody uses)
-    **{
-        country: (zone,)
-        for zone, countries in {
-            "Europe/Dublin": ("ireland", "eire"),
-            "Asia/Kolkata": ("india",),
-            "Europe/Berlin": ("germany", "deutschland"),
-            "Asia/Tokyo": ("japan",),
-            "Asia/Manila": ("philippines",),
-            "Europe/Paris": ("france",),
-            "Europe/Rome": ("italy", "italia"),
-            "Europe/Madrid": ("spain", "espana"),
-            "Europe/Amsterdam": ("netherlands", "holland", "the netherlands"),
-            "Europe/Brussels": ("belgium",),
-            "Europe/Zurich": ("switzerland",),
-            "Europe/Vienna": ("austria",),
-            "Europe/Warsaw": ("poland",),
-            "Europe/Stockholm": ("sweden",),
-            "Europe/Oslo": ("norway",),
-            "Europe/Copenhagen": ("denmark",),
-            "Europe/Helsinki": ("finland",),
-            "Europe/Athens": ("greece",),
-            "Europe/Lisbon": ("portugal",),
-            "Europe/Prague": ("czechia", "czech republic"),
-            "Europe/Budapest": ("hungary",),
-            "Europe/Bucharest": ("romania",),
-            "Europe/Kyiv": ("ukraine",),
-            "Europe/Istanbul": ("turkey", "turkiye", "istanbul"),
-            "Asia/Nicosia": ("cyprus", "nicosia"),
-            "Atlantic/Reykjavik": ("iceland",),
-            "Asia/Jerusalem": ("israel",),
-            "Africa/Cairo": ("egypt",),
-            "Africa/Johannesburg": ("south africa",),
-            "Africa/Lagos": ("nigeria",),
-            "Africa/Nairobi": ("kenya",),
-            "Africa/Accra": ("ghana",),
-            "Asia/Shanghai": ("china",),
-            "Asia/Hong_Kong": ("hong kong",),
-            "Asia/Singapore": ("singapore",),
-            "Asia/Seoul": ("korea", "south korea"),
-            "Asia/Bangkok": ("thailand",),
-            "Asia/Ho_Chi_Minh": ("vietnam", "viet nam"),
-            "Asia/Karachi": ("pakistan",),
-            "Asia/Dhaka": ("bangladesh",),
-            "Asia/Kathmandu": ("nepal",),
-            "Asia/Colombo": ("sri lanka",),
-            "Asia/Dubai": ("uae", "united arab emirates"),
-            "Asia/Riyadh": ("saudi arabia",),
-            "Pacific/Auckland": ("new zealand", "nz"),
-            "America/Bogota": ("colombia",),
-            "America/Lima": ("peru",),
-            "America/Santiago": ("chile",),
-            "America/Argentina/Buenos_Aires": ("argentina", "buenos aires"),
-            "America/Caracas": ("venezuela",),
-            "America/Jamaica": ("jamaica",),
-            "America/Puerto_Rico": ("puerto rico",),
-        }.items()
-        for country in countries
-    },
-    # countries with several zones: the most populous first
-    **dict.fromkeys(("usa", "us", "united states", "america"), (*_US, "America/Phoenix")),
-    "canada": (
-        "America/Toronto",
-        "America/Winnipeg",
-        "America/Edmonton",
-        "America/Vancouver",
-        "America/Halifax",
-    ),
-    "australia": (
-        "Australia/Sydney",
-        "Australia/Brisbane",
-        "Australia/Adelaide",
-        "Australia/Perth",
-        "Australia/Darwin",
-    ),
-    "brazil": ("America/Sao_Paulo", "America/Manaus", "America/Fortaleza"),
-    "mexico": ("America/Mexico_City", "America/Tijuana", "America/Cancun"),
-    "russia": ("Europe/Moscow", "Asia/Yekaterinburg", "Asia/Novosibirsk", "Asia/Vladivostok"),
-    "indonesia": ("Asia/Jakarta", "Asia/Makassar", "Asia/Jayapura"),
-    # big cities whose zone is named after another city
-    **{
-        city: (zone,)
-        for zone, cities in {
-            "America/New_York": (
-                "boston",
-                "washington",
-                "washington dc",
-                "dc",
-                "philadelphia",
-                "atlanta",
-                "miami",
-                "orlando",
-                "tampa",
-                "pittsburgh",
-                "baltimore",
-                "charlotte",
-                "cleveland",
-                "columbus",
-                "new jersey",
-                "brooklyn",
-                "manhattan",
-                "nyc",
-                "raleigh",
-            ),
-            "America/Chicago": (
-                "dallas",
-                "houston",
-                "austin",
-                "san antonio",
-                "minneapolis",
-                "st louis",
-                "saint louis",
-                "new orleans",
-                "nashville",
-                "kansas city",
-                "milwaukee",
-                "memphis",
-                "oklahoma city",
-                "evanston",
-            ),
-            "America/Denver": ("salt lake city", "albuquerque", "colorado", "utah"),
-            "America/Phoenix": ("arizona", "tucson", "scottsdale"),
-            "America/Los_Angeles": (
-                "san francisco",
-                "seattle",
-                "portland",
-                "las vegas",
-                "san diego",
-                "sacramento",
-                "oakland",
-                "san jose",
-                "la",
-                "california",
-                "silicon valley",
-            ),
-            "America/Toronto": ("montreal", "ottawa", "quebec"),
-            "America/Edmonton": ("calgary", "alberta"),
-            "Europe/London": (
-                "manchester",
-                "birmingham",
-                "liverpool",
-                "leeds",
-                "glasgow",
-                "edinburgh",
-                "cardiff",
-                "bristol",
-                "belfast",
-                "newcastle",
-                "sheffield",
-                "nottingham",
-            ),
-            "Europe/Dublin": ("cork", "galway"),
-            "Europe/Paris": ("lyon", "marseille"),
-            "Europe/Berlin": ("munich", "frankfurt", "hamburg", "cologne"),
-            "Europe/Rome": ("milan", "naples", "florence"),
-            "Europe/Madrid": ("barcelona", "valencia", "seville"),
-            "Europe/Amsterdam": ("rotterdam", "the hague"),
-            "Europe/Warsaw": ("krakow",),
-            "Europe/Moscow": ("st petersburg", "saint petersburg"),
-            "Europe/Lisbon": ("porto",),
-            "Asia/Kolkata": (
-                "mumbai",
-                "delhi",
-                "new delhi",
-                "bangalore",
-                "bengaluru",
-                "chennai",
-                "hyderabad",
-                "pune",
-                "bombay",
-                "calcutta",
-                "madras",
-            ),
-            "Asia/Shanghai": ("beijing", "shenzhen", "guangzhou"),
-            "Asia/Tokyo": ("osaka", "kyoto"),
-            "Asia/Ho_Chi_Minh": ("hanoi", "saigon", "ho chi minh city"),
-            "Asia/Dubai": ("abu dhabi",),
-            "Asia/Jerusalem": ("tel aviv",),
-            "Asia/Karachi": ("lahore", "islamabad"),
-            "Asia/Manila": ("cebu",),
-            "Australia/Sydney": ("canberra", "parramatta", "new south wales", "nsw"),
-            "Australia/Brisbane": ("gold coast", "queensland"),
-            "Pacific/Auckland": ("wellington", "christchurch"),
-            "America/Sao_Paulo": ("rio", "rio de janeiro", "brasilia"),
-            "America/Mexico_City": ("cdmx", "guadalajara"),
-            "America/Bogota": ("medellin",),
-            "Africa/Johannesburg": ("cape town", "durban", "pretoria"),
-            "Africa/Lagos": ("abuja",),
-        }.items()
-        for city in cities
-    },
-}
+_ALIASES = _aliases()
 
 _OFFSET = re.compile(r"^(?:utc|gmt)([+-])(\d{1,2})(?::?00)?$")
 _FUZZY_CUTOFF = 80.0

@@ -23,7 +23,7 @@ from sqlalchemy import func, select, update
 
 from bot.meetings import Directory, Meeting
 from bot.storage import Delivery, PersonalMeeting, Storage, Subscription, User
-from bot.subscriptions import MeetingRef, personal_meeting, plan
+from bot.subscriptions import MeetingRef, personal_meeting, plan, remindable
 from scheduler.recurrence import due_decision
 
 CLAIM_BATCH = 500
@@ -79,7 +79,7 @@ class ReminderEngine:
                 fire_at, occurrence = sub.next_fire_at, sub.occurrence_at
                 if (
                     meeting is None
-                    or not meeting.is_active
+                    or not remindable(meeting)
                     or fire_at is None
                     or occurrence is None
                 ):

@@ -6,6 +6,8 @@ The PTB stack above `OfflineBotApi` is real: Bot, Application, handlers, JobQueu
 from __future__ import annotations
 
 import itertools
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from typing import Any
 
@@ -94,3 +96,21 @@ class Chat:
                 message_id = call.result["message_id"] if isinstance(call.result, dict) else 1
                 return await self.press(data, message_id)
         raise AssertionError(f"no button like {label!r} in {call.buttons}")
+
+
+@asynccontextmanager
+async def running_app(
+    settings, library, api: OfflineBotApi, clock
+) -> AsyncIterator[BotApplication]:
+    """The bot's Application, initialised with its services, as `make run` would start it."""
+    from bot.app import build_application
+
+    application = build_application(settings, library, request=api, clock=clock, rate_limit=False)
+    await application.initialize()
+    assert application.post_init is not None and application.post_shutdown is not None
+    await application.post_init(application)
+    try:
+        yield application
+    finally:
+        await application.post_shutdown(application)
+        await application.shutdown()

@@ -1,0 +1,92 @@
+"""Meetings as an iCalendar (.ics) file that phones and calendar apps import (pure; RFC 5545).
+
+Each meeting is one weekly recurring event on the meeting's own wall clock: DTSTART carries the
+meeting's IANA zone as TZID (with a VTIMEZONE describing it), so a 19:00 meeting stays at 19:00
+local time across DST changes, and the calendar app shows it in whatever zone the phone is in.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+
+from icalendar import Calendar, Event
+
+from bot.meetings import Meeting
+
+PRODID = "-//Recovery Companion//Meetings//EN"
+UID_DOMAIN = "recovery-companion"
+# iCalendar weekdays, indexed by Meeting Guide day (0 = Sunday).
+_BYDAY = ("SU", "MO", "TU", "WE", "TH", "FR", "SA")
+# The VTIMEZONE rules cover this long after the first event; apps use their own tz data anyway.
+_ZONE_SPAN = dt.timedelta(days=3653)
+
+
+def event_uid(meeting: Meeting) -> str:
+    """Stable across downloads, so importing the file again updates the event instead of adding."""
+    return f"{meeting.slug}@{UID_DOMAIN}"
+
+
+def first_start(meeting: Meeting, now: dt.datetime) -> dt.datetime:
+    """The next start after `now` on the meeting's wall clock, aware in the meeting's zone.
+
+    Built from the local date and the listed time, not from the UTC instant, so that a time moved
+    forward through a DST gap on that one day does not become the series' time.
+    """
+    local_day = meeting.next_start(now).astimezone(meeting.tz).date()
+    return dt.datetime.combine(local_day, meeting.time, tzinfo=meeting.tz)
+
+
+def _description(meeting: Meeting) -> str:
+    lines = [meeting.program_name]
+    if meeting.conference_url:
+        lines.append(meeting.conference_url)
+    lines.extend(
+        text
+        for text in (
+            meeting.conference_url_notes,
+            meeting.conference_phone,
+            meeting.conference_phone_notes,
+            meeting.location_notes,
+            meeting.notes,
+        )
+        if text
+    )
+    lines.extend(meeting.type_names)
+    return "\n".join(lines)
+
+
+def meeting_event(meeting: Meeting, now: dt.datetime) -> Event:
+    """One VEVENT repeating weekly on the meeting's days."""
+    start = first_start(meeting, now)
+    event = Event()
+    event.add("uid", event_uid(meeting))
+    event.add("dtstamp", now.astimezone(dt.UTC))
+    event.add("dtstart", start)
+    # Wall-clock arithmetic: aware + timedelta keeps the zone and the local time of day.
+    event.add("dtend", start + meeting.duration)
+    event.add("rrule", {"freq": "weekly", "byday": [_BYDAY[day] for day in meeting.day]})
+    event.add("summary", meeting.name)
+    place = ", ".join(p for p in (meeting.location, meeting.address) if p)
+    location = place if meeting.is_in_person else meeting.conference_url or place
+    if location:
+        event.add("location", location)
+    if meeting.conference_url:
+        event.add("url", meeting.conference_url)
+    event.add("description", _description(meeting))
+    if meeting.temporarily_closed:
+        event.add("status", "TENTATIVE")
+    return event
+
+
+def calendar_for(meetings: Iterable[Meeting], now: dt.datetime) -> bytes:
+    """A VCALENDAR with one weekly VEVENT per meeting and a VTIMEZONE for each zone used."""
+    calendar = Calendar()
+    calendar.add("prodid", PRODID)
+    calendar.add("version", "2.0")
+    calendar.add("calscale", "GREGORIAN")
+    for meeting in meetings:
+        calendar.add_component(meeting_event(meeting, now))
+    first = now.date() - dt.timedelta(days=7)
+    calendar.add_missing_timezones(first, first + _ZONE_SPAN)
+    return bytes(calendar.to_ical())
