@@ -13,7 +13,6 @@ import time
 from pathlib import Path
 
 from bot.subscriptions import MeetingRef
-
 from tests.conftest import CONTENT_DIR, ROOT
 from tests.loopback_api import LoopbackBotApi
 
