@@ -201,6 +201,57 @@ UI_KEYS: tuple[str, ...] = (
     "command_help",
     "ground_step",
     "ground_round",
+    "meetings_header",
+    "meetings_filters",
+    "meetings_page",
+    "meetings_none",
+    "meetings_near_hint",
+    "meetings_filter_day",
+    "meetings_filter_day_set",
+    "meetings_filter_program",
+    "meetings_filter_program_set",
+    "meetings_filter_online",
+    "meetings_filter_in_person",
+    "meetings_filter_dd",
+    "meetings_filter_newcomer",
+    "meetings_clear",
+    "meetings_prev",
+    "meetings_next",
+    "meetings_pick_day",
+    "meetings_any_day",
+    "meetings_pick_program",
+    "meetings_any_program",
+    "meetings_today",
+    "meetings_now",
+    "meetings_every_day",
+    "meetings_mark_closed",
+    "meetings_mark_online_only",
+    "meetings_when",
+    "meetings_when_there",
+    "meetings_length",
+    "meetings_minutes",
+    "meetings_hours",
+    "meetings_hours_minutes",
+    "meetings_join",
+    "meetings_phone",
+    "meetings_where",
+    "meetings_types",
+    "meetings_closed",
+    "meetings_closed_online",
+    "meetings_remind",
+    "meetings_calendar",
+    "meetings_near_header",
+    "meetings_near_none",
+    "meetings_distance",
+    "tz_current",
+    "tz_ask",
+    "tz_set",
+    "tz_pick",
+    "tz_none",
+    "tz_told",
+    "cal_caption",
+    "cal_caption_all",
+    "cal_none",
 )
 
 
@@ -440,6 +491,8 @@ def _check_safety(safety: SafetyFile, loaded: LoadedYaml, problems: list[Problem
         _check_patterns(patterns, ("detection", "crisis", kind), loaded, problems)
     _check_patterns(safety.detection.concern, ("detection", "concern"), loaded, problems)
     _check_patterns(safety.detection.safe, ("detection", "safe"), loaded, problems)
+    for name in ("negation", "past", "breaks"):
+        _check_patterns(getattr(safety.detection, name), ("detection", name), loaded, problems)
     for code, region in safety.regions.items():
         if not re.fullmatch(r"[A-Z]{2,4}", code):
             problems.append(
@@ -565,6 +618,9 @@ def _assemble(
     crisis: dict[CrisisKind, list[str]] = {kind: [] for kind in CRISIS_KINDS}
     concern: list[str] = []
     safe: list[str] = []
+    negation: list[str] = []
+    past: list[str] = []
+    breaks: list[str] = []
     for language, files in parsed.items():
         own = {name: value for name, (value, _) in files.items()}
         ui = dict(default_ui)
@@ -576,6 +632,9 @@ def _assemble(
                 crisis[kind].extend(patterns)
             concern.extend(safety.detection.concern)
             safe.extend(safety.detection.safe)
+            negation.extend(safety.detection.negation)
+            past.extend(safety.detection.past)
+            breaks.extend(safety.detection.breaks)
             safety = SafetyFile(
                 regions={**default_safety.regions, **safety.regions},
                 concern=safety.concern or default_safety.concern,
@@ -591,6 +650,9 @@ def _assemble(
         crisis={kind: tuple(dict.fromkeys(p)) for kind, p in crisis.items()},
         concern=tuple(dict.fromkeys(concern)),
         safe=tuple(dict.fromkeys(safe)),
+        negation=tuple(dict.fromkeys(negation)),
+        past=tuple(dict.fromkeys(past)),
+        breaks=tuple(dict.fromkeys(breaks)),
     )
     default_faq = packs[default_language].faq
     entries = {e.id: e for c in default_faq.categories for e in c.entries}

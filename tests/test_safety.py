@@ -14,7 +14,7 @@ import time
 from pathlib import Path
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bot.content import CRISIS_KINDS, ContentError, DetectionRules, SafetyFile, load_content
@@ -418,7 +418,6 @@ CRISIS: tuple[tuple[str, str], ...] = (
     ("want to die", "self_harm"),
     ("me quiero morir ya no aguanto", "self_harm"),
     ("ya no quiero vivir más", "self_harm"),
-    ("no quiero seguir viviendo así", "self_harm"),
     ("voy a matarme esta noche", "self_harm"),
     ("me voy a suicidar", "self_harm"),
     ("quiero quitarme la vida", "self_harm"),
@@ -453,6 +452,12 @@ CRISIS: tuple[tuple[str, str], ...] = (
     ("mi hermano dice que se va a matar", "other_danger"),
     ("mi hija está pensando en suicidarse", "other_danger"),
     ("un hombre tiene un cuchillo", "other_danger"),
+    ("i want to drink myself to death", "self_harm"),
+    ("i'm going to drink myself to death tonight", "self_harm"),
+    ("i have nothing left to live for", "self_harm"),
+    ("i want to die but i'm scared", "self_harm"),
+    ("my partner hurts me", "abuse"),
+    ("my friend took too much and is asleep and i can't wake her", "overdose"),
 )
 
 # Distress to ask about gently.
@@ -524,6 +529,11 @@ CONCERN: tuple[str, ...] = (
     "estoy cansada de luchar",
     "suicidio",
     "ayuda por favor",
+    "no quiero seguir viviendo así",
+    "no quiero vivir más así",
+    "i don't want to live like this",
+    "i feel so alone and empty, what's the point",
+    "i don't want to be here",
 )
 
 # Must not fire: idioms, history, quitting talk, negation, others' news, everyday recovery talk.
@@ -767,6 +777,15 @@ NOT_DANGER: tuple[str, ...] = (
     "mi hermano tuvo una sobredosis hace años",
     "sobreviví a una sobredosis",
     "hace 3 años sufría violencia doméstica",
+    "i hit rock bottom last year",
+    "my sponsor said i'd be dead if i kept drinking",
+    "alcohol nearly killed me",
+    "i almost drank myself to death",
+    "i want to hurt him for what he did",
+    "i don't want to be here at this meeting, it's boring",
+    "quiero morir sobrio y viejo",
+    "i want to die sober and old",
+    "dead serious, meetings helped me",
 )
 
 # Either nothing or the gentle check, never the crisis reply.
@@ -780,6 +799,9 @@ NOT_CRISIS: tuple[str, ...] = (
     "i lost my brother to an overdose",
     "did you know that naloxone reverses opioid overdoses?",
     "i'm scared i'll die from this addiction",
+    "i'm worried i'll overdose if i relapse",
+    "are there meetings for people who lost someone to suicide?",
+    "can i talk about my suicide attempt in a meeting?",
 )
 
 
@@ -901,15 +923,16 @@ _FRAGMENTS = [c[0] for c in CRISIS] + list(CONCERN) + list(NOT_DANGER) + list(NO
 def _without_shortcut(detector: CrisisDetector) -> CrisisDetector:
     """The same detector with every pattern run on every message (no needle pre-check)."""
     plain = copy.copy(detector)
-    plain._crisis = tuple(  # noqa: SLF001 - white-box check of an optimisation
+    plain._crisis = tuple(  # white-box: the pre-check is an optimisation
         (kind, tuple(dataclasses.replace(r, needles=None) for r in rules))
-        for kind, rules in detector._crisis  # noqa: SLF001
+        for kind, rules in detector._crisis
     )
-    plain._concern = tuple(dataclasses.replace(r, needles=None) for r in detector._concern)  # noqa: SLF001
+    plain._concern = tuple(dataclasses.replace(r, needles=None) for r in detector._concern)
     return plain
 
 
 PLAIN = _without_shortcut(DETECTOR)
+_RULES = [r for _, rules in DETECTOR._crisis for r in rules] + list(DETECTOR._concern)
 
 
 @settings(max_examples=300, deadline=None)
@@ -919,12 +942,28 @@ def test_needle_shortcut_never_changes_the_verdict(parts: list[str], glue: str) 
     assert DETECTOR.assess(text) == PLAIN.assess(text)
 
 
-@pytest.mark.parametrize("text", _FRAGMENTS)
-def test_every_match_contains_a_needle(text: str) -> None:
-    normal = normalise(text)
-    for rule in [r for _, rules in DETECTOR._crisis for r in rules] + list(DETECTOR._concern):  # noqa: SLF001
-        if rule.needles is not None and rule.rx.search(normal):
-            assert any(n in normal for n in rule.needles), rule.rx.pattern
+def test_every_match_in_the_examples_contains_a_needle() -> None:
+    for text in _FRAGMENTS:
+        normal = normalise(text)
+        for rule in _RULES:
+            if rule.needles is not None and rule.rx.search(normal):
+                assert any(n in normal for n in rule.needles), (text, rule.rx.pattern)
+
+
+@pytest.mark.parametrize("index", range(len(_RULES)))
+def test_needles_of_each_pattern_are_sound(index: int) -> None:
+    """Strings generated to match a pattern always contain one of its needles."""
+    rule = _RULES[index]
+    if rule.needles is None:
+        return
+
+    @settings(max_examples=20, deadline=None, suppress_health_check=list(HealthCheck))
+    @given(st.from_regex(rule.rx))
+    def check(text: str) -> None:
+        if rule.rx.search(text):
+            assert any(n in text for n in rule.needles or ()), text
+
+    check()
 
 
 def test_full_length_messages() -> None:
