@@ -994,11 +994,6 @@ def test_typical_messages_are_fast() -> None:
     assert per_message < 0.001
 
 
-@pytest.mark.xfail(
-    reason="bot.content._assemble builds DetectionRules from crisis/concern/safe only; it must "
-    "also merge negation, past and breaks",
-    strict=False,
-)
 def test_loaded_content_keeps_every_detection_list() -> None:
     try:
         content = load_content(CONTENT)
