@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
-from bot.config import TOKEN_ENV, ConfigError, Settings, load_settings
+from bot.config import SECRET_ENV, TOKEN_ENV, ConfigError, Settings, load_settings
 from bot.content import Content, ContentError, load_content
 from bot.meetings import load_directory
 
@@ -74,7 +74,7 @@ def check_content(directory: Path, language: str, out: TextIO | None = None) -> 
             print(problem, file=out)
         print(f"{len(exc.problems)} problem(s) found in {directory}", file=out)
         return 1
-    directory, meeting_problems = load_directory(directory / MEETINGS_FILE)
+    meetings, meeting_problems = load_directory(directory / MEETINGS_FILE)
     for problem in meeting_problems:
         print(problem, file=out)
     if meeting_problems:
@@ -85,7 +85,7 @@ def check_content(directory: Path, language: str, out: TextIO | None = None) -> 
     print(
         f"content OK: {entries} questions, {exercises} exercises, regions "
         f"{', '.join(content.regions)}, languages {', '.join(content.packs)}, "
-        f"{len(directory)} meetings",
+        f"{len(meetings)} meetings",
         file=out,
     )
     return 0
@@ -109,10 +109,17 @@ def run(settings: Settings) -> int:
     mode = settings.telegram.mode
     if mode == "auto":
         mode = "polling" if settings.token else "terminal"
-    if mode == "polling" and not settings.token:
+    if mode in ("polling", "webhook") and not settings.token:
         return _fail(
-            f"'telegram.token' is missing: telegram.mode is 'polling', which needs a bot token. "
+            f"'telegram.token' is missing: telegram.mode is '{mode}', which needs a bot token. "
             f"Set the {TOKEN_ENV} environment variable (or telegram.token), or use mode 'terminal'."
+        )
+    webhook = settings.telegram.webhook
+    if mode == "webhook" and (webhook.public_url is None or webhook.secret_token is None):
+        return _fail(
+            "'telegram.webhook.public_url' and 'telegram.webhook.secret_token' are both needed "
+            "in webhook mode: the https address Telegram should post to, and a secret of 1-256 "
+            f"letters, digits, _ or - (or set {SECRET_ENV})."
         )
     try:
         content = load_content(settings.content.dir, settings.defaults.language)
@@ -132,6 +139,12 @@ def run(settings: Settings) -> int:
     if mode == "terminal":
         return _run_terminal(settings, library)
     application = build_application(settings, library)
+    if mode == "webhook":
+        from bot import webhook as webhook_server
+
+        logging.getLogger(__name__).info("starting on Telegram (webhook)")
+        webhook_server.run(application, settings)
+        return 0
     logging.getLogger(__name__).info("starting on Telegram (polling)")
     application.run_polling(allowed_updates=["message", "edited_message", "callback_query"])
     return 0

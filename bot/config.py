@@ -7,6 +7,7 @@ the key and what would be valid (`ConfigError`), never as a traceback.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal
@@ -17,6 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, f
 from bot.yamlfile import YamlFileError, load_yaml
 
 TOKEN_ENV = "TELEGRAM_BOT_TOKEN"  # noqa: S105 - the name of a variable, not a secret
+SECRET_ENV = "TELEGRAM_WEBHOOK_SECRET"  # noqa: S105 - the name of a variable, not a secret
 DEFAULT_BASE_URL = "https://api.telegram.org/bot"
 
 
@@ -28,11 +30,33 @@ class _Section(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+class WebhookSettings(_Section):
+    # Where this process listens (behind a reverse proxy, usually 127.0.0.1).
+    listen: str = "127.0.0.1"
+    port: int = Field(default=8443, ge=1, le=65535)
+    # The path Telegram posts to; /healthz is served beside it.
+    path: str = Field(default="/telegram", pattern=r"^/[A-Za-z0-9_./-]*$")
+    # The public https address Telegram is told to post to (registered at start-up).
+    public_url: str | None = Field(default=None, pattern=r"^https?://\S+$")
+    # Telegram sends it in X-Telegram-Bot-Api-Secret-Token; TELEGRAM_WEBHOOK_SECRET overrides.
+    secret_token: SecretStr | None = None
+
+    @field_validator("secret_token")
+    @classmethod
+    def _secret_chars(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and not re.fullmatch(
+            r"[A-Za-z0-9_-]{1,256}", value.get_secret_value()
+        ):
+            raise ValueError("use 1-256 letters, digits, _ or - (Telegram's rule)")
+        return value
+
+
 class TelegramSettings(_Section):
     token: SecretStr | None = None
     base_url: str = DEFAULT_BASE_URL
     # auto: polling when a token is set, otherwise a chat in the terminal.
-    mode: Literal["auto", "polling", "terminal"] = "auto"
+    mode: Literal["auto", "polling", "webhook", "terminal"] = "auto"
+    webhook: WebhookSettings = WebhookSettings()
 
     @field_validator("base_url")
     @classmethod
@@ -142,11 +166,20 @@ def load_settings(path: Path | None, environ: dict[str, str] | None = None) -> S
             raise ConfigError(f"{path}: the configuration must be a mapping of keys to values.")
         data = dict(loaded.data or {})
     token = environ.get(TOKEN_ENV, "").strip()
-    if token:
+    secret = environ.get(SECRET_ENV, "").strip()
+    if token or secret:
         telegram = data.get("telegram") or {}
         if not isinstance(telegram, dict):
             raise ConfigError(f"{source}: 'telegram' must be a mapping of keys to values.")
-        data["telegram"] = {**telegram, "token": token}
+        telegram = dict(telegram)
+        if token:
+            telegram["token"] = token
+        if secret:
+            webhook = telegram.get("webhook") or {}
+            if not isinstance(webhook, dict):
+                raise ConfigError(f"{source}: 'telegram.webhook' must be a mapping of keys.")
+            telegram["webhook"] = {**webhook, "secret_token": secret}
+        data["telegram"] = telegram
     try:
         return Settings.model_validate(data)
     except ValidationError as exc:

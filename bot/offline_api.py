@@ -43,6 +43,8 @@ class ApiCall:
     method: str
     params: dict[str, Any]
     result: Any = None
+    # Uploaded files (sendDocument...): part name -> (file name, content).
+    files: dict[str, tuple[str, bytes]] = field(default_factory=dict)
 
     @property
     def text(self) -> str:
@@ -74,6 +76,15 @@ def _decode(value: str) -> Any:
         return json.loads(value)
     except ValueError:
         return value
+
+
+def _uploads(request_data: RequestData | None) -> dict[str, tuple[str, bytes]]:
+    if request_data is None or not request_data.contains_files:
+        return {}
+    return {
+        name: (filename, content if isinstance(content, bytes) else content.read())
+        for name, (filename, content, _mime) in request_data.multipart_data.items()
+    }
 
 
 @dataclass
@@ -117,6 +128,7 @@ class OfflineBotApi(BaseRequest):
         )
         if api_method == "getUpdates":
             return 200, self._ok(await self._next_updates(params))
+        files = _uploads(request_data)
         for failure in self.failures:
             if failure.method == api_method:
                 self.failures.remove(failure)
@@ -129,7 +141,7 @@ class OfflineBotApi(BaseRequest):
                 if failure.retry_after is not None:
                     body["parameters"] = {"retry_after": failure.retry_after}
                 return failure.status, json.dumps(body).encode()
-        call = ApiCall(api_method, params, self._result(api_method, params))
+        call = ApiCall(api_method, params, self._result(api_method, params), files)
         self.calls.append(call)
         if self.on_call is not None:
             self.on_call(call)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +30,7 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.engine import Dialect, make_url
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -153,6 +154,15 @@ class FlowState(Base):
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
 
+class SeenUpdate(Base):
+    """Update ids taken through the webhook, so a re-sent update is handled once (kept a day)."""
+
+    __tablename__ = "seen_updates"
+
+    update_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    seen_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
+
+
 class MeetingSnapshot(Base):
     """What subscribers last saw of a directory meeting, to tell them when it changes."""
 
@@ -240,6 +250,20 @@ class Storage:
         """Telegram refused to deliver to this chat: hold their reminders until they write."""
         self._seen_today.pop(chat_id, None)
         await self.set_user_fields(chat_id, blocked=True)
+
+    async def first_time_update(self, update_id: int, now: datetime) -> bool:
+        """Record a webhook update id; False when it was already taken (Telegram re-sent it)."""
+        try:
+            async with self.session() as session:
+                session.add(SeenUpdate(update_id=update_id, seen_at=now))
+        except IntegrityError:
+            return False
+        if update_id % 500 == 0:  # now and then, drop ids older than a day
+            async with self.session() as session:
+                await session.execute(
+                    delete(SeenUpdate).where(SeenUpdate.seen_at < now - timedelta(days=1))
+                )
+        return True
 
     async def get_user(self, chat_id: int) -> User | None:
         async with self.session() as session:

@@ -10,6 +10,7 @@ import pytest
 from bot.app import BotApplication, build_application
 from bot.config import Settings
 from bot.content import Content, load_content
+from bot.meetings import load_directory
 from bot.offline_api import OfflineBotApi
 from bot.services import Library, Services
 from tests.fakes import Chat, FixedClock
@@ -25,7 +26,7 @@ def content() -> Content:
 
 @pytest.fixture(scope="session")
 def library(content: Content) -> Library:
-    return Library.build(content)
+    return Library.build(content, load_directory(CONTENT_DIR / "meetings.yaml")[0])
 
 
 @pytest.fixture

@@ -26,8 +26,11 @@ def test_environment_token_overrides_the_file(tmp_path: Path):
 
 
 def test_token_is_never_printed(tmp_path: Path):
-    settings = load_settings(None, environ={"TELEGRAM_BOT_TOKEN": "123:secret"})
-    assert "secret" not in repr(settings) and "secret" not in str(settings.model_dump())
+    settings = load_settings(
+        None, environ={"TELEGRAM_BOT_TOKEN": "123:zebra", "TELEGRAM_WEBHOOK_SECRET": "giraffe"}
+    )
+    for shown in (repr(settings), str(settings), str(settings.model_dump())):
+        assert "zebra" not in shown and "giraffe" not in shown
 
 
 @pytest.mark.parametrize(
@@ -37,6 +40,7 @@ def test_token_is_never_printed(tmp_path: Path):
         ("defaults:\n  timezone: Mars/Olympus\n", "'defaults.timezone'"),
         ("admins: [me]\n", "'admins.0'"),
         ("telegram:\n  mode: carrier-pigeon\n", "'telegram.mode' must be one of"),
+        ("telegram:\n  webhook:\n    secret_token: 'has space'\n", "telegram.webhook.secret_token"),
         ("database:\n  url: mysql://x\n", "'database.url'"),
         ("safety:\n  region: usa\n", "'safety.region'"),
         ("- just\n- a list\n", "mapping"),
@@ -71,10 +75,18 @@ def _run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedP
 
 def test_cli_exits_2_without_traceback_on_a_bad_key(tmp_path: Path):
     path = tmp_path / "c.yaml"
-    path.write_text("telegram:\n  mode: webhook\n")
+    path.write_text("telegram:\n  mode: websocket\n")
     result = _run("--config", str(path))
     assert result.returncode == 2
     assert "telegram.mode" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_cli_webhook_mode_needs_a_public_url_and_a_secret(tmp_path: Path):
+    path = tmp_path / "c.yaml"
+    path.write_text("telegram:\n  mode: webhook\n")
+    result = _run("--config", str(path), env={"TELEGRAM_BOT_TOKEN": "1:x"})
+    assert result.returncode == 2
+    assert "telegram.webhook.public_url" in result.stderr and "Traceback" not in result.stderr
 
 
 def test_cli_refuses_polling_without_a_token(tmp_path: Path):

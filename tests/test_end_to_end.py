@@ -161,3 +161,74 @@ def _wait_for_reminders(api: LoopbackBotApi, timeout: float) -> list:
         if found or time.monotonic() >= deadline:
             return found
         time.sleep(0.2)
+
+
+def test_webhook_checks_the_secret_ignores_resent_updates_and_reports_health(tmp_path: Path):
+    import socket
+    import urllib.error
+    import urllib.request
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    secret = "s3cret-Token_1"
+    with LoopbackBotApi(TOKEN) as api:
+        config = tmp_path / "config.yaml"
+        config.write_text(
+            f"telegram:\n  base_url: {api.base_url}\n  mode: webhook\n"
+            f"  webhook:\n    listen: 127.0.0.1\n    port: {port}\n    path: /tg\n"
+            "    public_url: https://bot.example.org/tg\n"
+            f"database:\n  url: sqlite+aiosqlite:///{tmp_path / 'wh.sqlite3'}\n"
+            f"content:\n  dir: {CONTENT_DIR}\nlogging:\n  level: DEBUG\n"
+        )
+        process = subprocess.Popen(
+            [sys.executable, "-m", "bot", "--config", str(config)],
+            cwd=ROOT,
+            env={**os.environ, "TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_WEBHOOK_SECRET": secret},
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+
+        def post(update: dict, token: str | None) -> int:
+            headers = {"Content-Type": "application/json"}
+            if token is not None:
+                headers["X-Telegram-Bot-Api-Secret-Token"] = token
+            request = urllib.request.Request(
+                f"http://127.0.0.1:{port}/tg", json.dumps(update).encode(), headers
+            )
+            try:
+                with urllib.request.urlopen(request, timeout=10) as response:
+                    return response.status
+            except urllib.error.HTTPError as error:
+                return error.code
+
+        try:
+            (registered,) = api.wait_for("setWebhook")
+            assert registered.params["url"] == "https://bot.example.org/tg"
+            assert registered.params["secret_token"] == secret
+            deadline = time.monotonic() + 20
+            while True:
+                try:
+                    with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=5) as r:
+                        health = json.loads(r.read())
+                    break
+                except OSError:
+                    assert time.monotonic() < deadline, "the webhook server did not come up"
+                    time.sleep(0.1)
+            assert health == {"database": "ok", "reminders": "ok"}
+            question = _message(7, "is it free to go to meetings zebra")
+            assert post(question, "wrong") == 403
+            assert post(question, None) == 403
+            assert post(question, secret) == 200
+            answers = api.wait_for("sendMessage", count=2)
+            assert post(question, secret) == 200  # Telegram re-sends: answered once only
+            time.sleep(1.5)
+            assert len([c for c in api.calls if c.method == "sendMessage"]) == len(answers)
+            assert "free" in answers[0].params["text"].lower()
+        finally:
+            process.send_signal(signal.SIGTERM)
+            out, err = process.communicate(timeout=30)
+        assert process.returncode == 0, err
+        assert "secret token" in err and "zebra" not in out + err and TOKEN not in out + err
+        assert secret not in out + err

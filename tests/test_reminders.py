@@ -1,4 +1,4 @@
-"""Choosing reminders and receiving them on time: through restarts, DST, skips, blocks and changes."""
+"""Choosing reminders and receiving them on time: restarts, DST, skips, blocks and changes."""
 
 from __future__ import annotations
 

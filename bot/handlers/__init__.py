@@ -19,11 +19,13 @@ from bot.handlers import (
     fallback,
     faq,
     grounding,
+    meetings,
     privacy,
     reminders,
     safety,
     start,
     text,
+    timezone,
 )
 
 # Handler groups run in ascending order; a handler stops later groups by raising
@@ -55,7 +57,9 @@ def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
         ("sos", safety.sos),
         ("privacy", privacy.privacy),
         ("forget", privacy.forget),
+        ("meetings", meetings.meetings),
         ("mymeetings", reminders.my_meetings),
+        ("timezone", timezone.timezone),
         ("addmeeting", addmeeting.start),
         ("cancel", addmeeting.cancel),
     ]
@@ -71,6 +75,14 @@ def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     )
     application.add_handler(
         MessageHandler(PRIVATE_TEXT & filters.UpdateType.MESSAGE, text.on_text),
+        group=FEATURE_GROUP,
+    )
+    # order matters: a shared location is not text, but has its own answer.
+    application.add_handler(
+        MessageHandler(
+            filters.ChatType.PRIVATE & filters.LOCATION & filters.UpdateType.MESSAGE,
+            meetings.nearby,
+        ),
         group=FEATURE_GROUP,
     )
     application.add_handler(

@@ -12,7 +12,18 @@ from telegram.ext import ApplicationHandlerStop
 
 from bot import callbacks
 from bot.context import BotContext
-from bot.handlers import addmeeting, faq, grounding, privacy, reminders, safety, start
+from bot.handlers import (
+    addmeeting,
+    calendar,
+    faq,
+    grounding,
+    meetings,
+    privacy,
+    reminders,
+    safety,
+    start,
+    timezone,
+)
 from bot.handlers.common import esc, keyboard, pack_for, show
 
 _LOGGER = logging.getLogger(__name__)
@@ -26,6 +37,9 @@ _BUTTONS: dict[str, ButtonHandler] = {
     "priv": privacy.on_button,
     "rem": reminders.on_button,
     "add": addmeeting.on_button,
+    "mt": meetings.on_button,
+    "tz": timezone.on_button,
+    "cal": calendar.on_button,
 }
 
 

@@ -106,12 +106,12 @@ class Listed:
         return self.start <= now
 
 
-def _starts(meeting: Meeting, now: dt.datetime) -> Iterable[dt.datetime]:
-    """The current start (if the meeting is under way) and those of the coming week."""
-    since = now - meeting.duration
-    return occurrences(
-        meeting.day, meeting.time, meeting.tz, since, now + dt.timedelta(days=7, hours=1)
-    )
+def coming_starts(meeting: Meeting, now: dt.datetime) -> list[dt.datetime]:
+    """The start of the meeting under way, if it is, then those of the coming week (UTC)."""
+    # An hour over the week: a DST change can move the same weekday's start by that much.
+    until = now + dt.timedelta(days=7, hours=1)
+    starts = occurrences(meeting.day, meeting.time, meeting.tz, now - meeting.duration, until)
+    return [s for s in starts if s + meeting.duration > now]
 
 
 def upcoming(
@@ -129,12 +129,12 @@ def upcoming(
     ):
         starts = [
             s
-            for s in _starts(meeting, now)
-            if s + meeting.duration > now
-            and (filters.day is None or guide_day(s.astimezone(zone)) == filters.day)
+            for s in coming_starts(meeting, now)
+            if filters.day is None or guide_day(s.astimezone(zone)) == filters.day
         ]
         if starts:
             found.append(Listed(meeting, starts[0]))
+    # Temporarily closed last: those still meeting online, then those not meeting at all.
     found.sort(
         key=lambda x: (
             x.meeting.temporarily_closed,
@@ -351,7 +351,7 @@ def _when_lines(
     pack: LanguagePack, meeting: Meeting, zone: ZoneInfo, now: dt.datetime
 ) -> list[str]:
     """When it meets in the user's zone, and in the meeting's own when the clocks differ."""
-    starts = [s for s in _starts(meeting, now) if s + meeting.duration > now]
+    starts = coming_starts(meeting, now)
     first = starts[0]
     # The days of the week, read on each side's wall clock (they differ across midnight).
     week = [s for s in starts if s < first + dt.timedelta(days=7)]
@@ -506,8 +506,7 @@ async def nearby(update: Update, context: BotContext) -> None:
     rows: list[Row] = []
     for number, (meeting, km) in enumerate(found, start=1):
         distance = distance_text(pack, km)
-        starts = [s for s in _starts(meeting, now) if s + meeting.duration > now]
-        when = _when_label(pack, Listed(meeting, starts[0]), zone, now)
+        when = _when_label(pack, Listed(meeting, coming_starts(meeting, now)[0]), zone, now)
         lines.append(
             f"{number}. <b>{esc(meeting.name)}</b>: {esc(distance)}\n"
             f"{esc(when)} · {esc(meeting.address or meeting.location or '')}"

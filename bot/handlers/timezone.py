@@ -89,15 +89,12 @@ def _is_current(flow: Flow, now: dt.datetime) -> bool:
     return since.tzinfo is not None and dt.timedelta(0) <= now - since <= FLOW_TTL
 
 
-async def handle_flow_text(update: Update, context: BotContext) -> bool:
+async def handle_flow_text(update: Update, context: BotContext, flow: Flow) -> bool:
     """Text typed while the chat is choosing a time zone; True when it was taken as a zone name."""
     message, chat = update.effective_message, update.effective_chat
-    if message is None or message.text is None or chat is None:
+    if message is None or message.text is None or chat is None or flow.name != FLOW:
         return False
     services = context.services
-    flow = await get_flow(services.storage, chat.id)
-    if flow is None or flow.name != FLOW:
-        return False
     now = services.clock()
     if not _is_current(flow, now):
         await clear_flow(services.storage, chat.id)

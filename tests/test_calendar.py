@@ -1,0 +1,105 @@
+"""Meetings as .ics files (bot/calendar.py), read back with icalendar."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from dateutil.rrule import rrulestr
+from icalendar import Calendar
+
+from bot.calendar import calendar_for
+from bot.meetings import Meeting
+
+NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)  # a Sunday, a week before DST starts in the US
+
+
+def meeting(**fields) -> Meeting:
+    base = {
+        "name": "Tuesday Night",
+        "slug": "tuesday-night",
+        "day": 2,
+        "time": "19:00",
+        "end_time": "20:30",
+        "timezone": "America/New_York",
+    }
+    return Meeting.model_validate(base | fields)
+
+
+def events(data: bytes) -> list:
+    return Calendar.from_ical(data).walk("VEVENT")
+
+
+def test_calendar_has_the_required_properties():
+    calendar = Calendar.from_ical(calendar_for([meeting()], NOW))
+    assert calendar["VERSION"] == "2.0"
+    assert "Recovery Companion" in str(calendar["PRODID"])
+
+
+def test_event_repeats_weekly_on_the_meeting_days_in_its_own_zone():
+    (event,) = events(calendar_for([meeting(day=[1, 3, 5])], NOW))
+    assert event["RRULE"]["FREQ"] == ["WEEKLY"]
+    assert event["RRULE"]["BYDAY"] == ["MO", "WE", "FR"]
+    start = event.decoded("DTSTART")
+    assert event["DTSTART"].params["TZID"] == "America/New_York"
+    assert start.tzinfo is not None and start.tzinfo.key == "America/New_York"
+    assert (start.date().isoformat(), start.time()) == ("2026-03-02", time(19, 0))
+    assert event.decoded("DTEND") - start == timedelta(hours=1, minutes=30)
+    assert str(event["UID"]) == "tuesday-night@recovery-companion"
+    assert event.decoded("DTSTAMP") == NOW
+
+
+def test_first_start_is_the_next_one_after_now():
+    (event,) = events(calendar_for([meeting()], datetime(2026, 3, 4, 0, 30, tzinfo=UTC)))
+    # 2026-03-03 19:00 in New York is 00:00 UTC on the 4th: already begun, so the next week's.
+    assert event.decoded("DTSTART").date().isoformat() == "2026-03-10"
+
+
+def test_each_zone_used_has_a_vtimezone():
+    data = calendar_for([meeting(), meeting(slug="other", timezone="Europe/London")], NOW)
+    calendar = Calendar.from_ical(data)
+    zones = {str(tz["TZID"]) for tz in calendar.walk("VTIMEZONE")}
+    assert zones == {"America/New_York", "Europe/London"}
+    assert [str(e["UID"]) for e in calendar.walk("VEVENT")] == [
+        "tuesday-night@recovery-companion",
+        "other@recovery-companion",
+    ]
+
+
+def test_a_dst_zone_meeting_keeps_its_local_time_across_the_change():
+    (event,) = events(calendar_for([meeting()], NOW))
+    start = event.decoded("DTSTART")
+    rule = rrulestr(event["RRULE"].to_ical().decode(), dtstart=start)
+    weeks = list(rule[:4])  # 3, 10, 17, 24 March: DST starts in New York on 8 March
+    assert all(w.astimezone(ZoneInfo("America/New_York")).time() == time(19, 0) for w in weeks)
+    offsets = {w.utcoffset() for w in weeks}
+    assert offsets == {timedelta(hours=-5), timedelta(hours=-4)}
+    assert [w.astimezone(UTC).hour for w in weeks] == [0, 23, 23, 23]
+
+
+def test_online_meeting_has_its_link_as_location_and_url():
+    online = meeting(
+        conference_url="https://example.org/join/x",
+        conference_url_notes="Passcode: calm",
+        conference_phone="+1-555-0100",
+        notes="Cameras optional.",
+        types=["O", "DD"],
+    )
+    (event,) = events(calendar_for([online], NOW))
+    assert str(event["LOCATION"]) == "https://example.org/join/x"
+    assert str(event["URL"]) == "https://example.org/join/x"
+    description = str(event["DESCRIPTION"])
+    for part in ("Passcode: calm", "+1-555-0100", "Cameras optional.", "Dual diagnosis"):
+        assert part in description
+
+
+def test_in_person_meeting_has_its_address_as_location():
+    hall = meeting(location="Example Hall", formatted_address="1 Example St, Boston, MA, USA")
+    (event,) = events(calendar_for([hall], NOW))
+    assert str(event["LOCATION"]) == "Example Hall, 1 Example St, Boston, MA, USA"
+    assert "URL" not in event
+
+
+def test_a_meeting_past_midnight_ends_the_next_day():
+    (event,) = events(calendar_for([meeting(time="23:00", end_time="00:00")], NOW))
+    assert event.decoded("DTEND") - event.decoded("DTSTART") == timedelta(hours=1)
