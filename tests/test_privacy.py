@@ -84,3 +84,30 @@ def test_httpx_is_quiet_at_info():
     quiet_libraries()
     assert not logging.getLogger("httpx").isEnabledFor(logging.INFO)
     assert not logging.getLogger("telegram.Bot").isEnabledFor(logging.DEBUG)
+
+
+async def test_add_meeting_keeps_only_what_reminders_need(chat: Chat, services: Services, caplog):
+    caplog.set_level(logging.DEBUG)
+    await chat.send("/addmeeting")
+    await chat.send("Thursday circle")
+    await chat.send("thursday, the one after my therapy zebra42")
+    await chat.send("around seven I think zebra42")  # not a time: asked again, not kept
+    await chat.send("7pm")
+    await chat.send("I live near the old mill zebra42")  # not a zone: asked again, not kept
+    await chat.press("add:zone")
+    await chat.send("Room 2")
+    dump = await _all_database_text(services)
+    assert "Thursday circle" in dump and "Room 2" in dump and "19:00" in dump
+    assert "zebra42" not in dump
+    assert "zebra42" not in "\n".join(r.getMessage() for r in caplog.records)
+    async with services.storage.session() as session:
+        from bot.storage import FlowState
+
+        assert (await session.scalars(select(FlowState))).all() == []  # the flow is gone
+
+
+async def test_time_zone_search_text_is_not_kept(chat: Chat, services: Services):
+    await chat.send("/timezone")
+    await chat.send("zebra42ville")
+    await chat.send("lodnon")
+    assert "zebra42" not in await _all_database_text(services)
