@@ -2,6 +2,7 @@
 
 python -m bot [--config FILE]                 run (Telegram with a token, else the terminal)
 python -m bot check-content [DIR]             validate content/ and print every problem
+python -m bot migrate                         bring the database schema up to date
 """
 
 from __future__ import annotations
@@ -12,6 +13,8 @@ import logging
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
+
+from telegram.error import InvalidToken, NetworkError
 
 from bot.config import SECRET_ENV, TOKEN_ENV, ConfigError, Settings, load_settings
 from bot.content import Content, ContentError, load_content
@@ -55,6 +58,18 @@ def _parser() -> argparse.ArgumentParser:
         type=Path,
         metavar="FILE",
         help="directory file to write or merge into (default: <content.dir>/meetings.yaml)",
+    )
+    migrate = sub.add_parser(
+        "migrate",
+        help="bring the database schema up to date (back the database up first)",
+    )
+    # Also accepted after the command, as the start-up message spells it.
+    migrate.add_argument(
+        "--config",
+        type=Path,
+        metavar="FILE",
+        default=argparse.SUPPRESS,
+        help="the YAML settings file",
     )
     return parser
 
@@ -100,8 +115,21 @@ def _check_against_content(settings: Settings, content: Content) -> None:
         )
 
 
-def run(settings: Settings) -> int:
-    """Start the bot; returns when it stops."""
+def _migrate_command(config: Path | None) -> str:
+    return "python -m bot migrate" + (f" --config {config}" if config is not None else "")
+
+
+def run(settings: Settings, config: Path | None = None) -> int:
+    """Start the bot; returns when it stops (2 when the database cannot be used)."""
+    from bot.migrate import DatabaseProblem
+
+    try:
+        return _run(settings)
+    except DatabaseProblem as exc:
+        return _fail(exc.explain(_migrate_command(config)))
+
+
+def _run(settings: Settings) -> int:
     from bot.app import build_application
     from bot.logs import setup_logging
     from bot.services import Library
@@ -139,14 +167,26 @@ def run(settings: Settings) -> int:
     if mode == "terminal":
         return _run_terminal(settings, library)
     application = build_application(settings, library)
-    if mode == "webhook":
-        from bot import webhook as webhook_server
+    try:
+        if mode == "webhook":
+            from bot import webhook as webhook_server
 
-        logging.getLogger(__name__).info("starting on Telegram (webhook)")
-        webhook_server.run(application, settings)
-        return 0
-    logging.getLogger(__name__).info("starting on Telegram (polling)")
-    application.run_polling(allowed_updates=["message", "edited_message", "callback_query"])
+            logging.getLogger(__name__).info("starting on Telegram (webhook)")
+            webhook_server.run(application, settings)
+        else:
+            logging.getLogger(__name__).info("starting on Telegram (polling)")
+            application.run_polling(allowed_updates=["message", "edited_message", "callback_query"])
+    except InvalidToken:
+        return _fail(
+            f"Telegram refused the bot token ('telegram.token' / {TOKEN_ENV}). Copy it again from "
+            "@BotFather; it looks like 123456:ABC-DEF..."
+        )
+    except NetworkError as exc:
+        return _fail(
+            f"Cannot reach the Telegram Bot API at 'telegram.base_url' "
+            f"({settings.telegram.base_url}): {type(exc).__name__}. Check the network, or the "
+            "address if you use a local Bot API server."
+        )
     return 0
 
 
@@ -181,7 +221,11 @@ def main(argv: list[str] | None = None) -> int:
 
         target = args.into or settings.content.dir / MEETINGS_FILE
         return import_main(args.source, target, settings.defaults.timezone, sys.stdout)
-    return run(settings)
+    if args.command == "migrate":
+        from bot.migrate import cli as migrate_cli
+
+        return migrate_cli(settings.database.url, _migrate_command(args.config), sys.stdout)
+    return run(settings, args.config)
 
 
 if __name__ == "__main__":

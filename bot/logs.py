@@ -24,6 +24,20 @@ class RedactToken(logging.Filter):
         return True
 
 
+class LibraryErrorsInBrief(logging.Filter):
+    """Library errors as one line with the exception's type: PTB's retry loop logs whole
+    tracebacks for every network hiccup, and an exception's text may carry request details."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.name.startswith(("telegram", "httpx", "httpcore")) and record.exc_info:
+            error = record.exc_info[1]
+            record.msg = f"{record.getMessage()} ({type(error).__name__})"
+            record.args = None
+            record.exc_info = None
+            record.exc_text = None
+        return True
+
+
 def quiet_libraries() -> None:
     """Raise library loggers above the levels at which they log URLs or update contents."""
     for name, level in _QUIET.items():
@@ -35,6 +49,7 @@ def setup_logging(level: str, token: str | None) -> None:
     """Log to stderr at `level`, with the token redacted and chatty libraries quieted."""
     handler = logging.StreamHandler()
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    handler.addFilter(LibraryErrorsInBrief())
     handler.addFilter(RedactToken(token))
     root = logging.getLogger()
     root.handlers[:] = [handler]

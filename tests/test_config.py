@@ -111,3 +111,15 @@ def test_help_explains_every_option():
     assert result.returncode == 0
     for word in ("--config", "check-content", "TELEGRAM_BOT_TOKEN"):
         assert word in result.stdout
+
+
+def test_cli_unreachable_bot_api_is_one_clear_paragraph(tmp_path: Path):
+    path = tmp_path / "c.yaml"
+    path.write_text(
+        "telegram:\n  mode: polling\n  base_url: http://127.0.0.1:9/bot\n"
+        f"database:\n  url: sqlite+aiosqlite:///{tmp_path}/x.db\n"
+    )
+    result = _run("--config", str(path), env={"TELEGRAM_BOT_TOKEN": "1:zebra"})
+    assert result.returncode == 2
+    assert "Cannot reach the Telegram Bot API" in result.stderr
+    assert "Traceback" not in result.stderr and "zebra" not in result.stderr
