@@ -15,9 +15,10 @@ from bot.content import LanguagePack
 from bot.context import BotContext
 from bot.flows import Flow, clear_flow, get_flow, set_flow
 from bot.handlers.common import Row, esc, keyboard, pack_for, show
-from bot.handlers.reminders import _picker
+from bot.handlers.reminders import show_lead_picker
 from bot.personal import parse_days, parse_time
 from bot.subscriptions import MeetingRef
+from bot.timezones import find_zones
 
 FLOW = "add"
 MAX_NAME = 80
@@ -49,8 +50,10 @@ async def start(update: Update, context: BotContext) -> None:
 async def cancel(update: Update, context: BotContext) -> None:
     """/cancel: leave whatever flow the chat is in."""
     pack = pack_for(update, context)
+    flow = await get_flow(context.services.storage, _chat_id(update))
     if await clear_flow(context.services.storage, _chat_id(update)):
-        await show(update, esc(pack.text("add_cancelled")))
+        key = "add_cancelled" if flow is not None and flow.name == FLOW else "flow_cancelled"
+        await show(update, esc(pack.text(key)))
     else:
         await show(update, esc(pack.text("flow_cancel_none")))
 
@@ -126,8 +129,6 @@ async def handle_text(update: Update, context: BotContext, flow: Flow) -> None:
 
 
 def _find_zone(text: str) -> str | None:
-    from bot.timezones import find_zones
-
     found = find_zones(text, limit=1)
     return found[0] if found else None
 
@@ -161,7 +162,7 @@ async def _save(
     await show(update, esc(saved))
     meeting = await services.subscriptions.resolve(chat_id, ref)
     if meeting is not None:
-        await _picker(update, context, ref, meeting, edit=False)
+        await show_lead_picker(update, context, ref, meeting, edit=False)
 
 
 async def on_button(update: Update, context: BotContext, button: callbacks.Button) -> None:

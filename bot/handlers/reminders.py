@@ -52,9 +52,10 @@ def _zone(name: str | None, services: Services) -> ZoneInfo:
         return ZoneInfo(services.settings.defaults.timezone)
 
 
-async def _picker(
+async def show_lead_picker(
     update: Update, context: BotContext, ref: MeetingRef, meeting: Meeting, *, edit: bool
 ) -> None:
+    """Lead-time toggles for one meeting, with the next reminder when there is one."""
     services = context.services
     pack = pack_for(update, context)
     chat_id = update.effective_chat.id if update.effective_chat else 0
@@ -172,7 +173,7 @@ async def on_button(update: Update, context: BotContext, button: callbacks.Butto
         raise LookupError(button)
     zone = await services.user_zone(chat_id)
     if button.action == "ask":
-        await _picker(update, context, ref, meeting, edit=False)
+        await show_lead_picker(update, context, ref, meeting, edit=False)
     elif button.action == "tog":
         lead = button.int_arg(1)
         if lead not in LEAD_CHOICES:
@@ -180,7 +181,7 @@ async def on_button(update: Update, context: BotContext, button: callbacks.Butto
         chosen = set(await services.subscriptions.leads(chat_id, ref))
         chosen ^= {lead}
         await services.subscriptions.set_leads(chat_id, ref, chosen, now)
-        await _picker(update, context, ref, meeting, edit=True)
+        await show_lead_picker(update, context, ref, meeting, edit=True)
     elif button.action == "done":
         next_fire = await services.subscriptions.next_fire(chat_id, ref)
         if next_fire is None:
