@@ -199,6 +199,7 @@ UI_KEYS: tuple[str, ...] = (
     "command_privacy",
     "command_forget",
     "command_help",
+    "button_meetings",
     "flow_cancelled",
     "command_meetings",
     "command_timezone",

@@ -19,7 +19,7 @@ async def test_start_welcomes_with_main_paths(newcomer: Chat):
     reply = only(await newcomer.send("/start"))
     assert "glad you're here" in reply.text
     labels = [label for label, _ in reply.buttons]
-    assert labels == ["Questions about meetings", "Grounding now", "Crisis help"]
+    assert labels == ["Questions about meetings", "Find a meeting", "Grounding now", "Crisis help"]
 
 
 async def test_command_menu_is_set_at_start_up(app, api):

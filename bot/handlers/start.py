@@ -11,9 +11,10 @@ from bot.handlers.common import Row, esc, keyboard, pack_for, show
 
 
 def main_menu(pack: LanguagePack) -> list[Row]:
-    """The main paths: questions, grounding now, crisis help."""
+    """The main paths: questions, meetings, grounding now, crisis help."""
     return [
         [(pack.text("button_faq"), callbacks.make("faq", "home"))],
+        [(pack.text("button_meetings"), callbacks.make("mt", "ls", "all", 0))],
         [(pack.text("button_ground"), callbacks.make("gr", "home"))],
         [(pack.text("button_sos"), callbacks.make("sos", "help"))],
     ]
