@@ -85,22 +85,34 @@ class TerminalChat:
             message["entities"] = [{"type": "bot_command", "offset": 0, "length": length}]
         return {"update_id": update_id, "message": message}
 
-    async def _quit_when_idle(self) -> None:
-        """After Ctrl-D (end of input), let queued messages be answered, then stop."""
-        idle_checks = 0
-        while idle_checks < 3:
-            await asyncio.sleep(self.api.poll_seconds)
-            idle_checks = idle_checks + 1 if self.api.updates.empty() and self.is_idle() else 0
+    async def _wait_until_idle(self) -> None:
+        """Until the bot has answered everything typed so far (no calls for a short while)."""
+        quiet_checks, seen = 0, -1
+        while quiet_checks < 3:
+            await asyncio.sleep(self.api.poll_seconds / 2)
+            idle = self.api.updates.empty() and self.is_idle() and len(self.api.calls) == seen
+            quiet_checks = quiet_checks + 1 if idle else 0
+            seen = len(self.api.calls)
+
+    async def _pump(self, lines: asyncio.Queue[str | None]) -> None:
+        """Turn typed lines into updates one at a time, so that a number presses a button of
+        the message the person saw (which matters when input is pasted or piped)."""
+        while (line := await lines.get()) is not None:
+            await self._wait_until_idle()
+            update = self.update_for(line)
+            if update is not None:
+                self.api.updates.put_nowait(update)
+        await self._wait_until_idle()
         self.on_quit()
 
     def start_reading(self, loop: asyncio.AbstractEventLoop, stdin: TextIO = sys.stdin) -> None:
-        """Read lines on a daemon thread and hand them to the polling loop as updates."""
+        """Read lines on a daemon thread; the event loop turns them into updates in order."""
+        lines: asyncio.Queue[str | None] = asyncio.Queue()
 
         def read() -> None:
             for line in stdin:
-                update = self.update_for(line)
-                if update is not None:
-                    loop.call_soon_threadsafe(self.api.updates.put_nowait, update)
-            asyncio.run_coroutine_threadsafe(self._quit_when_idle(), loop)
+                loop.call_soon_threadsafe(lines.put_nowait, line)
+            loop.call_soon_threadsafe(lines.put_nowait, None)  # Ctrl-D: answer, then stop
 
+        loop.create_task(self._pump(lines))
         threading.Thread(target=read, name="terminal-input", daemon=True).start()
