@@ -32,7 +32,7 @@ def test_make_run_without_token_chats_in_the_terminal(tmp_path):
     result = subprocess.run(
         [sys.executable, "-m", "bot", "--config", str(config)],
         cwd=ROOT,
-        input="/start\nis it free to go\n",
+        input="/start\n1\nis it free to go\n",
         capture_output=True,
         text=True,
         timeout=60,
@@ -43,3 +43,4 @@ def test_make_run_without_token_chats_in_the_terminal(tmp_path):
     assert result.stderr.count("\n") <= 2, result.stderr
     assert "glad you're here" in result.stdout
     assert "[1]" in result.stdout
+    assert "(edited) Pick a topic:" in result.stdout  # "1" pressed the first button shown
