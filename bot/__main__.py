@@ -129,6 +129,13 @@ def run(settings: Settings, config: Path | None = None) -> int:
         return _fail(exc.explain(_migrate_command(config)))
 
 
+async def _check_database(url: str) -> None:
+    from bot.storage import Storage
+
+    storage = await Storage.open(url)
+    await storage.close()
+
+
 def _run(settings: Settings) -> int:
     from bot.app import build_application
     from bot.logs import setup_logging
@@ -159,6 +166,9 @@ def _run(settings: Settings) -> int:
     except ConfigError as exc:
         return _fail(str(exc))
     setup_logging(settings.logging.level if mode == "polling" else "WARNING", settings.token)
+    # The database before anything else starts: an empty one gets the schema, an unreachable or
+    # out-of-date one stops here with what to do (DatabaseProblem, handled in `run`).
+    asyncio.run(_check_database(settings.database.url))
     directory, problems = load_directory(settings.content.dir / MEETINGS_FILE)
     for problem in problems:
         # Bad records are left out; the rest of the directory and the bot keep working.

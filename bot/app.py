@@ -6,14 +6,15 @@ from typing import Any
 
 from telegram import BotCommand, LinkPreviewOptions
 from telegram.constants import ParseMode
-from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes, Defaults
+from telegram.ext import Application, ApplicationBuilder, ContextTypes, Defaults
 from telegram.request import BaseRequest
 
 from bot.config import Settings
 from bot.context import BotContext, attach_services
 from bot.handlers import register
-from bot.handlers.reminders import start_engine
+from bot.handlers.reminders import rate_limiter, start_engine
 from bot.logs import quiet_libraries
+from bot.purge import schedule_purge
 from bot.services import Clock, Library, Services, utc_now
 from bot.storage import Storage
 
@@ -59,7 +60,7 @@ def build_application(
         .concurrent_updates(False)
     )
     if rate_limit:
-        builder = builder.rate_limiter(AIORateLimiter(max_retries=2))  # type: ignore[arg-type]
+        builder = builder.rate_limiter(rate_limiter(settings))  # type: ignore[arg-type]
     if request is not None:
         builder = builder.request(request).get_updates_request(request)
 
@@ -70,6 +71,7 @@ def build_application(
         await _set_commands(application, library)
         if start_reminders:
             await start_engine(application, services)
+            schedule_purge(application, services)
 
     async def post_shutdown(application: BotApplication) -> None:
         services = application.bot_data.get("services")

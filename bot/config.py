@@ -13,7 +13,15 @@ from pathlib import Path
 from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from bot.yamlfile import YamlFileError, load_yaml
 
@@ -115,6 +123,39 @@ class GroundingSettings(_Section):
     pace: float = Field(default=1.0, gt=0, le=5)
 
 
+class PrivacySettings(_Section):
+    # People who have not written for this many days, and have no reminders running, are deleted.
+    inactive_days: int = Field(default=180, ge=1)
+    # People who blocked the bot are deleted once they have not written for this many days.
+    blocked_days: int = Field(default=30, ge=1)
+    # When the daily purge runs (hour of the day, UTC).
+    purge_hour_utc: int = Field(default=3, ge=0, le=23)
+
+
+class RemindersSettings(_Section):
+    # Reminder messages per second over all chats. Telegram allows about 30 a second; more needs
+    # paid broadcasts (paid_broadcast: true, up to 1000 a second, each message costs Stars and
+    # the bot must have them enabled on Telegram's side).
+    overall_per_second: float = Field(default=30, gt=0, le=1000)
+    # Messages per second to any one chat (Telegram: about 1 a second in a private chat).
+    per_chat_per_second: float = Field(default=1, gt=0, le=30)
+    paid_broadcast: bool = False
+    # How long (seconds) a claimed reminder stays reserved for the instance that claimed it before
+    # another instance may take it over (it is renewed while that instance is alive).
+    lease_seconds: float = Field(default=30, ge=1, le=3600)
+    # Reminder sends under way at once; also the most that can arrive twice after a hard crash.
+    max_in_flight: int = Field(default=16, ge=1, le=256)
+
+    @model_validator(mode="after")
+    def _paid_above_30(self) -> RemindersSettings:
+        if self.overall_per_second > 30 and not self.paid_broadcast:
+            raise ValueError(
+                "overall_per_second above 30 needs paid_broadcast: true (Telegram's free limit "
+                "is about 30 messages a second)"
+            )
+        return self
+
+
 class Settings(_Section):
     telegram: TelegramSettings = TelegramSettings()
     database: DatabaseSettings = DatabaseSettings()
@@ -124,6 +165,8 @@ class Settings(_Section):
     safety: SafetySettings = SafetySettings()
     grounding: GroundingSettings = GroundingSettings()
     logging: LoggingSettings = LoggingSettings()
+    reminders: RemindersSettings = RemindersSettings()
+    privacy: PrivacySettings = PrivacySettings()
 
     @property
     def token(self) -> str | None:

@@ -11,10 +11,10 @@ for number, names in enumerate(
         ("sun", "sunday", "dom", "domingo"),
         ("mon", "monday", "lun", "lunes"),
         ("tue", "tues", "tuesday", "mar", "martes"),
-        ("wed", "weds", "wednesday", "mie", "miercoles", "miércoles"),
+        ("wed", "weds", "wednesday", "mie", "mié", "miercoles", "miércoles"),
         ("thu", "thur", "thurs", "thursday", "jue", "jueves"),
         ("fri", "friday", "vie", "viernes"),
-        ("sat", "saturday", "sab", "sabado", "sábado"),
+        ("sat", "saturday", "sab", "sáb", "sabado", "sábado"),
     )
 ):
     for name in names:

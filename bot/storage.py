@@ -39,6 +39,8 @@ from sqlalchemy.ext.asyncio import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from bot.migrate import prepare
+
 _SEEN_CACHE_LIMIT = 100_000
 
 
@@ -194,15 +196,24 @@ class Storage:
 
     @classmethod
     async def open(cls, url: str) -> Storage:
-        """Connect, creating the SQLite folder and the tables when they are missing."""
+        """Connect and check the schema (see `bot.migrate.prepare`).
+
+        An empty database (a new SQLite file, a new PostgreSQL database) is migrated to the
+        newest schema; an out-of-date or unrecognised one raises `SchemaOutOfDate` or
+        `SchemaUnknown`, and an unreachable one `DatabaseUnreachable`, each with a message
+        that says what to do.
+        """
         parsed = make_url(url)
         if parsed.drivername.startswith("sqlite") and parsed.database not in (None, "", ":memory:"):
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
         engine = create_async_engine(url)
         if engine.dialect.name == "sqlite":
             event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
-        async with engine.begin() as connection:
-            await connection.run_sync(Base.metadata.create_all)
+        try:
+            await prepare(engine, url)
+        except BaseException:
+            await engine.dispose()
+            raise
         return cls(engine)
 
     async def close(self) -> None:

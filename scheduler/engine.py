@@ -1,32 +1,62 @@
-"""The reminder engine: claim due reminders from the database, record them, advance the schedule.
+"""The reminder engine: claim due reminders from the database, send them within limits, record them.
 
 The database is the source of truth. Each subscription row carries `next_fire_at` (UTC, indexed)
-and the `occurrence_at` it is for. Claiming happens in one transaction: due rows are selected
-(with `FOR UPDATE SKIP LOCKED` on PostgreSQL, so that two processes never take the same row), a
-ledger row keyed by (subscription, occurrence) is written as `pending` (or `missed` when the meeting
-has already begun), and `next_fire_at` moves on to the following occurrence. Sending happens after
-the commit; the ledger row then becomes `sent` or `failed`. A crash between the commit and the send
-leaves a `pending` row, which `recover` sends again at start-up if the meeting has not begun: the
-reminder in flight at the crash is the only one that can arrive twice.
+and the `occurrence_at` it is for.
+
+Claiming happens in one transaction: due rows are selected (with `FOR UPDATE SKIP LOCKED` on
+PostgreSQL, so that two processes never take the same row), a ledger row keyed by (subscription,
+occurrence) is written as `pending` (or `missed` when the meeting has already begun), and
+`next_fire_at` moves on to the following occurrence. Sending happens after the commit; the ledger
+row then becomes `sent`, `failed` or `missed` (a reminder that could not go out before its meeting
+began is never sent late).
+
+Leases. A `pending` row belongs to the process that claimed it for `lease` seconds from its
+`updated_at`, which that process renews while it holds the row (a renewal is conditional on the
+stamp it wrote, so a row another process took over is never renewed, and never sent, by the old
+holder). A `pending` row whose lease ran out belongs to a process that died: `take_over` (run at
+start-up and periodically by every process, not only at start-up) claims it again and sends it if
+the meeting has not begun. A process that stops gracefully releases what it claimed but did not
+start sending (stamp `UNLEASED`), so it can be taken at once. No new column is needed: the lease
+is `updated_at` of a `pending` row.
+
+The only reminders that can arrive twice are those whose send was in flight (request made, outcome
+not yet committed) when a process died: at most `max_in_flight` per process. A send is in flight
+from the moment its request starts until its `sent` row is committed; outcomes are committed in
+small groups (one transaction for every outcome that arrived while the previous one committed).
 
 Start-up is O(1) in the number of subscriptions: nothing is scheduled per subscription; one timer
-sleeps until the earliest `next_fire_at`.
+sleeps until the earliest `next_fire_at` (or the earliest lease to run out).
+
+Note for the schema (not required for correctness): `take_over` and `next_wake` look for
+`status = 'pending'` rows; on a large ledger an index on deliveries (status, updated_at) — on
+PostgreSQL a partial one, `WHERE status = 'pending'` — keeps that cheap.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import datetime as dt
-from collections.abc import Callable
-from dataclasses import dataclass
+import logging
+import math
+from collections import Counter, deque
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass, replace
+from typing import Literal
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, insert, select, update
 
 from bot.meetings import Directory, Meeting
 from bot.storage import Delivery, PersonalMeeting, Storage, Subscription, User
 from bot.subscriptions import MeetingRef, personal_meeting, plan, remindable
+from scheduler.limiter import SendLimiter
 from scheduler.recurrence import due_decision
 
+_LOGGER = logging.getLogger(__name__)
 CLAIM_BATCH = 500
+# The stamp of a pending row nobody holds: any process may take it at once.
+UNLEASED = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+PENDING = "pending"
 
 
 @dataclass(frozen=True)
@@ -46,21 +76,65 @@ class Due:
 class ReminderEngine:
     """Claims due reminders and records what happened to them."""
 
-    def __init__(self, storage: Storage, directory: Callable[[], Directory]) -> None:
+    def __init__(
+        self,
+        storage: Storage,
+        directory: Callable[[], Directory],
+        *,
+        lease: dt.timedelta | None = None,
+    ) -> None:
         self.storage = storage
         self._directory = directory
+        # None: claims carry no lease and may be taken over at once (a single process, tests).
+        self.lease = lease
+
+    def stamp(self, now: dt.datetime) -> dt.datetime:
+        """The `updated_at` a claim made at `now` carries: the start of its lease."""
+        return now if self.lease is not None else UNLEASED
 
     def _meeting(self, sub: Subscription, personal: PersonalMeeting | None) -> Meeting | None:
         if sub.meeting_slug is not None:
             return self._directory().get(sub.meeting_slug)
         return personal_meeting(personal) if personal is not None else None
 
+    @staticmethod
+    def _due(
+        delivery_id: int,
+        sub: Subscription,
+        language: str,
+        timezone: str | None,
+        meeting: Meeting,
+        occurrence: dt.datetime,
+    ) -> Due:
+        ref = (
+            MeetingRef.directory(meeting.slug)
+            if sub.meeting_slug is not None
+            else MeetingRef.personal(sub.personal_id or 0)
+        )
+        return Due(
+            delivery_id, sub.chat_id, language, timezone, ref, meeting, sub.lead_minutes, occurrence
+        )
+
+    def _skip_locked(self) -> bool:
+        return self.storage.engine.dialect.name == "postgresql"
+
     async def claim_due(self, now: dt.datetime, limit: int = CLAIM_BATCH) -> list[Due]:
         """Claim up to `limit` due reminders; the ones to send now (missed ones are recorded)."""
-        due: list[Due] = []
+        stamp = self.stamp(now)
         async with self.storage.session() as session:
             query = (
-                select(Subscription, User.language, User.timezone, PersonalMeeting)
+                select(
+                    Subscription.id,
+                    Subscription.chat_id,
+                    Subscription.meeting_slug,
+                    Subscription.personal_id,
+                    Subscription.lead_minutes,
+                    Subscription.next_fire_at,
+                    Subscription.occurrence_at,
+                    User.language,
+                    User.timezone,
+                    PersonalMeeting,
+                )
                 .join(User, User.chat_id == Subscription.chat_id)
                 .outerjoin(PersonalMeeting, PersonalMeeting.id == Subscription.personal_id)
                 .where(
@@ -71,114 +145,223 @@ class ReminderEngine:
                 .order_by(Subscription.next_fire_at)
                 .limit(limit)
             )
-            if self.storage.engine.dialect.name == "postgresql":
+            if self._skip_locked():
                 query = query.with_for_update(skip_locked=True, of=Subscription)
             rows = (await session.execute(query)).all()
-            for sub, language, timezone, personal in rows:
-                meeting = self._meeting(sub, personal)
-                fire_at, occurrence = sub.next_fire_at, sub.occurrence_at
+            if not rows:
+                return []
+            # One query for the ledger rows that already exist (a second claim of an occurrence).
+            ids = {row.id for row in rows}
+            occurrences = {row.occurrence_at for row in rows if row.occurrence_at is not None}
+            recorded: set[tuple[int, dt.datetime]] = set()
+            if occurrences:
+                existing = await session.execute(
+                    select(Delivery.subscription_id, Delivery.occurrence_at).where(
+                        Delivery.subscription_id.in_(ids), Delivery.occurrence_at.in_(occurrences)
+                    )
+                )
+                recorded = {(sub_id, occurrence) for sub_id, occurrence in existing.all()}
+            changes: list[dict[str, object]] = []
+            ledger: list[dict[str, object]] = []
+            to_send: dict[int, Due] = {}
+            for row in rows:
+                personal: PersonalMeeting | None = row.PersonalMeeting
+                meeting = (
+                    self._directory().get(row.meeting_slug)
+                    if row.meeting_slug is not None
+                    else personal_meeting(personal)
+                    if personal is not None
+                    else None
+                )
+                fire_at, occurrence = row.next_fire_at, row.occurrence_at
                 if (
                     meeting is None
                     or not remindable(meeting)
                     or fire_at is None
                     or occurrence is None
                 ):
-                    sub.paused = "gone" if meeting is None else "closed"
-                    sub.next_fire_at = sub.occurrence_at = None
+                    paused = "gone" if meeting is None else "closed"
+                    changes.append(
+                        {
+                            "id": row.id,
+                            "paused": paused,
+                            "next_fire_at": None,
+                            "occurrence_at": None,
+                        }
+                    )
                     continue
                 decision = due_decision(fire_at, occurrence, now)
-                already = await session.scalar(
-                    select(Delivery.id).where(
-                        Delivery.subscription_id == sub.id, Delivery.occurrence_at == occurrence
-                    )
-                )
                 # Advance first: the next reminder is for a meeting that has not begun yet.
-                lead = dt.timedelta(minutes=sub.lead_minutes)
-                sub.next_fire_at, sub.occurrence_at = plan(
-                    meeting, sub.lead_minutes, max(fire_at, now - lead)
+                lead = dt.timedelta(minutes=row.lead_minutes)
+                next_fire, next_occurrence = plan(
+                    meeting, row.lead_minutes, max(fire_at, now - lead)
                 )
-                if already is not None:
+                changes.append(
+                    {
+                        "id": row.id,
+                        "paused": None,
+                        "next_fire_at": next_fire,
+                        "occurrence_at": next_occurrence,
+                    }
+                )
+                if (row.id, occurrence) in recorded:
                     continue  # recorded before (a second claim of one occurrence): never twice
-                status = "pending" if decision == "send" else "missed"
-                delivery = Delivery(
-                    subscription_id=sub.id, occurrence_at=occurrence, status=status, updated_at=now
+                recorded.add((row.id, occurrence))
+                status = PENDING if decision == "send" else "missed"
+                ledger.append(
+                    {
+                        "subscription_id": row.id,
+                        "occurrence_at": occurrence,
+                        "status": status,
+                        "updated_at": stamp if status == PENDING else now,
+                    }
                 )
-                session.add(delivery)
-                await session.flush()
-                if status == "pending":
+                if status == PENDING:
                     ref = (
                         MeetingRef.directory(meeting.slug)
-                        if sub.meeting_slug is not None
-                        else MeetingRef.personal(sub.personal_id or 0)
+                        if row.meeting_slug is not None
+                        else MeetingRef.personal(row.personal_id or 0)
                     )
-                    due.append(
-                        Due(
-                            delivery.id,
-                            sub.chat_id,
-                            language,
-                            timezone,
-                            ref,
-                            meeting,
-                            sub.lead_minutes,
-                            occurrence,
-                        )
+                    to_send[row.id] = Due(
+                        0,
+                        row.chat_id,
+                        row.language,
+                        row.timezone,
+                        ref,
+                        meeting,
+                        row.lead_minutes,
+                        occurrence,
                     )
-        return due
-
-    async def mark(self, delivery_id: int, status: str, now: dt.datetime) -> None:
-        """Record the outcome of a send: sent, failed or missed."""
-        async with self.storage.session() as session:
-            await session.execute(
-                update(Delivery)
-                .where(Delivery.id == delivery_id)
-                .values(status=status, updated_at=now)
+            await session.execute(update(Subscription), changes)
+            if not ledger:
+                return []
+            # Matched by subscription (once per batch), so no ordering of RETURNING is needed,
+            # which keeps this one multi-row INSERT on SQLite too.
+            inserted = await session.execute(
+                insert(Delivery).returning(Delivery.id, Delivery.subscription_id), ledger
             )
+            return [
+                replace(to_send[sub_id], delivery_id=delivery_id)
+                for delivery_id, sub_id in inserted.all()
+                if sub_id in to_send
+            ]
 
-    async def recover(self, now: dt.datetime) -> list[Due]:
-        """Reminders claimed but never sent (the process stopped mid-send): send or mark missed."""
+    async def take_over(self, now: dt.datetime, limit: int | None = CLAIM_BATCH) -> list[Due]:
+        """Pending reminders whose lease ran out (their process died): claim them to send again.
+
+        Those whose meeting has begun, or is gone, are recorded as missed; those of a person who
+        blocked the bot as failed.
+        """
+        expired_before = now - (self.lease or dt.timedelta(0))
         due: list[Due] = []
         async with self.storage.session() as session:
-            rows = (
-                await session.execute(
-                    select(Delivery, Subscription, User.language, User.timezone, PersonalMeeting)
-                    .join(Subscription, Subscription.id == Delivery.subscription_id)
-                    .join(User, User.chat_id == Subscription.chat_id)
-                    .outerjoin(PersonalMeeting, PersonalMeeting.id == Subscription.personal_id)
-                    .where(Delivery.status == "pending")
-                )
-            ).all()
-            for delivery, sub, language, timezone, personal in rows:
+            query = (
+                select(Delivery, Subscription, User.language, User.timezone, User.blocked)
+                .add_columns(PersonalMeeting)
+                .join(Subscription, Subscription.id == Delivery.subscription_id)
+                .join(User, User.chat_id == Subscription.chat_id)
+                .outerjoin(PersonalMeeting, PersonalMeeting.id == Subscription.personal_id)
+                .where(Delivery.status == PENDING, Delivery.updated_at <= expired_before)
+                .order_by(Delivery.occurrence_at)
+            )
+            if limit is not None:
+                query = query.limit(limit)
+            if self._skip_locked():
+                query = query.with_for_update(skip_locked=True, of=Delivery)
+            rows = (await session.execute(query)).all()
+            for delivery, sub, language, timezone, blocked, personal in rows:
                 meeting = self._meeting(sub, personal)
                 if meeting is None or delivery.occurrence_at <= now:
                     delivery.status, delivery.updated_at = "missed", now
                     continue
-                ref = (
-                    MeetingRef.directory(meeting.slug)
-                    if sub.meeting_slug is not None
-                    else MeetingRef.personal(sub.personal_id or 0)
-                )
+                if blocked:
+                    delivery.status, delivery.updated_at = "failed", now
+                    continue
+                delivery.updated_at = self.stamp(now)
                 due.append(
-                    Due(
-                        delivery.id,
-                        sub.chat_id,
-                        language,
-                        timezone,
-                        ref,
-                        meeting,
-                        sub.lead_minutes,
-                        delivery.occurrence_at,
-                    )
+                    self._due(delivery.id, sub, language, timezone, meeting, delivery.occurrence_at)
                 )
         return due
 
-    async def next_wake(self) -> dt.datetime | None:
-        """When the earliest active reminder falls due, if there is one."""
+    async def recover(self, now: dt.datetime) -> list[Due]:
+        """Reminders claimed but never sent (their process stopped): send them or mark missed."""
+        return await self.take_over(now, limit=None)
+
+    async def renew(
+        self, held: Mapping[int, dt.datetime], now: dt.datetime
+    ) -> dict[int, dt.datetime]:
+        """Extend the lease of rows still held (stamp unchanged, still pending): id -> new stamp."""
+        stamp = self.stamp(now)
+        kept: dict[int, dt.datetime] = {}
+        by_stamp: dict[dt.datetime, list[int]] = {}
+        for delivery_id, old in held.items():
+            by_stamp.setdefault(old, []).append(delivery_id)
         async with self.storage.session() as session:
-            return await session.scalar(
+            for old, ids in by_stamp.items():
+                for chunk in _chunks(ids, 500):
+                    result = await session.execute(
+                        update(Delivery)
+                        .where(
+                            Delivery.id.in_(chunk),
+                            Delivery.status == PENDING,
+                            Delivery.updated_at == old,
+                        )
+                        .values(updated_at=stamp)
+                        .returning(Delivery.id)
+                    )
+                    kept.update((delivery_id, stamp) for delivery_id in result.scalars())
+        return kept
+
+    async def release(self, held: Mapping[int, dt.datetime]) -> None:
+        """Give back rows claimed but not sent (a graceful stop): anyone may take them at once."""
+        by_stamp: dict[dt.datetime, list[int]] = {}
+        for delivery_id, old in held.items():
+            by_stamp.setdefault(old, []).append(delivery_id)
+        async with self.storage.session() as session:
+            for old, ids in by_stamp.items():
+                for chunk in _chunks(ids, 500):
+                    await session.execute(
+                        update(Delivery)
+                        .where(
+                            Delivery.id.in_(chunk),
+                            Delivery.status == PENDING,
+                            Delivery.updated_at == old,
+                        )
+                        .values(updated_at=UNLEASED)
+                    )
+
+    async def mark(self, delivery_id: int, status: str, now: dt.datetime) -> None:
+        """Record the outcome of a send: sent, failed or missed."""
+        await self.mark_many([(delivery_id, status)], now)
+
+    async def mark_many(self, outcomes: Sequence[tuple[int, str]], now: dt.datetime) -> None:
+        """Record several outcomes in one transaction (only rows still pending change)."""
+        by_status: dict[str, list[int]] = {}
+        for delivery_id, status in outcomes:
+            by_status.setdefault(status, []).append(delivery_id)
+        async with self.storage.session() as session:
+            for status, ids in by_status.items():
+                for chunk in _chunks(ids, 500):
+                    await session.execute(
+                        update(Delivery)
+                        .where(Delivery.id.in_(chunk), Delivery.status == PENDING)
+                        .values(status=status, updated_at=now)
+                    )
+
+    async def next_wake(self) -> dt.datetime | None:
+        """When the earliest active reminder falls due, or the earliest lease runs out."""
+        async with self.storage.session() as session:
+            fire = await session.scalar(
                 select(func.min(Subscription.next_fire_at))
                 .join(User, User.chat_id == Subscription.chat_id)
                 .where(Subscription.paused.is_(None), User.blocked.is_(False))
             )
+            oldest = await session.scalar(
+                select(func.min(Delivery.updated_at)).where(Delivery.status == PENDING)
+            )
+        expiry = oldest + (self.lease or dt.timedelta(0)) if oldest is not None else None
+        times = [t for t in (fire, expiry) if t is not None]
+        return min(times) if times else None
 
     async def counts(self, since: dt.datetime) -> dict[str, int]:
         """How many reminders were sent, missed and failed since `since` (counts only)."""
@@ -189,3 +372,282 @@ class ReminderEngine:
                 .group_by(Delivery.status)
             )
             return {status: count for status, count in rows.all()}
+
+
+def _chunks(items: Sequence[int], size: int) -> list[Sequence[int]]:
+    return [items[i : i + size] for i in range(0, len(items), size)]
+
+
+# --- Sending ------------------------------------------------------------------------------------
+
+Outcome = Literal["sent", "blocked", "failed", "flood", "transient"]
+
+
+@dataclass(frozen=True)
+class Attempt:
+    """What one send attempt came to, as the transport (Telegram glue) reports it.
+
+    sent; blocked (the person blocked the bot or the chat is gone: never retried); failed
+    (refused for good); flood (429: wait `retry_after` seconds, then again); transient (network
+    error or 5xx: again after a backoff, a bounded number of times).
+    """
+
+    outcome: Outcome
+    retry_after: float = 0.0
+
+
+Send = Callable[[Due], Awaitable[Attempt]]
+Clock = Callable[[], dt.datetime]
+Sleep = Callable[[float], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class Policy:
+    """How hard to try: bounded retries with exponential backoff for transient errors."""
+
+    max_in_flight: int = 16
+    batch: int = 100
+    max_attempts: int = 4  # transient errors: the first try and 3 more
+    backoff_seconds: float = 1.0
+    max_backoff_seconds: float = 30.0
+
+
+async def nap(
+    seconds: float, *, clock: Clock, sleep: Sleep, should_stop: Callable[[], bool]
+) -> None:
+    """Sleep `seconds` by `clock` in short steps, waking early when `should_stop` says so.
+
+    Never longer than `seconds` in all, even when `clock` stands still (a test's fixed clock).
+    """
+    step = 0.25
+    end = clock() + dt.timedelta(seconds=seconds)
+    for _ in range(math.ceil(max(seconds, 0) / step) + 1):
+        left = (end - clock()).total_seconds()
+        if left <= 0 or should_stop():
+            return
+        await sleep(min(left, step))
+
+
+class _Recorder:
+    """Group commit of outcomes: everything that arrives while one transaction runs goes next."""
+
+    def __init__(self, engine: ReminderEngine, clock: Clock) -> None:
+        self._engine = engine
+        self._clock = clock
+        self._waiting: list[tuple[int, str, asyncio.Future[None]]] = []
+        self._flusher: asyncio.Task[None] | None = None
+
+    async def record(self, delivery_id: int, status: str) -> None:
+        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._waiting.append((delivery_id, status, future))
+        if self._flusher is None or self._flusher.done():
+            self._flusher = asyncio.create_task(self._flush())
+        await future
+
+    async def _flush(self) -> None:
+        while self._waiting:
+            batch, self._waiting = self._waiting, []
+            try:
+                await self._engine.mark_many([(i, s) for i, s, _ in batch], self._clock())
+            except Exception as exc:  # noqa: BLE001 - every waiter learns of it
+                for *_, future in batch:
+                    if not future.done():
+                        future.set_exception(exc)
+            else:
+                for *_, future in batch:
+                    if not future.done():
+                        future.set_result(None)
+
+
+class Dispatcher:
+    """One delivery run: claim what is due, send it within the limits, record every outcome.
+
+    Sends go concurrently (up to `max_in_flight`) through `limiter`; a run ends when nothing more
+    is due, or when `should_stop` says so: then sends under way finish, nothing new starts, and
+    what was claimed but not started is released for another process (or the next start).
+    """
+
+    def __init__(
+        self,
+        engine: ReminderEngine,
+        send: Send,
+        *,
+        clock: Clock,
+        limiter: SendLimiter | None = None,
+        sleep: Sleep = asyncio.sleep,
+        should_stop: Callable[[], bool] = lambda: False,
+        policy: Policy = Policy(),
+        take_over_only: bool = False,
+    ) -> None:
+        self.engine = engine
+        self._send = send
+        self._clock = clock
+        self._limiter = limiter
+        self._raw_sleep = sleep
+        self._should_stop = should_stop
+        self.policy = policy
+        # Only what a stopped process left behind, once (start-up), not newly due reminders.
+        self._take_over_only = take_over_only
+        self._recorder = _Recorder(engine, clock)
+        self._held: dict[int, dt.datetime] = {}
+        self._unstarted: set[int] = set()
+        self._blocked: set[int] = set()
+        self._renewed_at = clock()
+        self._taken_over_at: dt.datetime | None = None
+        self._lease_lock = asyncio.Lock()
+        self.report: Counter[str] = Counter()
+
+    async def sleep(self, seconds: float) -> None:
+        """Sleep up to `seconds`, waking early when the run should stop."""
+        await nap(seconds, clock=self._clock, sleep=self._raw_sleep, should_stop=self._should_stop)
+
+    async def run(self) -> Counter[str]:
+        """Deliver everything due now; counts of what happened (sent, missed, failed...)."""
+        tasks: set[asyncio.Task[None]] = set()
+        queue: deque[Due] = deque()
+        try:
+            while not self._should_stop():
+                if not queue:
+                    queue.extend(await self._claim())
+                    if not queue:
+                        break
+                while len(tasks) >= self.policy.max_in_flight:
+                    await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+                if self._should_stop():
+                    break
+                task = asyncio.create_task(self._deliver(queue.popleft()))
+                tasks.add(task)
+                task.add_done_callback(tasks.discard)
+        finally:
+            if tasks:
+                await asyncio.gather(*tasks, return_exceptions=True)
+            self._unstarted.update(due.delivery_id for due in queue)
+            await self._release()
+        return self.report
+
+    async def _claim(self) -> list[Due]:
+        now = self._clock()
+        lease = self.engine.lease
+        if self._take_over_only and self._taken_over_at is not None:
+            return []
+        try:
+            taken: list[Due] = []
+            if (
+                self._taken_over_at is None
+                or lease is None
+                or now - self._taken_over_at >= lease / 3
+            ):
+                self._taken_over_at = now
+                taken = [
+                    d
+                    for d in await self.engine.take_over(now, self.policy.batch)
+                    if d.delivery_id not in self._held
+                ]
+            fresh = taken
+            if not self._take_over_only and len(taken) < self.policy.batch:
+                fresh += await self.engine.claim_due(now, self.policy.batch - len(taken))
+        except Exception:
+            _LOGGER.exception("could not claim due reminders; trying again shortly")
+            self.report["claim_errors"] += 1
+            await self.sleep(1.0)
+            return []
+        stamp = self.engine.stamp(now)
+        for due in fresh:
+            self._held[due.delivery_id] = stamp
+        if not self._held or len(self._held) == len(fresh):
+            self._renewed_at = now
+        self.report["claimed"] += len(fresh)
+        return fresh
+
+    async def _still_held(self, delivery_id: int) -> bool:
+        """Renew the leases when a third of one has gone by; whether this row is still ours."""
+        lease = self.engine.lease
+        if lease is not None and self._clock() - self._renewed_at >= lease / 3:
+            async with self._lease_lock:
+                now = self._clock()
+                if now - self._renewed_at >= lease / 3:
+                    try:
+                        kept = await self.engine.renew(self._held, now)
+                    except Exception:
+                        _LOGGER.exception("could not renew reminder leases")
+                        return False
+                    lost = self._held.keys() - kept.keys()
+                    if lost:
+                        _LOGGER.warning("%d claimed reminders were taken over elsewhere", len(lost))
+                    self._held = kept
+                    self._renewed_at = now
+        return delivery_id in self._held
+
+    async def _record(self, due: Due, status: str) -> None:
+        self._held.pop(due.delivery_id, None)
+        self.report[status] += 1
+        try:
+            await self._recorder.record(due.delivery_id, status)
+        except Exception:
+            # The row stays pending under our lease; after it runs out the reminder is sent
+            # again (the same window as a crash mid-send).
+            _LOGGER.exception("could not record a reminder's outcome")
+            self.report["record_errors"] += 1
+
+    async def _deliver(self, due: Due) -> None:
+        transient = 0
+        while True:
+            limited = (
+                self._limiter.slot(due.chat_id)
+                if self._limiter is not None
+                else contextlib.nullcontext()
+            )
+            async with limited:
+                if self._should_stop():
+                    self._unstarted.add(due.delivery_id)
+                    return
+                if self._clock() >= due.occurrence_at:
+                    await self._record(due, "missed")  # never sent after the meeting began
+                    return
+                if due.chat_id in self._blocked:
+                    await self._record(due, "failed")
+                    return
+                if not await self._still_held(due.delivery_id):
+                    self.report["lost"] += 1
+                    return
+                try:
+                    attempt = await self._send(due)
+                except Exception:
+                    _LOGGER.exception("sending a reminder raised")
+                    attempt = Attempt("failed")
+            if attempt.outcome == "flood":
+                self.report["flood"] += 1
+                if self._limiter is not None:
+                    self._limiter.pause(attempt.retry_after)
+                else:
+                    await self.sleep(attempt.retry_after)
+                continue
+            if attempt.outcome == "transient":
+                transient += 1
+                self.report["transient"] += 1
+                if transient >= self.policy.max_attempts:
+                    await self._record(due, "failed")
+                    return
+                delay = self.policy.backoff_seconds * 2 ** (transient - 1)
+                await self.sleep(min(delay, self.policy.max_backoff_seconds))
+                continue
+            if attempt.outcome == "blocked":
+                self._blocked.add(due.chat_id)
+                self.report["blocked"] += 1
+                await self._record(due, "failed")
+                return
+            await self._record(due, attempt.outcome)
+            return
+
+    async def _release(self) -> None:
+        unstarted = {i: self._held[i] for i in self._unstarted if i in self._held}
+        self._unstarted.clear()
+        if not unstarted:
+            return
+        try:
+            await self.engine.release(unstarted)
+            self.report["released"] += len(unstarted)
+        except Exception:
+            _LOGGER.exception("could not release claimed reminders (they wait for the lease)")
+        for delivery_id in unstarted:
+            self._held.pop(delivery_id, None)

@@ -1,11 +1,19 @@
-"""Shared fixtures: the shipped content, and the real Application on the offline Bot API."""
+"""Shared fixtures: the shipped content, and the real Application on the offline Bot API.
+
+Every test that touches the database (through `settings`, `app`, `chat`... or `database_url`) runs
+on SQLite, and again on PostgreSQL when TEST_DATABASE_URL is set (CI sets it), each time on a
+database with no tables at all.
+"""
 
 from __future__ import annotations
 
+import os
 from collections.abc import AsyncIterator
 from pathlib import Path
 
+import asyncpg
 import pytest
+from sqlalchemy.engine import make_url
 
 from bot.app import BotApplication, build_application
 from bot.config import Settings
@@ -29,11 +37,49 @@ def library(content: Content) -> Library:
     return Library.build(content, load_directory(CONTENT_DIR / "meetings.yaml")[0])
 
 
+TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL", "").strip()
+# Held for the length of each PostgreSQL test, so that test runs started at the same time on this
+# machine (all using the one `test` database) take turns instead of dropping each other's tables.
+_PG_TEST_LOCK = 0x7EC0_7E57
+
+
+def _asyncpg_dsn(url: str) -> str:
+    return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+
+
+async def empty_postgres(connection: asyncpg.Connection) -> None:
+    """Drop every table (alembic_version too) in the current schema of the test database."""
+    names = await connection.fetch(
+        "SELECT tablename FROM pg_tables WHERE schemaname = current_schema()"
+    )
+    if names:
+        quoted = ", ".join(f'"{row["tablename"]}"' for row in names)
+        await connection.execute(f"DROP TABLE {quoted} CASCADE")
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+async def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[str]:
+    """A URL of an empty database: a new SQLite file, or the emptied PostgreSQL test database."""
+    if request.param == "sqlite":
+        yield f"sqlite+aiosqlite:///{tmp_path / 'bot.sqlite3'}"
+        return
+    if not TEST_DATABASE_URL:
+        pytest.skip("PostgreSQL: set TEST_DATABASE_URL to run this test on it too")
+    lock = await asyncpg.connect(_asyncpg_dsn(TEST_DATABASE_URL))
+    try:
+        await lock.execute("SET statement_timeout = '15min'")
+        await lock.execute("SELECT pg_advisory_lock($1)", _PG_TEST_LOCK)
+        await empty_postgres(lock)
+        yield TEST_DATABASE_URL
+    finally:
+        await lock.close()  # which releases the lock
+
+
 @pytest.fixture
-def settings(tmp_path: Path) -> Settings:
+def settings(database_url: str) -> Settings:
     return Settings.model_validate(
         {
-            "database": {"url": f"sqlite+aiosqlite:///{tmp_path / 'bot.sqlite3'}"},
+            "database": {"url": database_url},
             "content": {"dir": str(CONTENT_DIR)},
         }
     )

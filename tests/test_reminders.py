@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from pathlib import Path
 
 import pytest
 from sqlalchemy import select
@@ -51,10 +50,10 @@ def library_with(content: Content, *meetings: Meeting) -> Library:
 
 
 @pytest.fixture
-def ny_settings(tmp_path: Path) -> Settings:
+def ny_settings(database_url: str) -> Settings:
     return Settings.model_validate(
         {
-            "database": {"url": f"sqlite+aiosqlite:///{tmp_path / 'r.sqlite3'}"},
+            "database": {"url": database_url},
             "defaults": {"timezone": "America/New_York"},
         }
     )

@@ -16,6 +16,7 @@ from telegram.ext import (
 
 from bot.handlers import (
     addmeeting,
+    admin,
     fallback,
     faq,
     grounding,
@@ -62,6 +63,10 @@ def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
         ("timezone", timezone.timezone),
         ("addmeeting", addmeeting.start),
         ("cancel", addmeeting.cancel),
+        # Organizer commands: checked against `admins` inside, and kept out of the public menu.
+        ("reload", admin.reload),
+        ("announce", admin.announce),
+        ("stats", admin.stats),
     ]
     for name, callback in commands:
         application.add_handler(

@@ -14,6 +14,7 @@ from bot import callbacks
 from bot.context import BotContext
 from bot.handlers import (
     addmeeting,
+    admin,
     calendar,
     faq,
     grounding,
@@ -40,6 +41,7 @@ _BUTTONS: dict[str, ButtonHandler] = {
     "mt": meetings.on_button,
     "tz": timezone.on_button,
     "cal": calendar.on_button,
+    "adm": admin.on_button,
 }
 
 

@@ -2,38 +2,49 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import logging
-from collections.abc import Sequence
+import math
+from collections import Counter
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from telegram import Bot, Update
-from telegram.error import BadRequest, Forbidden, TelegramError
-from telegram.ext import Application, ContextTypes
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
+from telegram.ext import AIORateLimiter, Application, ContextTypes
 
 from bot import callbacks
+from bot.config import Settings
 from bot.content import LanguagePack
 from bot.context import BotContext
 from bot.handlers.common import Row, esc, keyboard, pack_for, show
 from bot.meetings import Meeting
 from bot.services import Services
 from bot.subscriptions import LEAD_CHOICES, MeetingRef, Notice
-from scheduler.engine import Due, ReminderEngine
-from scheduler.recurrence import format_relative
+from scheduler.engine import CLAIM_BATCH, Attempt, Dispatcher, Due, Policy, ReminderEngine, nap
+from scheduler.limiter import FREE_OVERALL_PER_SECOND, SendLimiter, read_retry_after
+from scheduler.recurrence import ENGLISH_UNITS, format_relative
 
 _LOGGER = logging.getLogger(__name__)
 JOB_NAME = "reminders"
 # Look at the database at least this often, whatever the next reminder says: a safety net for
 # changes made by another process.
 MAX_SLEEP = dt.timedelta(seconds=60)
+_DELIVERY_KEY = "reminder_delivery"
 
 
 def format_when(moment: dt.datetime, zone: ZoneInfo, pack: LanguagePack) -> str:
-    """`Tue 3 Mar, 18:00` in `zone`."""
+    """`Tue 3 Mar, 18:00` in `zone`, in the pack's language."""
     local = moment.astimezone(zone)
     day = pack.text(f"day_{(local.weekday() + 1) % 7}")  # weekday(): 0 = Monday; ours: 0 = Sunday
-    return f"{day} {local.day} {local:%b}, {local:%H:%M}"
+    return f"{day} {local.day} {pack.text(f'month_{local.month}')}, {local:%H:%M}"
+
+
+def relative_words(pack: LanguagePack) -> dict[str, str]:
+    """The words `format_relative` needs ("in {0}", "{0} hours"...), in the pack's language."""
+    return {unit: pack.text(f"rel_{unit}") for unit in ENGLISH_UNITS}
 
 
 def lead_label(pack: LanguagePack, minutes: int) -> str:
@@ -226,7 +237,7 @@ def render_reminder(
         esc(
             pack.text(
                 "rem_starts",
-                relative=format_relative(due.occurrence_at - now),
+                relative=format_relative(due.occurrence_at - now, relative_words(pack)),
                 time=f"{local:%H:%M}",
                 date=format_when(due.occurrence_at, zone, pack).rsplit(",", 1)[0],
             )
@@ -251,77 +262,210 @@ def render_reminder(
     return "\n".join(lines), rows
 
 
-async def send_due(bot: Bot, services: Services, engine: ReminderEngine, due: Due) -> str:
-    """Send one claimed reminder and record the outcome; returns it (sent, failed, blocked)."""
+async def send_due(bot: Bot, services: Services, due: Due) -> Attempt:
+    """One attempt at sending a claimed reminder; what Telegram said, for the engine to act on.
+
+    429 -> flood (wait `retry_after`, an int or a timedelta depending on PTB_TIMEDELTA); network
+    errors and 5xx -> transient (retried with backoff); Forbidden or "chat not found" -> the
+    person's reminders are deactivated at once and never retried (they resume when the person
+    writes again); any other refusal -> failed.
+    """
     now = services.clock()
     pack = services.library.pack(due.language)
     text, rows = render_reminder(pack, due, _zone(due.timezone, services), now)
+    paid = services.settings.reminders.paid_broadcast
     try:
-        await bot.send_message(due.chat_id, text, reply_markup=keyboard(rows))
+        await bot.send_message(
+            due.chat_id,
+            text,
+            reply_markup=keyboard(rows),
+            allow_paid_broadcast=True if paid else None,
+        )
+    except RetryAfter as exc:
+        return Attempt("flood", read_retry_after(exc))
     except Forbidden:
-        await engine.mark(due.delivery_id, "failed", now)
         await services.subscriptions.deactivate_chat(due.chat_id)
-        return "blocked"
-    except BadRequest as exc:
-        await engine.mark(due.delivery_id, "failed", now)
+        return Attempt("blocked")
+    except BadRequest as exc:  # (a NetworkError subclass in PTB: caught before it)
         if "chat not found" in str(exc).lower():
             await services.subscriptions.deactivate_chat(due.chat_id)
-            return "blocked"
+            return Attempt("blocked")
         _LOGGER.warning("a reminder was refused by Telegram: %s", type(exc).__name__)
-        return "failed"
+        return Attempt("failed")
+    except NetworkError as exc:  # TimedOut, connection errors, 5xx
+        _LOGGER.info("a reminder send hit a network error, will retry: %s", type(exc).__name__)
+        return Attempt("transient")
     except TelegramError as exc:
-        await engine.mark(due.delivery_id, "failed", services.clock())
         _LOGGER.warning("a reminder could not be sent: %s", type(exc).__name__)
-        return "failed"
-    await engine.mark(due.delivery_id, "sent", services.clock())
-    return "sent"
+        return Attempt("failed")
+    return Attempt("sent")
 
 
-async def deliver(context: ContextTypes.DEFAULT_TYPE) -> None:
-    """The reminder timer: send everything due, then sleep until the next one."""
-    assert isinstance(context, BotContext)
-    services = context.services
-    engine = ReminderEngine(services.storage, lambda: services.library.directory)
-    try:
-        while batch := await engine.claim_due(services.clock()):
-            for due in batch:
-                await send_due(context.bot, services, engine, due)
-    finally:
-        await arm(context.application, services)
+def rate_limiter(settings: Settings) -> AIORateLimiter:
+    """PTB's limiter for everything the bot sends, at the configured overall rate.
+
+    Ordinary messages stay within Telegram's free rate (about 30 a second); reminders sent as paid
+    broadcasts (`reminders.paid_broadcast`) go through PTB's own paid-broadcast limit (1000/s).
+    PTB has no per-private-chat limit: reminders get one from `scheduler.limiter.SendLimiter`.
+    """
+    overall = min(settings.reminders.overall_per_second, FREE_OVERALL_PER_SECOND)
+    return AIORateLimiter(overall_max_rate=overall, max_retries=2)
 
 
-async def arm(application: Application[Any, Any, Any, Any, Any, Any], services: Services) -> None:
-    """(Re)start the one timer: at the earliest reminder, or within MAX_SLEEP."""
+class ReminderDelivery:
+    """This process's reminder delivery: one loop at a time, its engine, limiter and policy."""
+
+    def __init__(
+        self, application: Application[Any, Any, Any, Any, Any, Any], services: Services
+    ) -> None:
+        self.application = application
+        self.services = services
+        config = services.settings.reminders
+        self.engine = ReminderEngine(
+            services.storage,
+            lambda: services.library.directory,
+            lease=dt.timedelta(seconds=config.lease_seconds),
+        )
+        # How the engine waits (backoff, 429, per-chat spacing); tests put a fake clock's in.
+        self.sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
+        self.limiter = SendLimiter(
+            config.overall_per_second,
+            config.per_chat_per_second,
+            clock=lambda: services.clock().timestamp(),
+            sleep=self._nap,
+        )
+        self.policy = Policy(
+            max_in_flight=config.max_in_flight,
+            batch=min(max(config.max_in_flight, math.ceil(config.overall_per_second)), CLAIM_BATCH),
+        )
+        self.task: asyncio.Task[Any] | None = None
+        self.again = False
+        self.last_report: Counter[str] = Counter()
+        self._was_running = False
+
+    def should_stop(self) -> bool:
+        """The application is stopping (SIGTERM, SIGINT): no new send starts."""
+        return self._was_running and not self.application.running
+
+    async def _nap(self, seconds: float) -> None:
+        await nap(
+            seconds, clock=self.services.clock, sleep=self.sleep, should_stop=self.should_stop
+        )
+
+    def dispatcher(self, *, take_over_only: bool = False) -> Dispatcher:
+        bot = self.application.bot
+        services = self.services
+
+        async def send(due: Due) -> Attempt:
+            return await send_due(bot, services, due)
+
+        return Dispatcher(
+            self.engine,
+            send,
+            clock=services.clock,
+            limiter=self.limiter,
+            sleep=lambda seconds: self.sleep(seconds),
+            should_stop=self.should_stop,
+            policy=self.policy,
+            take_over_only=take_over_only,
+        )
+
+    def kick(self) -> None:
+        """Start the delivery loop in the background, or have the running one look again."""
+        if self.task is not None and not self.task.done():
+            self.again = True
+            return
+        self.task = self.application.create_task(self.run(), name="reminder delivery")
+
+    async def run(self) -> None:
+        """Deliver until nothing is due (or the application stops), then re-arm the timer."""
+        self._was_running = self.application.running
+        try:
+            while True:
+                self.again = False
+                self.last_report = await self.dispatcher().run()
+                if self.should_stop() or not self.again:
+                    break
+        except Exception:
+            _LOGGER.exception("the reminder delivery loop failed; it starts again with the timer")
+        finally:
+            if not self.should_stop():
+                try:
+                    await arm(self.application, self.services)
+                except Exception:
+                    _LOGGER.exception("could not re-arm the reminder timer")
+                    _schedule(self.application, MAX_SLEEP)
+
+
+def delivery_of(
+    application: Application[Any, Any, Any, Any, Any, Any],
+) -> ReminderDelivery | None:
+    """The application's reminder delivery (made by `start_engine`)."""
+    found = application.bot_data.get(_DELIVERY_KEY)
+    return found if isinstance(found, ReminderDelivery) else None
+
+
+def _schedule(
+    application: Application[Any, Any, Any, Any, Any, Any], delay: dt.timedelta | float
+) -> None:
     job_queue = application.job_queue
     if job_queue is None:
         return
-    engine = ReminderEngine(services.storage, lambda: services.library.directory)
-    wake = await engine.next_wake()
-    delay = MAX_SLEEP
-    if wake is not None:
-        delay = min(max(wake - services.clock(), dt.timedelta(0)), MAX_SLEEP)
     for job in job_queue.get_jobs_by_name(JOB_NAME):
         job.schedule_removal()
     job_queue.run_once(deliver, when=delay, name=JOB_NAME)
 
 
+async def deliver(context: ContextTypes.DEFAULT_TYPE) -> None:
+    """The reminder timer fired: deliver what is due.
+
+    While the application runs, delivery is a background task (never in the way of updates),
+    one per process; a timer that fires while it runs only asks it to look again. Outside a
+    running application (tests' `tick`), it runs to the end here.
+    """
+    delivery = delivery_of(context.application)
+    if delivery is None:
+        return
+    if context.application.running:
+        _schedule(context.application, MAX_SLEEP)  # a safety net; the loop re-arms when done
+        delivery.kick()
+    else:
+        await delivery.run()
+
+
+async def arm(application: Application[Any, Any, Any, Any, Any, Any], services: Services) -> None:
+    """(Re)start the one timer: at the earliest reminder or lease to expire, within MAX_SLEEP."""
+    if application.job_queue is None:
+        return
+    delivery = delivery_of(application)
+    engine = (
+        delivery.engine
+        if delivery is not None
+        else ReminderEngine(services.storage, lambda: services.library.directory)
+    )
+    wake = await engine.next_wake()
+    delay = MAX_SLEEP
+    if wake is not None:
+        delay = min(max(wake - services.clock(), dt.timedelta(0)), MAX_SLEEP)
+    _schedule(application, delay)
+
+
 def wake_soon(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     """A subscription changed: look again right away (the timer then re-arms itself)."""
-    job_queue = application.job_queue
-    if job_queue is None:
-        return
-    for job in job_queue.get_jobs_by_name(JOB_NAME):
-        job.schedule_removal()
-    job_queue.run_once(deliver, when=0.05, name=JOB_NAME)
+    _schedule(application, 0.05)
 
 
 async def start_engine(
     application: Application[Any, Any, Any, Any, Any, Any], services: Services
 ) -> None:
-    """At start-up: resend what a crash left in flight, tell people about directory changes, arm."""
-    engine = ReminderEngine(services.storage, lambda: services.library.directory)
-    for due in await engine.recover(services.clock()):
-        await send_due(application.bot, services, engine, due)
+    """At start-up: send what a stopped process left claimed, tell about directory changes, arm.
+
+    Only reminders whose lease ran out (or that were released) are taken here, at most one claim
+    batch, before updates are taken; newly due ones go out from the timer, in the background.
+    """
+    delivery = ReminderDelivery(application, services)
+    application.bot_data[_DELIVERY_KEY] = delivery
+    await delivery.dispatcher(take_over_only=True).run()
     await tell_changes(
         application.bot,
         services,

@@ -6,7 +6,7 @@ from telegram import Update
 
 from bot.context import BotContext
 from bot.flows import get_flow
-from bot.handlers import addmeeting, faq, timezone
+from bot.handlers import addmeeting, admin, faq, timezone
 
 
 async def on_text(update: Update, context: BotContext) -> None:
@@ -15,6 +15,8 @@ async def on_text(update: Update, context: BotContext) -> None:
     flow = await get_flow(context.services.storage, chat.id) if chat else None
     if flow is not None and flow.name == addmeeting.FLOW:
         await addmeeting.handle_text(update, context, flow)
+        return
+    if flow is not None and await admin.handle_flow_text(update, context, flow):
         return
     if flow is not None and await timezone.handle_flow_text(update, context, flow):
         return

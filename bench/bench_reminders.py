@@ -1,0 +1,397 @@
+"""Reminder engine benchmarks, each against a baseline measured in the same run.
+
+- startup_100k_s / startup_100k_rss_mb: process start -> first reply, with 100,000 subscriptions in
+  the database, for the real bot (`python -m bot`, against a loopback Bot API) and for the usual
+  JobQueue approach: a minimal PTB app that schedules one APScheduler job per subscription (read
+  from the same database) before answering (startup_speedup_vs_jobs).
+- dispatch_per_s: reminders claimed, sent through the offline transport and recorded per second,
+  rate limiter off, on SQLite and on PostgreSQL (when TEST_DATABASE_URL or BENCH_DATABASE_URL is
+  set; that database is emptied). Baseline: the engine's previous loop, claim then send and record
+  one by one (dispatch_speedup_vs_sequential).
+- limited_rate_ratio: achieved rate for 3,000 due reminders with the default limits (30/s overall,
+  PTB's AIORateLimiter on too) divided by 30, against a fake Bot API that answers 429 whenever more
+  than 30 messages arrived within one second; limited_429_seen and limited_unsent (429s left
+  unhandled would leave reminders unsent).
+- lateness_p99_s: how late reminders go out when due under the limit (20/s for 15 s), with the real
+  clock and the real JobQueue timer.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import collections
+import datetime as dt
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import pool, text
+from sqlalchemy.ext.asyncio import create_async_engine
+
+from bench.seed import meeting_for, next_start, seed, write_content
+from bot.app import build_application
+from bot.config import Settings
+from bot.content import load_content
+from bot.handlers.reminders import delivery_of, send_due
+from bot.meetings import Directory
+from bot.offline_api import OfflineBotApi
+from bot.services import Library
+from scheduler.engine import Attempt, Dispatcher, Due, Policy
+
+ROOT = Path(__file__).resolve().parent.parent
+TOKEN = "123456:BENCH-token"
+STARTUP_SUBSCRIPTIONS = 100_000
+DISPATCH_REMINDERS = 5_000
+LIMITED_REMINDERS = 3_000
+LATENESS_REMINDERS = 300
+
+
+# --- start-up ------------------------------------------------------------------------------------
+
+BASELINE_APP = '''
+"""The usual JobQueue approach: one APScheduler job per subscription, scheduled at start-up."""
+import asyncio, datetime as dt, sys
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import create_async_engine
+from telegram.ext import ApplicationBuilder, MessageHandler, filters
+from bot.storage import Subscription
+
+url, base_url, token = sys.argv[1:4]
+
+async def remind(context):
+    await context.bot.send_message(context.job.chat_id, "reminder")
+
+async def post_init(app):
+    engine = create_async_engine(url)
+    async with engine.connect() as connection:
+        rows = (await connection.execute(
+            select(Subscription.id, Subscription.chat_id, Subscription.next_fire_at)
+        )).all()
+    await engine.dispose()
+    for sub_id, chat_id, fire_at in rows:
+        first = dt.datetime.fromisoformat(str(fire_at)).replace(tzinfo=dt.UTC)
+        app.job_queue.run_repeating(
+            remind, interval=dt.timedelta(days=7), first=first, chat_id=chat_id, name=str(sub_id)
+        )
+
+async def echo(update, context):
+    await update.effective_message.reply_text(update.effective_message.text)
+
+app = ApplicationBuilder().token(token).base_url(base_url).post_init(post_init).build()
+app.add_handler(MessageHandler(filters.TEXT, echo))
+app.run_polling()
+'''
+
+
+def _rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def _first_reply(command: list[str], api: Any, env: dict[str, str]) -> tuple[float, float]:
+    """Seconds from process start to the first reply to a message, and the RSS (MB) then."""
+    before = len(api.calls)
+    began = time.perf_counter()
+    process = subprocess.Popen(
+        command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+    )
+    message = {
+        "update_id": 1,
+        "message": {
+            "message_id": 1,
+            "date": 0,
+            "chat": {"id": 99, "type": "private"},
+            "from": {"id": 99, "is_bot": False, "first_name": "B", "language_code": "en"},
+            "text": "/start",
+            "entities": [{"type": "bot_command", "offset": 0, "length": 6}],
+        },
+    }
+    api.updates.put(message)
+    try:
+        while True:
+            with api._lock:
+                replies = [
+                    c
+                    for c in api.calls[before:]
+                    if c.method == "sendMessage" and c.params.get("chat_id") == 99
+                ]
+            if replies:
+                took = time.perf_counter() - began
+                return took, _rss_mb(process.pid)
+            if process.poll() is not None:
+                raise RuntimeError(process.stderr.read().decode()[-2000:] if process.stderr else "")
+            if time.perf_counter() - began > 600:
+                raise RuntimeError("no reply within 600 s")
+            time.sleep(0.005)
+    finally:
+        process.terminate()
+        process.wait(timeout=60)
+        while not api.updates.empty():
+            api.updates.get_nowait()
+
+
+def startup(tmp: Path) -> list[tuple[str, float, str]]:
+    from tests.loopback_api import LoopbackBotApi
+
+    start = next_start(dt.datetime.now(dt.UTC), 6 * 60)  # not due during the run
+    meeting = meeting_for(start)
+    url = f"sqlite+aiosqlite:///{tmp / 'startup.sqlite3'}"
+    asyncio.run(
+        seed(url, chats=STARTUP_SUBSCRIPTIONS, meeting=meeting, occurrence=start, lead_minutes=60)
+    )
+    content = write_content(tmp / "content", meeting)
+    env = {**os.environ, "TELEGRAM_BOT_TOKEN": TOKEN}
+    baseline_script = tmp / "baseline_jobs.py"
+    baseline_script.write_text(BASELINE_APP)
+    with LoopbackBotApi(TOKEN) as api:
+        config = tmp / "startup.yaml"
+        config.write_text(
+            f"telegram:\n  base_url: {api.base_url}\n  mode: polling\n"
+            f"database:\n  url: {url}\ncontent:\n  dir: {content}\nlogging:\n  level: WARNING\n"
+        )
+        bot_s, bot_rss = _first_reply(
+            [sys.executable, "-m", "bot", "--config", str(config)], api, env
+        )
+        base_s, base_rss = _first_reply(
+            [sys.executable, str(baseline_script), url, api.base_url, TOKEN],
+            api,
+            {**env, "PYTHONPATH": str(ROOT)},
+        )
+    return [
+        ("startup_100k_s", bot_s, "s"),
+        ("startup_100k_rss_mb", bot_rss, "MB"),
+        ("startup_100k_jobs_baseline_s", base_s, "s"),
+        ("startup_100k_jobs_baseline_rss_mb", base_rss, "MB"),
+        ("startup_speedup_vs_jobs", base_s / bot_s, "ratio"),
+    ]
+
+
+# --- dispatch ------------------------------------------------------------------------------------
+
+
+async def _empty_postgres(url: str) -> None:
+    engine = create_async_engine(url, poolclass=pool.NullPool)
+    try:
+        async with engine.begin() as connection:
+            names = (
+                await connection.execute(
+                    text("SELECT tablename FROM pg_tables WHERE schemaname = current_schema()")
+                )
+            ).scalars()
+            quoted = ", ".join(f'"{name}"' for name in names)
+            if quoted:
+                await connection.execute(text(f"DROP TABLE {quoted} CASCADE"))
+    finally:
+        await engine.dispose()
+
+
+async def _app_on(url: str, content: Path, api: OfflineBotApi, *, rate_limit: bool, **extra: Any):
+    settings = Settings.model_validate(
+        {"database": {"url": url}, "content": {"dir": str(content)}, **extra}
+    )
+    library = Library.build(load_content(content), Directory((meeting_for(_START),)))
+    app = build_application(settings, library, request=api, rate_limit=rate_limit)
+    await app.initialize()
+    assert app.post_init is not None
+    await app.post_init(app)
+    return app
+
+
+async def _close(app: Any) -> None:
+    await app.post_shutdown(app)
+    await app.shutdown()
+
+
+_START = next_start(dt.datetime.now(dt.UTC), 30)
+
+
+async def _dispatch(url: str, content: Path, *, concurrent: bool) -> float:
+    if url.startswith("postgresql"):
+        await _empty_postgres(url)
+    meeting = meeting_for(_START)
+    await seed(url, chats=DISPATCH_REMINDERS, meeting=meeting, occurrence=_START, lead_minutes=60)
+    api = OfflineBotApi()
+    app = await _app_on(url, content, api, rate_limit=False)
+    try:
+        services = app.bot_data["services"]
+        delivery = delivery_of(app)
+        assert delivery is not None
+        began = time.perf_counter()
+        if concurrent:
+
+            async def send(due: Due) -> Attempt:
+                return await send_due(app.bot, services, due)
+
+            dispatcher = Dispatcher(
+                delivery.engine, send, clock=services.clock, limiter=None, policy=Policy(16, 500)
+            )
+            report = await dispatcher.run()
+            done = report["sent"]
+        else:  # the previous loop: claim a batch, then send and record each in turn
+            engine, done = delivery.engine, 0
+            while batch := await engine.claim_due(services.clock()):
+                for due in batch:
+                    await send_due(app.bot, services, due)
+                    await engine.mark(due.delivery_id, "sent", services.clock())
+                    done += 1
+        took = time.perf_counter() - began
+        assert done == DISPATCH_REMINDERS, done
+        return done / took
+    finally:
+        await _close(app)
+
+
+def dispatch(tmp: Path) -> list[tuple[str, float, str]]:
+    content = write_content(tmp / "content", meeting_for(_START))
+    rows: list[tuple[str, float, str]] = []
+    targets = [("sqlite", lambda i: f"sqlite+aiosqlite:///{tmp / f'dispatch{i}.sqlite3'}")]
+    pg = os.environ.get("BENCH_DATABASE_URL") or os.environ.get("TEST_DATABASE_URL")
+    if pg:
+        targets.append(("postgresql", lambda i: pg))
+    else:
+        print("# dispatch on postgresql skipped: set TEST_DATABASE_URL (it is emptied)")
+    for name, url in targets:
+        rate = asyncio.run(_dispatch(url(1), content, concurrent=True))
+        baseline = asyncio.run(_dispatch(url(2), content, concurrent=False))
+        rows += [
+            (f"dispatch_per_s_{name}", rate, "reminders/s"),
+            (f"dispatch_sequential_baseline_per_s_{name}", baseline, "reminders/s"),
+            (f"dispatch_speedup_vs_sequential_{name}", rate / baseline, "ratio"),
+        ]
+    return rows
+
+
+# --- the default limits --------------------------------------------------------------------------
+
+
+class StrictApi(OfflineBotApi):
+    """Answers 429 (retry_after 1) when more than `limit` messages arrived in the last second."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__()
+        self.limit = limit
+        self.recent: collections.deque[float] = collections.deque()
+        self.flooded = 0
+        self.sent_at: dict[int, float] = {}
+
+    async def do_request(self, url: str, method: str, request_data: Any = None, **kw: Any) -> Any:
+        if url.endswith("/sendMessage"):
+            now = time.monotonic()
+            while self.recent and self.recent[0] <= now - 1.0:
+                self.recent.popleft()
+            if len(self.recent) >= self.limit:
+                self.flooded += 1
+                body = {
+                    "ok": False,
+                    "error_code": 429,
+                    "description": "Too Many Requests: retry after 1",
+                    "parameters": {"retry_after": 1},
+                }
+                return 429, json.dumps(body).encode()
+            self.recent.append(now)
+            chat = json.loads(request_data.json_parameters["chat_id"]) if request_data else 0
+            self.sent_at[int(chat)] = time.time()
+        return await super().do_request(url, method, request_data, **kw)
+
+
+async def _limited(url: str, content: Path) -> tuple[float, int, int]:
+    meeting = meeting_for(_START)
+    await seed(url, chats=LIMITED_REMINDERS, meeting=meeting, occurrence=_START, lead_minutes=60)
+    api = StrictApi(30)
+    app = await _app_on(url, content, api, rate_limit=True)
+    try:
+        delivery = delivery_of(app)
+        assert delivery is not None
+        began = time.perf_counter()
+        report = await delivery.dispatcher().run()
+        took = time.perf_counter() - began
+        return report["sent"] / took, api.flooded, LIMITED_REMINDERS - report["sent"]
+    finally:
+        await _close(app)
+
+
+def limited(tmp: Path) -> list[tuple[str, float, str]]:
+    import warnings
+
+    content = write_content(tmp / "content", meeting_for(_START))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # PTB's deprecation note on an int retry_after
+        rate, flooded, unsent = asyncio.run(
+            _limited(f"sqlite+aiosqlite:///{tmp / 'limited.sqlite3'}", content)
+        )
+    return [
+        ("limited_rate_per_s", rate, "reminders/s"),
+        ("limited_rate_ratio", rate / 30, "ratio"),
+        ("limited_429_seen", flooded, "count"),
+        ("limited_unsent", unsent, "count"),
+    ]
+
+
+# --- lateness ------------------------------------------------------------------------------------
+
+
+async def _lateness(url: str, content: Path) -> list[float]:
+    now = dt.datetime.now(dt.UTC)
+    first = now + dt.timedelta(seconds=3)
+    fire_times = [
+        first + dt.timedelta(seconds=i / 20) for i in range(LATENESS_REMINDERS)
+    ]  # 20 a second, under the 30/s limit
+    meeting = meeting_for(_START)
+    await seed(
+        url,
+        chats=LATENESS_REMINDERS,
+        meeting=meeting,
+        occurrence=_START,
+        lead_minutes=60,
+        fire_times=fire_times,
+    )
+    api = StrictApi(30)
+    app = await _app_on(url, content, api, rate_limit=True)
+    try:
+        await app.start()  # the JobQueue timer, as in production
+        deadline = time.monotonic() + 60
+        while len(api.sent_at) < LATENESS_REMINDERS and time.monotonic() < deadline:  # noqa: ASYNC110
+            await asyncio.sleep(0.1)
+        await app.stop()
+    finally:
+        await _close(app)
+    return sorted(
+        api.sent_at[1_000_000 + i] - fire_times[i].timestamp()
+        for i in range(LATENESS_REMINDERS)
+        if 1_000_000 + i in api.sent_at
+    )
+
+
+def lateness(tmp: Path) -> list[tuple[str, float, str]]:
+    content = write_content(tmp / "content", meeting_for(_START))
+    late = asyncio.run(_lateness(f"sqlite+aiosqlite:///{tmp / 'late.sqlite3'}", content))
+    if len(late) < LATENESS_REMINDERS:
+        print(f"# lateness: only {len(late)} of {LATENESS_REMINDERS} reminders went out")
+    p99 = late[min(len(late) - 1, int(len(late) * 0.99))] if late else float("nan")
+    p50 = late[len(late) // 2] if late else float("nan")
+    return [("lateness_p50_s", p50, "s"), ("lateness_p99_s", p99, "s")]
+
+
+def run() -> list[tuple[str, float, str]]:
+    """Rows of (name, value, unit)."""
+    rows: list[tuple[str, float, str]] = []
+    for part in (dispatch, lateness, limited, startup):
+        with tempfile.TemporaryDirectory() as tmp:
+            rows += part(Path(tmp))
+    return rows
+
+
+if __name__ == "__main__":
+    parts = {"startup": startup, "dispatch": dispatch, "limited": limited, "lateness": lateness}
+    chosen = [parts[a] for a in sys.argv[1:]] or list(parts.values())
+    for part in chosen:
+        with tempfile.TemporaryDirectory() as tmp:
+            for name, value, unit in part(Path(tmp)):
+                print(f"{name}: {value:.4g} {unit}", flush=True)

@@ -1,0 +1,368 @@
+"""Organizer tools: /reload, /announce and /stats, for the ids in `settings.admins` only.
+
+Every command and every button checks the pressing user again. Anyone else gets exactly the answer
+to an unknown command, or to a stale button, so the tools do not reveal that they exist. The text
+of an announcement is kept in the `flows` row only until it is sent or cancelled.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import datetime as dt
+import logging
+import math
+import secrets
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from telegram import Bot, Update
+from telegram.error import BadRequest, Forbidden, TelegramError
+
+from bot import callbacks
+from bot.content import MAX_MESSAGE_CHARS, ContentError, LanguagePack, Problem
+from bot.context import BotContext
+from bot.flows import Flow, clear_flow, get_flow, set_flow
+from bot.handlers.common import Row, esc, keyboard, pack_for, show
+from bot.handlers.reminders import tell_changes
+from bot.meetings import Meeting
+from bot.organizer import (
+    STATS_DAYS,
+    describe_library,
+    gather_stats,
+    load_library,
+    subscriber_counts,
+)
+from bot.purge import ORGANIZER_FLOW_TTL
+from bot.services import Services
+from bot.subscriptions import meeting_key
+
+_LOGGER = logging.getLogger(__name__)
+FLOW = "announce"
+PAGE_SIZE = 8
+MAX_LABEL = 50
+MAX_STATS_MEETINGS = 30
+# Room for the header a recipient sees above the organizer's text.
+MAX_ANNOUNCEMENT = MAX_MESSAGE_CHARS - 200
+
+
+def is_admin(update: Update, context: BotContext) -> bool:
+    """Whether the person behind this update is an organizer (checked on every use)."""
+    user = update.effective_user
+    return user is not None and user.id in context.services.settings.admins
+
+
+async def _refuse(update: Update, context: BotContext) -> None:
+    # Imported here: fallback imports this module for its buttons.
+    from bot.handlers.fallback import unknown_command
+
+    await unknown_command(update, context)
+
+
+def _chat_id(update: Update) -> int:
+    return update.effective_chat.id if update.effective_chat else 0
+
+
+def _capped(
+    pack: LanguagePack, head: Sequence[str], items: Sequence[str], max_items: int | None = None
+) -> str:
+    """`head` then `items`, one per line, cut with "and N more" to fit one Telegram message."""
+    lines = list(head)
+    used = sum(len(line) + 1 for line in lines)
+    for index, item in enumerate(items):
+        more = esc(pack.text("admin_more", count=len(items) - index))
+        too_many = max_items is not None and index >= max_items
+        if too_many or used + len(item) + 1 + len(more) + 1 > MAX_MESSAGE_CHARS:
+            lines.append(more)
+            break
+        lines.append(item)
+        used += len(item) + 1
+    return "\n".join(lines)
+
+
+# /reload ---------------------------------------------------------------------------------------
+
+
+def problems_text(pack: LanguagePack, problems: Sequence[Problem]) -> str:
+    """Each problem as check-content prints it, capped to one message."""
+    head = [esc(pack.text("admin_reload_failed", count=len(problems)))]
+    return _capped(pack, head, [esc(str(problem)) for problem in problems])
+
+
+async def reload(update: Update, context: BotContext) -> None:
+    """/reload: re-read content and meetings; on any problem keep the old ones and list them."""
+    if not is_admin(update, context):
+        await _refuse(update, context)
+        return
+    services = context.services
+    try:
+        library = await asyncio.to_thread(load_library, services.settings)
+    except ContentError as exc:
+        await show(update, problems_text(pack_for(update, context), exc.problems))
+        return
+    services.library = library
+    notices = await services.subscriptions.sync_directory(library.directory, services.clock())
+    told = await tell_changes(context.bot, services, notices)
+    services.subscriptions.on_change()  # the directory changed: the reminder timer looks again
+    questions, exercises, meetings = describe_library(library)
+    text = pack_for(update, context).text(
+        "admin_reload_ok", questions=questions, exercises=exercises, meetings=meetings, told=told
+    )
+    await show(update, esc(text))
+
+
+# /stats ----------------------------------------------------------------------------------------
+
+
+async def stats(update: Update, context: BotContext) -> None:
+    """/stats: how the bot is used, in counts only (never who)."""
+    if not is_admin(update, context):
+        await _refuse(update, context)
+        return
+    services = context.services
+    pack = pack_for(update, context)
+    numbers = await gather_stats(services.storage, services.library.directory, services.clock())
+    reminders, counters = numbers.reminders, numbers.counters
+    head = [
+        f"<b>{esc(pack.text('admin_stats_header', days=STATS_DAYS))}</b>",
+        esc(
+            pack.text(
+                "admin_stats_users",
+                total=numbers.users,
+                active=numbers.active_users,
+                days=STATS_DAYS,
+            )
+        ),
+        esc(
+            pack.text(
+                "admin_stats_reminders",
+                sent=reminders.get("sent", 0),
+                missed=reminders.get("missed", 0),
+                failed=reminders.get("failed", 0),
+            )
+        ),
+        esc(pack.text("admin_stats_crisis", count=counters["crisis_shown"])),
+        esc(pack.text("admin_stats_concern", count=counters["concern_shown"])),
+        esc(pack.text("admin_stats_grounding", count=counters["grounding_helped"])),
+        "",
+        esc(pack.text("admin_stats_personal", count=numbers.personal_subscribers)),
+    ]
+    if not numbers.meetings:
+        head.append(esc(pack.text("admin_stats_no_meetings")))
+        await show(update, "\n".join(head))
+        return
+    head.append(esc(pack.text("admin_stats_meetings")))
+    items = [f"• {esc(name)}: {count}" for name, count in numbers.meetings]
+    await show(update, _capped(pack, head, items, MAX_STATS_MEETINGS))
+
+
+# /announce -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AnnounceReport:
+    """What happened to one announcement: counts only."""
+
+    total: int
+    sent: int = 0
+    blocked: int = 0
+    failed: int = 0
+
+
+async def announce(update: Update, context: BotContext) -> None:
+    """/announce: pick a meeting whose subscribers should get a message."""
+    if not is_admin(update, context):
+        await _refuse(update, context)
+        return
+    await _meeting_page(update, context, 0, edit=False)
+
+
+async def _meeting_page(update: Update, context: BotContext, page: int, *, edit: bool) -> None:
+    pack = pack_for(update, context)
+    counts = await subscriber_counts(context.services.storage)
+    listed = [(m, counts[m.slug]) for m in context.services.library.directory if counts.get(m.slug)]
+    if not listed:
+        await show(update, esc(pack.text("admin_announce_none")), edit=edit)
+        return
+    pages = math.ceil(len(listed) / PAGE_SIZE)
+    if page >= pages:
+        raise LookupError(page)
+    rows: list[Row] = [
+        [
+            (
+                f"{meeting.name[:MAX_LABEL]} ({count})",
+                callbacks.make("adm", "ann", meeting_key(meeting.slug)),
+            )
+        ]
+        for meeting, count in listed[page * PAGE_SIZE : (page + 1) * PAGE_SIZE]
+    ]
+    nav = []
+    if page > 0:
+        nav.append((pack.text("meetings_prev"), callbacks.make("adm", "page", page - 1)))
+    if page + 1 < pages:
+        nav.append((pack.text("meetings_next"), callbacks.make("adm", "page", page + 1)))
+    if nav:
+        rows.append(nav)
+    await show(update, esc(pack.text("admin_announce_pick")), keyboard(rows), edit=edit)
+
+
+def _meeting_for_key(services: Services, key: str | None) -> Meeting:
+    meeting = next((m for m in services.library.directory if meeting_key(m.slug) == key), None)
+    if meeting is None:
+        raise LookupError(key)
+    return meeting
+
+
+def _is_current(flow: Flow, now: dt.datetime) -> bool:
+    try:
+        since = dt.datetime.fromisoformat(str(flow.data.get("since")))
+    except ValueError:
+        return False
+    return since.tzinfo is not None and dt.timedelta(0) <= now - since <= ORGANIZER_FLOW_TTL
+
+
+def _announcement(pack: LanguagePack, name: str, text: str) -> str:
+    """The message subscribers get: who it is from, then the organizer's words as plain text."""
+    return f"<b>{esc(pack.text('admin_announce_header', name=name))}</b>\n\n{esc(text)}"
+
+
+async def _choose(update: Update, context: BotContext, meeting: Meeting) -> None:
+    services = context.services
+    now = services.clock()
+    flow = Flow(FLOW, "text", {"slug": meeting.slug, "since": now.isoformat()})
+    await set_flow(services.storage, _chat_id(update), flow, now)
+    count = len(await services.subscriptions.active_chats_for(meeting.slug))
+    text = pack_for(update, context).text("admin_announce_write", name=meeting.name, count=count)
+    await show(update, esc(text), edit=True)
+
+
+async def handle_flow_text(update: Update, context: BotContext, flow: Flow) -> bool:
+    """Text typed during /announce becomes the draft, shown back with Send and Cancel."""
+    message = update.effective_message
+    if flow.name != FLOW or message is None or message.text is None:
+        return False
+    services = context.services
+    now = services.clock()
+    chat_id = _chat_id(update)
+    if not is_admin(update, context) or not _is_current(flow, now):
+        await clear_flow(services.storage, chat_id)
+        return False
+    pack = pack_for(update, context)
+    meeting = services.library.directory.get(str(flow.data.get("slug")))
+    if meeting is None:
+        await clear_flow(services.storage, chat_id)
+        await show(update, esc(pack.text("admin_announce_gone")))
+        return True
+    text = message.text.strip()
+    if len(text) > MAX_ANNOUNCEMENT:
+        too_long = pack.text("admin_announce_too_long", length=len(text), limit=MAX_ANNOUNCEMENT)
+        await show(update, esc(too_long))
+        return True
+    # The nonce ties the Send button to this draft: an older preview's button cannot send it.
+    nonce = secrets.token_hex(4)
+    data = {"slug": meeting.slug, "text": text, "nonce": nonce, "since": now.isoformat()}
+    await set_flow(services.storage, chat_id, Flow(FLOW, "confirm", data), now)
+    count = len(await services.subscriptions.active_chats_for(meeting.slug))
+    preview = esc(pack.text("admin_announce_preview", name=meeting.name, count=count))
+    rows: list[Row] = [
+        [
+            (pack.text("admin_announce_send"), callbacks.make("adm", "send", nonce)),
+            (pack.text("admin_announce_cancel"), callbacks.make("adm", "stop")),
+        ]
+    ]
+    await show(update, f"{preview}\n\n{_announcement(pack, meeting.name, text)}", keyboard(rows))
+    return True
+
+
+async def deliver_announcement(
+    bot: Bot, services: Services, meeting: Meeting, text: str
+) -> AnnounceReport:
+    """Send `text` to the meeting's subscribers, each in their language; counts of what happened."""
+    chats = await services.subscriptions.active_chats_for(meeting.slug)
+    sent = blocked = failed = 0
+    for chat_id in chats:
+        user = await services.storage.get_user(chat_id)
+        pack = services.library.pack(user.language if user else None)
+        try:
+            await bot.send_message(chat_id, _announcement(pack, meeting.name, text))
+            sent += 1
+        except Forbidden:
+            await services.subscriptions.deactivate_chat(chat_id)
+            blocked += 1
+        except BadRequest as exc:
+            if "chat not found" in str(exc).lower():
+                await services.subscriptions.deactivate_chat(chat_id)
+                blocked += 1
+            else:
+                failed += 1
+        except TelegramError as exc:
+            _LOGGER.warning("an announcement could not be delivered: %s", type(exc).__name__)
+            failed += 1
+    return AnnounceReport(len(chats), sent, blocked, failed)
+
+
+def report_text(pack: LanguagePack, report: AnnounceReport) -> str:
+    """`Sent to 12 of 13; 1 has blocked the bot.`"""
+    details = []
+    if report.blocked == 1:
+        details.append(pack.text("admin_announce_blocked_one"))
+    elif report.blocked:
+        details.append(pack.text("admin_announce_blocked_many", count=report.blocked))
+    if report.failed:
+        details.append(pack.text("admin_announce_failed", count=report.failed))
+    extra = "".join(f"; {detail}" for detail in details)
+    return pack.text("admin_announce_sent", sent=report.sent, total=report.total, details=extra)
+
+
+async def _send(update: Update, context: BotContext, nonce: str | None) -> None:
+    services = context.services
+    chat_id = _chat_id(update)
+    flow = await get_flow(services.storage, chat_id)
+    if (
+        flow is None
+        or flow.name != FLOW
+        or flow.step != "confirm"
+        or flow.data.get("nonce") != nonce
+        or not _is_current(flow, services.clock())
+    ):
+        raise LookupError(nonce)
+    # Deleted before sending: the draft is kept no longer than needed, and a second press of
+    # Send finds nothing to send.
+    await clear_flow(services.storage, chat_id)
+    meeting = services.library.directory.get(str(flow.data.get("slug")))
+    pack = pack_for(update, context)
+    if meeting is None:
+        await show(update, esc(pack.text("admin_announce_gone")), edit=True)
+        return
+    query = update.callback_query
+    if query is not None:
+        # A preview too old to edit keeps its buttons; they find no draft, and the report goes out.
+        with contextlib.suppress(BadRequest):
+            await query.edit_message_reply_markup(None)
+    report = await deliver_announcement(context.bot, services, meeting, str(flow.data["text"]))
+    await show(update, esc(report_text(pack, report)))
+
+
+async def _cancel(update: Update, context: BotContext) -> None:
+    services = context.services
+    flow = await get_flow(services.storage, _chat_id(update))
+    if flow is None or flow.name != FLOW:
+        raise LookupError(FLOW)
+    await clear_flow(services.storage, _chat_id(update))
+    await show(update, esc(pack_for(update, context).text("admin_announce_cancelled")), edit=True)
+
+
+async def on_button(update: Update, context: BotContext, button: callbacks.Button) -> None:
+    """Announce buttons; a non-organizer's press is treated as a stale button."""
+    if not is_admin(update, context):
+        raise LookupError(button)
+    if button.action == "page":
+        await _meeting_page(update, context, button.int_arg(0), edit=True)
+    elif button.action == "ann":
+        await _choose(update, context, _meeting_for_key(context.services, button.arg))
+    elif button.action == "send":
+        await _send(update, context, button.arg)
+    elif button.action == "stop":
+        await _cancel(update, context)
+    else:
+        raise LookupError(button)

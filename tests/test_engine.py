@@ -1,0 +1,269 @@
+"""The reminder engine below Telegram: the limiter, claims and leases, and a delivery run.
+
+Everything runs on an injected clock: sleeping advances it, nothing waits on the wall clock.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import warnings
+from collections import Counter, defaultdict
+from collections.abc import AsyncIterator
+
+import pytest
+from sqlalchemy import func, select
+
+from bench.seed import meeting_for, seed
+from bot.meetings import Directory
+from bot.storage import Delivery, Storage
+from scheduler.engine import UNLEASED, Attempt, Dispatcher, Due, Policy, ReminderEngine
+from scheduler.limiter import SendLimiter, read_retry_after, retry_after_seconds
+from tests.fakes import FixedClock
+
+UTC = dt.UTC
+NOW = dt.datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
+START = dt.datetime(2026, 3, 2, 13, 0, tzinfo=UTC)  # the meeting, an hour later
+MEETING = meeting_for(START)
+LEASE = dt.timedelta(seconds=30)
+
+
+class FakeTime:
+    """Sleeping moves the fixed clock on; what was slept is kept."""
+
+    def __init__(self, clock: FixedClock) -> None:
+        self.clock = clock
+        self.slept: list[float] = []
+
+    def seconds(self) -> float:
+        return self.clock.now.timestamp()
+
+    async def sleep(self, seconds: float) -> None:
+        self.slept.append(seconds)
+        self.clock.now += dt.timedelta(seconds=seconds)
+        await asyncio.sleep(0)
+
+
+# --- the limiter ---------------------------------------------------------------------------------
+
+
+async def test_one_chat_gets_one_message_a_second_while_other_chats_go_at_once():
+    clock = FixedClock(NOW)
+    fake = FakeTime(clock)
+    limiter = SendLimiter(None, 1, clock=fake.seconds, sleep=fake.sleep)
+    sent: list[tuple[int, float]] = []
+
+    async def send(chat: int) -> None:
+        async with limiter.slot(chat):
+            sent.append((chat, fake.seconds()))
+
+    await asyncio.gather(*(send(chat) for chat in (1, 2, 3, 1, 1)))
+    times = defaultdict(list)
+    for chat, at in sent:
+        times[chat].append(at)
+    assert times[2] == times[3] == [NOW.timestamp()]  # not held up by chat 1
+    gaps = [b - a for a, b in zip(times[1], times[1][1:], strict=False)]
+    assert len(times[1]) == 3 and all(gap >= 1.0 for gap in gaps)
+
+
+async def test_a_pause_after_429_holds_every_chat():
+    clock = FixedClock(NOW)
+    fake = FakeTime(clock)
+    limiter = SendLimiter(None, 1, clock=fake.seconds, sleep=fake.sleep)
+    limiter.pause(5)
+    assert limiter.paused_for() == 5
+    async with limiter.slot(7):
+        assert fake.seconds() >= NOW.timestamp() + 5
+
+
+async def test_the_limiter_forgets_chats_that_no_longer_constrain(monkeypatch):
+    import scheduler.limiter as limiter_module
+
+    monkeypatch.setattr(limiter_module, "_PRUNE_AT", 10)
+    clock = FixedClock(NOW)
+    fake = FakeTime(clock)
+    limiter = SendLimiter(None, 1, clock=fake.seconds, sleep=fake.sleep)
+    for chat in range(10):
+        async with limiter.slot(chat):
+            pass
+    clock.now += dt.timedelta(seconds=2)
+    async with limiter.slot(99):
+        pass
+    assert len(limiter) == 1
+
+
+def test_retry_after_is_read_as_int_float_or_timedelta(monkeypatch):
+    from telegram.error import RetryAfter
+
+    assert retry_after_seconds(3) == 3.0
+    assert retry_after_seconds(2.5) == 2.5
+    assert retry_after_seconds(dt.timedelta(seconds=4)) == 4.0
+    with pytest.raises(TypeError):
+        retry_after_seconds("soon")
+    monkeypatch.delenv("PTB_TIMEDELTA", raising=False)
+    with warnings.catch_warnings():  # PTB itself warns when it makes the int form
+        warnings.simplefilter("ignore")
+        error = RetryAfter(7)
+    assert read_retry_after(error) == 7.0  # the int form, and no warning escapes from reading it
+    monkeypatch.setenv("PTB_TIMEDELTA", "true")
+    assert read_retry_after(RetryAfter(dt.timedelta(seconds=9))) == 9.0
+
+
+# --- claims and leases ---------------------------------------------------------------------------
+
+
+@pytest.fixture
+async def storage(database_url: str) -> AsyncIterator[Storage]:
+    await seed(database_url, chats=40, meeting=MEETING, occurrence=START, lead_minutes=60, now=NOW)
+    opened = await Storage.open(database_url)
+    yield opened
+    await opened.close()
+
+
+def engine_for(storage: Storage, lease: dt.timedelta | None = LEASE) -> ReminderEngine:
+    directory = Directory((MEETING,))
+    return ReminderEngine(storage, lambda: directory, lease=lease)
+
+
+async def statuses(storage: Storage) -> Counter[str]:
+    async with storage.session() as session:
+        rows = await session.execute(
+            select(Delivery.status, func.count()).group_by(Delivery.status)
+        )
+        return Counter(dict(rows.all()))
+
+
+async def test_claims_are_leased_and_taken_over_only_after_the_lease_runs_out(storage):
+    first, second = engine_for(storage), engine_for(storage)
+    claimed = await first.claim_due(NOW, limit=10)
+    assert len(claimed) == 10
+    assert await second.claim_due(NOW, limit=100) != []  # the other 30, never the same rows
+    assert await second.take_over(NOW + LEASE / 2) == []  # still leased to the first
+    assert await first.next_wake() == NOW + LEASE  # when the claims run out, if not renewed
+    later = NOW + LEASE + dt.timedelta(seconds=1)
+    taken = await second.take_over(later)
+    assert len(taken) == 40  # both claims ran out (neither holder renewed)
+    assert {d.delivery_id for d in claimed} <= {d.delivery_id for d in taken}
+    # The first holder's renewal now fails for every row: it must not send them any more.
+    held = {d.delivery_id: NOW for d in claimed}
+    assert await first.renew(held, later) == {}
+
+
+async def test_renewal_keeps_a_claim_and_release_hands_it_on_at_once(storage):
+    holder, other = engine_for(storage), engine_for(storage)
+    claimed = await holder.claim_due(NOW, limit=5)
+    held = {d.delivery_id: NOW for d in claimed}
+    renewed_at = NOW + LEASE * 0.9
+    held = await holder.renew(held, renewed_at)
+    assert set(held) == {d.delivery_id for d in claimed}
+    assert await other.take_over(NOW + LEASE * 1.5) == []  # renewed: not expired
+    await holder.release(held)
+    taken = await other.take_over(NOW + dt.timedelta(seconds=1))
+    assert {d.delivery_id for d in taken} == set(held)
+
+
+async def test_taking_over_a_reminder_whose_meeting_began_records_it_missed(storage):
+    engine = engine_for(storage, lease=None)
+    await engine.claim_due(NOW, limit=3)
+    assert await engine.take_over(START) == []
+    assert (await statuses(storage))["missed"] == 3
+
+
+async def test_a_second_claim_of_one_occurrence_never_makes_a_second_ledger_row(storage):
+    engine = engine_for(storage)
+    claimed = await engine.claim_due(NOW, limit=100)
+    assert len(claimed) == 40
+    from sqlalchemy import update
+
+    from bot.storage import Subscription
+
+    async with storage.session() as session:  # as if another process had not advanced them
+        await session.execute(
+            update(Subscription).values(
+                next_fire_at=START - dt.timedelta(minutes=60), occurrence_at=START
+            )
+        )
+    assert await engine.claim_due(NOW, limit=100) == []
+    assert sum((await statuses(storage)).values()) == 40
+
+
+# --- a delivery run ------------------------------------------------------------------------------
+
+
+async def test_a_run_sends_each_due_reminder_once_within_the_limits(database_url):
+    clock = FixedClock(NOW)
+    fake = FakeTime(clock)
+    await seed(database_url, chats=120, meeting=MEETING, occurrence=START, lead_minutes=60, now=NOW)
+    storage = await Storage.open(database_url)
+    try:
+        sent: list[int] = []
+        in_flight = peak = 0
+
+        async def send(due: Due) -> Attempt:
+            nonlocal in_flight, peak
+            in_flight += 1
+            peak = max(peak, in_flight)
+            await asyncio.sleep(0)
+            sent.append(due.chat_id)
+            in_flight -= 1
+            return Attempt("sent")
+
+        limiter = SendLimiter(None, 1, clock=fake.seconds, sleep=fake.sleep)
+        dispatcher = Dispatcher(
+            engine_for(storage),
+            send,
+            clock=clock,
+            limiter=limiter,
+            sleep=fake.sleep,
+            policy=Policy(max_in_flight=8, batch=50),
+        )
+        report = await dispatcher.run()
+        assert sorted(sent) == list(range(1_000_000, 1_000_120))
+        assert report["sent"] == 120 and report["claimed"] == 120
+        assert 1 < peak <= 8
+        assert await statuses(storage) == Counter(sent=120)
+    finally:
+        await storage.close()
+
+
+async def test_stopping_lets_sends_under_way_finish_and_releases_the_rest(database_url):
+    clock = FixedClock(NOW)
+    fake = FakeTime(clock)
+    await seed(database_url, chats=60, meeting=MEETING, occurrence=START, lead_minutes=60, now=NOW)
+    storage = await Storage.open(database_url)
+    try:
+        sent: list[int] = []
+        stop = False
+
+        async def send(due: Due) -> Attempt:
+            nonlocal stop
+            await asyncio.sleep(0)
+            sent.append(due.chat_id)
+            stop = len(sent) >= 10  # SIGTERM arrives while these are under way
+            return Attempt("sent")
+
+        engine = engine_for(storage)
+        dispatcher = Dispatcher(
+            engine,
+            send,
+            clock=clock,
+            sleep=fake.sleep,
+            should_stop=lambda: stop,
+            policy=Policy(max_in_flight=4, batch=30),
+        )
+        report = await dispatcher.run()
+        counts = await statuses(storage)
+        assert counts["sent"] == len(sent) == report["sent"]  # every send made was recorded
+        assert len(sent) < 30 and report["released"] == 30 - len(sent)
+        async with storage.session() as session:
+            released = await session.scalar(
+                select(func.count()).where(
+                    Delivery.status == "pending", Delivery.updated_at == UNLEASED
+                )
+            )
+        assert released == report["released"]
+        # Another process (or the restart) takes them at once, not after the lease.
+        taken = await engine_for(storage).take_over(NOW)
+        assert len(taken) == report["released"]
+    finally:
+        await storage.close()

@@ -1,0 +1,232 @@
+"""Schema migrations: the models and the migrations agree, and start-up treats each database state
+as it should (on SQLite, and on PostgreSQL when TEST_DATABASE_URL is set)."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import Column, MetaData, String, pool, text
+from sqlalchemy.engine import Connection
+from sqlalchemy.ext.asyncio import create_async_engine
+
+from bot import migrate
+from bot.__main__ import main
+from bot.migrate import (
+    DatabaseUnreachable,
+    SchemaOutOfDate,
+    SchemaUnknown,
+    head,
+    schema_state,
+    upgrade,
+)
+from bot.storage import Base, Storage
+from tests.conftest import ROOT
+
+UNREACHABLE = "postgresql+asyncpg://postgres@127.0.0.1:1/test"
+SECOND = '''"""A column for the test of an out-of-date schema."""
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0002"
+down_revision = "0001"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.add_column("daily_counts", sa.Column("note", sa.String(length=10), nullable=True))
+
+
+def downgrade() -> None:
+    op.drop_column("daily_counts", "note")
+'''
+
+
+async def run_sync(url: str, fn):
+    engine = create_async_engine(url, poolclass=pool.NullPool)
+    try:
+        async with engine.begin() as connection:
+            return await connection.run_sync(fn)
+    finally:
+        await engine.dispose()
+
+
+def differences(metadata: MetaData):
+    def compare(connection: Connection):
+        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        return compare_metadata(context, metadata)
+
+    return compare
+
+
+def copy_of_models() -> MetaData:
+    metadata = MetaData()
+    for table in Base.metadata.tables.values():
+        table.to_metadata(metadata)
+    return metadata
+
+
+async def test_the_migrations_make_exactly_the_models(database_url):
+    """`alembic check`: a model changed without a migration fails here, on both databases."""
+    assert await upgrade(database_url) == head()
+    assert await run_sync(database_url, differences(Base.metadata)) == []
+    # And the comparison does see a change: a column the migrations do not make.
+    changed = copy_of_models()
+    changed.tables["users"].append_column(Column("nickname", String(20)))
+    (found,) = await run_sync(database_url, differences(changed))
+    assert found[0] == "add_column" and found[3].name == "nickname"
+
+
+async def test_an_empty_database_is_migrated_when_the_bot_opens_it(database_url):
+    assert await schema_state(database_url) == "empty"
+    storage = await Storage.open(database_url)
+    await storage.close()
+    assert await schema_state(database_url) == "current"
+    storage = await Storage.open(database_url)  # and a current one simply opens
+    await storage.close()
+
+
+@pytest.fixture
+def with_second_migration(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """This version of the bot, but with one more migration (0002) than the database has."""
+    scripts = tmp_path / "migrations"
+    shutil.copytree(migrate.MIGRATIONS, scripts, ignore=shutil.ignore_patterns("__pycache__"))
+    (scripts / "versions" / "0002_note.py").write_text(SECOND)
+    monkeypatch.setattr(migrate, "MIGRATIONS", scripts)
+    migrate._script.cache_clear()
+    yield
+    migrate._script.cache_clear()
+
+
+async def test_an_out_of_date_schema_is_refused_until_migrated(database_url, request):
+    assert await upgrade(database_url) == "0001"
+    request.getfixturevalue("with_second_migration")
+    assert await schema_state(database_url) == "outdated"
+    with pytest.raises(SchemaOutOfDate) as refused:
+        await Storage.open(database_url)
+    assert (refused.value.current, refused.value.head) == ("0001", "0002")
+    assert str(refused.value) == (
+        "The database schema is out of date (at 0001, this version needs 0002). "
+        "Back up the database, then run: python -m bot migrate"
+    )
+    assert await upgrade(database_url) == "0002"
+    assert await schema_state(database_url) == "current"
+    storage = await Storage.open(database_url)
+    await storage.close()
+
+
+def test_the_out_of_date_message_names_the_settings_file():
+    problem = SchemaOutOfDate("0001", "0002")
+    assert problem.explain("python -m bot migrate --config /etc/bot.yaml") == (
+        "The database schema is out of date (at 0001, this version needs 0002). "
+        "Back up the database, then run: python -m bot migrate --config /etc/bot.yaml"
+    )
+
+
+async def test_tables_from_before_migrations_are_refused_then_adopted_by_migrate(database_url):
+    await run_sync(database_url, Base.metadata.create_all)  # how the bot made them before
+    assert await schema_state(database_url) == "unknown"
+    with pytest.raises(SchemaUnknown) as refused:
+        await Storage.open(database_url)
+    assert refused.value.adoptable
+    assert "created before the bot had migrations" in str(refused.value)
+    assert "Back up the database, then run: python -m bot migrate" in str(refused.value)
+    assert await upgrade(database_url) == head()
+    storage = await Storage.open(database_url)
+    await storage.close()
+
+
+async def test_a_database_of_something_else_is_never_touched(database_url):
+    await run_sync(database_url, lambda c: c.execute(text("CREATE TABLE other (id INTEGER)")))
+    with pytest.raises(SchemaUnknown) as refused:
+        await Storage.open(database_url)
+    assert not refused.value.adoptable and "not the bot's database" in str(refused.value)
+    with pytest.raises(SchemaUnknown):
+        await upgrade(database_url)
+    assert await schema_state(database_url) == "unknown"
+
+
+async def test_a_schema_from_a_newer_version_is_refused(database_url):
+    await upgrade(database_url)
+    await run_sync(
+        database_url, lambda c: c.execute(text("UPDATE alembic_version SET version_num = '9999'"))
+    )
+    with pytest.raises(SchemaUnknown, match="9999.*newer version"):
+        await Storage.open(database_url)
+
+
+async def test_an_unreachable_database_says_so_in_one_paragraph():
+    with pytest.raises(DatabaseUnreachable) as refused:
+        await Storage.open(UNREACHABLE)
+    message = str(refused.value)
+    assert message.startswith("Cannot connect to the database at " + UNREACHABLE)
+    assert "\n" not in message and "'database.url'" in message
+
+
+async def test_sqlite_keeps_its_pragmas(tmp_path: Path):
+    storage = await Storage.open(f"sqlite+aiosqlite:///{tmp_path / 'p.sqlite3'}")
+    try:
+        async with storage.engine.connect() as connection:
+            assert (await connection.execute(text("PRAGMA foreign_keys"))).scalar() == 1
+            assert (await connection.execute(text("PRAGMA journal_mode"))).scalar() == "wal"
+    finally:
+        await storage.close()
+
+
+def test_migrate_command_says_what_it_did(tmp_path: Path, capsys):
+    config = tmp_path / "c.yaml"
+    config.write_text(f"database:\n  url: sqlite+aiosqlite:///{tmp_path / 'data' / 'b.sqlite3'}\n")
+    assert main(["--config", str(config), "migrate"]) == 0
+    assert f"migrated the schema from an empty database to revision {head()}" in (
+        capsys.readouterr().out
+    )
+    assert main(["migrate", "--config", str(config)]) == 0
+    assert "up to date" in capsys.readouterr().out
+
+
+def test_migrate_command_exits_2_when_the_database_is_unreachable(tmp_path: Path, capsys):
+    config = tmp_path / "c.yaml"
+    config.write_text(f"database:\n  url: {UNREACHABLE}\n")
+    assert main(["migrate", "--config", str(config)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("Cannot connect to the database") and err.count("\n") == 1
+
+
+def _start(config: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "bot", "--config", str(config)],
+        cwd=ROOT,
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={"PATH": "/usr/bin:/bin"},
+    )
+
+
+async def test_start_up_refuses_an_unmigrated_database_with_what_to_do(tmp_path: Path):
+    url = f"sqlite+aiosqlite:///{tmp_path / 'old.sqlite3'}"
+    await run_sync(url, Base.metadata.create_all)
+    config = tmp_path / "c.yaml"
+    config.write_text(f"database:\n  url: {url}\n")
+    result = _start(config)
+    assert result.returncode == 2, result.stderr
+    assert f"then run: python -m bot migrate --config {config}" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_start_up_exits_2_without_a_traceback_when_the_database_is_unreachable(tmp_path: Path):
+    config = tmp_path / "c.yaml"
+    config.write_text(f"database:\n  url: {UNREACHABLE}\n")
+    result = _start(config)
+    assert result.returncode == 2
+    assert "Cannot connect to the database" in result.stderr
+    assert "Traceback" not in result.stderr
