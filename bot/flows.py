@@ -19,16 +19,24 @@ class Flow:
     name: str
     step: str
     data: dict[str, Any] = field(default_factory=dict)
+    # When the flow last moved on (set when read from the database).
+    updated_at: dt.datetime | None = None
+
+    def fresh(self, now: dt.datetime, ttl: dt.timedelta) -> bool:
+        """Whether the flow moved on within `ttl`: an abandoned one should not catch text."""
+        return self.updated_at is not None and dt.timedelta(0) <= now - self.updated_at <= ttl
 
 
 async def get_flow(storage: Storage, chat_id: int) -> Flow | None:
     """The chat's flow, if it is in one. On the path of every typed message: one light query."""
-    query = select(FlowState.flow, FlowState.step, FlowState.data).where(
+    query = select(FlowState.flow, FlowState.step, FlowState.data, FlowState.updated_at).where(
         FlowState.chat_id == chat_id
     )
     async with storage.engine.connect() as connection:
         row = (await connection.execute(query)).first()
-    return Flow(row.flow, row.step, json.loads(row.data)) if row is not None else None
+    if row is None:
+        return None
+    return Flow(row.flow, row.step, json.loads(row.data), row.updated_at)
 
 
 async def set_flow(storage: Storage, chat_id: int, flow: Flow, now: dt.datetime) -> None:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import datetime as dt
 import logging
 import math
 import secrets
@@ -213,14 +212,6 @@ def _meeting_for_key(services: Services, key: str | None) -> Meeting:
     return meeting
 
 
-def _is_current(flow: Flow, now: dt.datetime) -> bool:
-    try:
-        since = dt.datetime.fromisoformat(str(flow.data.get("since")))
-    except ValueError:
-        return False
-    return since.tzinfo is not None and dt.timedelta(0) <= now - since <= ORGANIZER_FLOW_TTL
-
-
 def _announcement(pack: LanguagePack, name: str, text: str) -> str:
     """The message subscribers get: who it is from, then the organizer's words as plain text."""
     return f"<b>{esc(pack.text('admin_announce_header', name=name))}</b>\n\n{esc(text)}"
@@ -229,7 +220,7 @@ def _announcement(pack: LanguagePack, name: str, text: str) -> str:
 async def _choose(update: Update, context: BotContext, meeting: Meeting) -> None:
     services = context.services
     now = services.clock()
-    flow = Flow(FLOW, "text", {"slug": meeting.slug, "since": now.isoformat()})
+    flow = Flow(FLOW, "text", {"slug": meeting.slug})
     await set_flow(services.storage, _chat_id(update), flow, now)
     count = len(await services.subscriptions.active_chats_for(meeting.slug))
     text = pack_for(update, context).text("admin_announce_write", name=meeting.name, count=count)
@@ -244,7 +235,7 @@ async def handle_flow_text(update: Update, context: BotContext, flow: Flow) -> b
     services = context.services
     now = services.clock()
     chat_id = _chat_id(update)
-    if not is_admin(update, context) or not _is_current(flow, now):
+    if not is_admin(update, context) or not flow.fresh(now, ORGANIZER_FLOW_TTL):
         await clear_flow(services.storage, chat_id)
         return False
     pack = pack_for(update, context)
@@ -260,7 +251,7 @@ async def handle_flow_text(update: Update, context: BotContext, flow: Flow) -> b
         return True
     # The nonce ties the Send button to this draft: an older preview's button cannot send it.
     nonce = secrets.token_hex(4)
-    data = {"slug": meeting.slug, "text": text, "nonce": nonce, "since": now.isoformat()}
+    data = {"slug": meeting.slug, "text": text, "nonce": nonce}
     await set_flow(services.storage, chat_id, Flow(FLOW, "confirm", data), now)
     count = len(await services.subscriptions.active_chats_for(meeting.slug))
     preview = esc(pack.text("admin_announce_preview", name=meeting.name, count=count))
@@ -323,7 +314,7 @@ async def _send(update: Update, context: BotContext, nonce: str | None) -> None:
         or flow.name != FLOW
         or flow.step != "confirm"
         or flow.data.get("nonce") != nonce
-        or not _is_current(flow, services.clock())
+        or not flow.fresh(services.clock(), ORGANIZER_FLOW_TTL)
     ):
         raise LookupError(nonce)
     # Deleted before sending: the draft is kept no longer than needed, and a second press of

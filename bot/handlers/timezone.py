@@ -59,7 +59,7 @@ async def _ask(update: Update, context: BotContext, *, edit: bool) -> None:
     chat_id = _chat_id(update)
     now = services.clock()
     zone = await services.user_zone(chat_id)
-    await set_flow(services.storage, chat_id, Flow(FLOW, "zone", {"since": now.isoformat()}), now)
+    await set_flow(services.storage, chat_id, Flow(FLOW, "zone", {}), now)
     text = "\n\n".join(
         (
             esc(pack.text("tz_current", zone=zone.key, time=clock_text(zone, now))),
@@ -81,14 +81,6 @@ async def _set_zone(update: Update, context: BotContext, zone: str, *, edit: boo
     await show(update, esc(pack.text("tz_set", zone=zone, time=local)), edit=edit)
 
 
-def _is_current(flow: Flow, now: dt.datetime) -> bool:
-    try:
-        since = dt.datetime.fromisoformat(str(flow.data.get("since")))
-    except ValueError:
-        return False
-    return since.tzinfo is not None and dt.timedelta(0) <= now - since <= FLOW_TTL
-
-
 async def handle_flow_text(update: Update, context: BotContext, flow: Flow) -> bool:
     """Text typed while the chat is choosing a time zone; True when it was taken as a zone name."""
     message, chat = update.effective_message, update.effective_chat
@@ -96,7 +88,7 @@ async def handle_flow_text(update: Update, context: BotContext, flow: Flow) -> b
         return False
     services = context.services
     now = services.clock()
-    if not _is_current(flow, now):
+    if not flow.fresh(now, FLOW_TTL):
         await clear_flow(services.storage, chat.id)
         return False
     text = message.text.strip()
