@@ -42,6 +42,7 @@ async def get_flow(storage: Storage, chat_id: int) -> Flow | None:
 async def set_flow(storage: Storage, chat_id: int, flow: Flow, now: dt.datetime) -> None:
     """Start or move a flow on (the user row must exist: flows are deleted with the user)."""
     async with storage.session() as session:
+        await storage.ensure_user(session, chat_id, now)
         row = await session.get(FlowState, chat_id)
         text = json.dumps(flow.data)
         if row is None:

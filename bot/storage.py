@@ -257,6 +257,17 @@ class Storage:
         async with self.session() as session:
             await session.execute(update(User).where(User.chat_id == chat_id).values(**values))
 
+    async def ensure_user(self, session: AsyncSession, chat_id: int, now: datetime) -> None:
+        """Make sure the user row exists before writing rows that belong to it.
+
+        `touch_user` skips chats it already saw today; if the row was deleted since (by /forget
+        on another instance, or the purge), this puts it back instead of failing a foreign key.
+        """
+        if await session.get(User, chat_id) is None:
+            self._seen_today.pop(chat_id, None)
+            session.add(User(chat_id=chat_id, language="", created_at=now, last_seen_on=now.date()))
+            await session.flush()
+
     async def mark_blocked(self, chat_id: int) -> None:
         """Telegram refused to deliver to this chat: hold their reminders until they write."""
         self._seen_today.pop(chat_id, None)

@@ -180,6 +180,7 @@ class Subscriptions:
             raise LookupError(ref)
         wanted = {lead for lead in leads if lead in LEAD_CHOICES or ref.kind == "p"}
         async with self.storage.session() as session:
+            await self.storage.ensure_user(session, chat_id, now)
             existing = {
                 s.lead_minutes: s
                 for s in await session.scalars(

@@ -5,14 +5,14 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from bot.config import Settings
 from bot.content import Content
 from bot.meetings import Directory, Meeting
 from bot.offline_api import Failure, OfflineBotApi
 from bot.services import Library, Services
-from bot.storage import Delivery, PersonalMeeting, Subscription
+from bot.storage import Delivery, PersonalMeeting, Subscription, User
 from bot.subscriptions import MeetingRef
 from tests.fakes import Chat, FixedClock, running_app
 
@@ -412,3 +412,17 @@ async def test_forged_reminder_buttons_change_nothing(content, ny_settings, payl
         assert "out of date" in reply.text
         services: Services = app.bot_data["services"]
         assert await services.subscriptions.chosen(901) == []
+
+
+async def test_a_user_deleted_elsewhere_can_start_over_the_same_day(content, ny_settings):
+    """/forget handled by another instance: this one's "seen today" note must not break writes."""
+    api, clock = OfflineBotApi(), FixedClock(MONDAY_NOON)
+    async with running_app(ny_settings, library_with(content, EVENING), api, clock) as app:
+        chat = Chat(app, api)
+        await chat.send("/start")
+        services: Services = app.bot_data["services"]
+        async with services.storage.session() as session:  # as another process would
+            await session.execute(delete(User).where(User.chat_id == 501))
+        assert "What do you call it" in (await chat.send("/addmeeting"))[0].text
+        picker = (await subscribe(chat, 60))[0]
+        assert "Next reminder" in picker.text
