@@ -5,12 +5,12 @@ from __future__ import annotations
 import platform
 import sys
 
-from bench import bench_matching, bench_throughput
+from bench import bench_matching, bench_reminders, bench_throughput
 
 
 def main() -> int:
     print(f"# {platform.machine()} {platform.processor() or ''} python {sys.version.split()[0]}")
-    for module in (bench_matching, bench_throughput):
+    for module in (bench_matching, bench_throughput, bench_reminders):
         for name, value, unit in module.run():
             print(f"{name}: {value:.4g} {unit}", flush=True)
     return 0

@@ -95,51 +95,54 @@ def _rss_mb(pid: int) -> float:
     return float("nan")
 
 
-def _first_reply(command: list[str], api: Any, env: dict[str, str]) -> tuple[float, float]:
-    """Seconds from process start to the first reply to a message, and the RSS (MB) then."""
-    before = len(api.calls)
-    began = time.perf_counter()
-    process = subprocess.Popen(
-        command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
-    )
-    message = {
-        "update_id": 1,
-        "message": {
-            "message_id": 1,
-            "date": 0,
-            "chat": {"id": 99, "type": "private"},
-            "from": {"id": 99, "is_bot": False, "first_name": "B", "language_code": "en"},
-            "text": "/start",
-            "entities": [{"type": "bot_command", "offset": 0, "length": 6}],
-        },
-    }
-    api.updates.put(message)
-    try:
-        while True:
-            with api._lock:
-                replies = [
-                    c
-                    for c in api.calls[before:]
-                    if c.method == "sendMessage" and c.params.get("chat_id") == 99
-                ]
-            if replies:
-                took = time.perf_counter() - began
-                return took, _rss_mb(process.pid)
-            if process.poll() is not None:
-                raise RuntimeError(process.stderr.read().decode()[-2000:] if process.stderr else "")
-            if time.perf_counter() - began > 600:
-                raise RuntimeError("no reply within 600 s")
-            time.sleep(0.005)
-    finally:
-        process.terminate()
-        process.wait(timeout=60)
-        while not api.updates.empty():
-            api.updates.get_nowait()
+def _first_reply(
+    command: list[str], config: Path | None, env: dict[str, str]
+) -> tuple[float, float]:
+    """Seconds from process start to the first reply to a message, and the RSS (MB) then.
+
+    Each run gets its own loopback Bot API (a dead process's long poll must not take the update).
+    """
+    from tests.loopback_api import LoopbackBotApi
+
+    with LoopbackBotApi(TOKEN) as api, tempfile.TemporaryFile() as log:
+        if config is not None:
+            config.write_text(config.read_text().replace("BASE_URL", api.base_url))
+            command = [*command, "--config", str(config)]
+        else:
+            command = [*command, api.base_url, TOKEN]
+        began = time.perf_counter()
+        process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=log)
+        message = {
+            "update_id": 1,
+            "message": {
+                "message_id": 1,
+                "date": 0,
+                "chat": {"id": 99, "type": "private"},
+                "from": {"id": 99, "is_bot": False, "first_name": "B", "language_code": "en"},
+                "text": "/start",
+                "entities": [{"type": "bot_command", "offset": 0, "length": 6}],
+            },
+        }
+        api.updates.put(message)
+        try:
+            while True:
+                with api._lock:
+                    replied = any(
+                        c.method == "sendMessage" and c.params.get("chat_id") == 99
+                        for c in api.calls
+                    )
+                if replied:
+                    return time.perf_counter() - began, _rss_mb(process.pid)
+                if process.poll() is not None or time.perf_counter() - began > 600:
+                    log.seek(0)
+                    raise RuntimeError(log.read().decode()[-2000:] or "no reply within 600 s")
+                time.sleep(0.005)
+        finally:
+            process.terminate()
+            process.wait(timeout=60)
 
 
 def startup(tmp: Path) -> list[tuple[str, float, str]]:
-    from tests.loopback_api import LoopbackBotApi
-
     start = next_start(dt.datetime.now(dt.UTC), 6 * 60)  # not due during the run
     meeting = meeting_for(start)
     url = f"sqlite+aiosqlite:///{tmp / 'startup.sqlite3'}"
@@ -150,23 +153,23 @@ def startup(tmp: Path) -> list[tuple[str, float, str]]:
     env = {**os.environ, "TELEGRAM_BOT_TOKEN": TOKEN}
     baseline_script = tmp / "baseline_jobs.py"
     baseline_script.write_text(BASELINE_APP)
-    with LoopbackBotApi(TOKEN) as api:
-        config = tmp / "startup.yaml"
-        config.write_text(
-            f"telegram:\n  base_url: {api.base_url}\n  mode: polling\n"
-            f"database:\n  url: {url}\ncontent:\n  dir: {content}\nlogging:\n  level: WARNING\n"
-        )
-        bot_s, bot_rss = _first_reply(
-            [sys.executable, "-m", "bot", "--config", str(config)], api, env
-        )
-        base_s, base_rss = _first_reply(
-            [sys.executable, str(baseline_script), url, api.base_url, TOKEN],
-            api,
-            {**env, "PYTHONPATH": str(ROOT)},
-        )
+    config = tmp / "startup.yaml"
+    config.write_text(
+        "telegram:\n  base_url: BASE_URL\n  mode: polling\n"
+        f"database:\n  url: {url}\ncontent:\n  dir: {content}\nlogging:\n  level: WARNING\n"
+    )
+    empty = tmp / "empty.yaml"
+    empty_url = f"sqlite+aiosqlite:///{tmp / 'empty.sqlite3'}"
+    empty.write_text(config.read_text().replace(url, empty_url))
+    empty_s, _ = _first_reply([sys.executable, "-m", "bot"], empty, env)
+    bot_s, bot_rss = _first_reply([sys.executable, "-m", "bot"], config, env)
+    base_s, base_rss = _first_reply(
+        [sys.executable, str(baseline_script), url], None, {**env, "PYTHONPATH": str(ROOT)}
+    )
     return [
         ("startup_100k_s", bot_s, "s"),
         ("startup_100k_rss_mb", bot_rss, "MB"),
+        ("startup_empty_db_s", empty_s, "s"),
         ("startup_100k_jobs_baseline_s", base_s, "s"),
         ("startup_100k_jobs_baseline_rss_mb", base_rss, "MB"),
         ("startup_speedup_vs_jobs", base_s / bot_s, "ratio"),

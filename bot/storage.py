@@ -130,7 +130,11 @@ class Delivery(Base):
     """The ledger: one row per (subscription, occurrence), so nothing is sent twice."""
 
     __tablename__ = "deliveries"
-    __table_args__ = (UniqueConstraint("subscription_id", "occurrence_at"),)
+    __table_args__ = (
+        UniqueConstraint("subscription_id", "occurrence_at"),
+        # The lease checks look for pending rows by age (migration 0002).
+        Index("ix_deliveries_status_updated", "status", "updated_at"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     subscription_id: Mapped[int] = mapped_column(

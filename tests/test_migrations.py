@@ -35,8 +35,8 @@ SECOND = '''"""A column for the test of an out-of-date schema."""
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0002"
-down_revision = "0001"
+revision = "0003"
+down_revision = "0002"
 branch_labels = None
 depends_on = None
 
@@ -99,7 +99,7 @@ def with_second_migration(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> It
     """This version of the bot, but with one more migration (0002) than the database has."""
     scripts = tmp_path / "migrations"
     shutil.copytree(migrate.MIGRATIONS, scripts, ignore=shutil.ignore_patterns("__pycache__"))
-    (scripts / "versions" / "0002_note.py").write_text(SECOND)
+    (scripts / "versions" / "0003_note.py").write_text(SECOND)
     monkeypatch.setattr(migrate, "MIGRATIONS", scripts)
     migrate._script.cache_clear()
     yield
@@ -107,17 +107,17 @@ def with_second_migration(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> It
 
 
 async def test_an_out_of_date_schema_is_refused_until_migrated(database_url, request):
-    assert await upgrade(database_url) == "0001"
+    assert await upgrade(database_url) == "0002"
     request.getfixturevalue("with_second_migration")
     assert await schema_state(database_url) == "outdated"
     with pytest.raises(SchemaOutOfDate) as refused:
         await Storage.open(database_url)
-    assert (refused.value.current, refused.value.head) == ("0001", "0002")
+    assert (refused.value.current, refused.value.head) == ("0002", "0003")
     assert str(refused.value) == (
-        "The database schema is out of date (at 0001, this version needs 0002). "
+        "The database schema is out of date (at 0002, this version needs 0003). "
         "Back up the database, then run: python -m bot migrate"
     )
-    assert await upgrade(database_url) == "0002"
+    assert await upgrade(database_url) == "0003"
     assert await schema_state(database_url) == "current"
     storage = await Storage.open(database_url)
     await storage.close()
