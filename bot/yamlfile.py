@@ -39,20 +39,19 @@ class LoadedYaml:
         return 1
 
 
-class _NoAliasLoader(yaml.SafeLoader):
-    """A safe loader that refuses aliases and duplicate keys."""
-
-    def compose_node(self, parent: yaml.Node | None, index: Any) -> yaml.Node | None:
-        if self.check_event(yaml.AliasEvent):
-            event = self.peek_event()  # type: ignore[no-untyped-call]
-            raise yaml.MarkedYAMLError(
-                problem="aliases (*name) are not allowed in content files; write the value out",
-                problem_mark=event.start_mark,
-            )
-        return super().compose_node(parent, index)
+# libyaml's parser when PyYAML was built with it (the usual wheels are): several times faster.
+_Loader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
-def _walk(node: yaml.Node, loc: Path_, lines: dict[Path_, int]) -> Any:
+def _walk(node: yaml.Node, loc: Path_, lines: dict[Path_, int], seen: set[int]) -> Any:
+    """Plain data from `node`, recording lines. An alias shows as a node met twice: refused
+    before anything is expanded, so an alias bomb costs nothing."""
+    if id(node) in seen:
+        raise YamlFileError(
+            f"line {node.start_mark.line + 1}: aliases (*name) are not allowed in content "
+            "files; write the value out"
+        )
+    seen.add(id(node))
     lines[loc] = node.start_mark.line + 1
     if isinstance(node, yaml.MappingNode):
         result: dict[Any, Any] = {}
@@ -66,16 +65,35 @@ def _walk(node: yaml.Node, loc: Path_, lines: dict[Path_, int]) -> Any:
                 raise YamlFileError(
                     f"line {key_node.start_mark.line + 1}: key {key!r} appears twice in one block"
                 )
-            result[key] = _walk(value_node, (*loc, str(key)), lines)
+            result[key] = _walk(value_node, (*loc, str(key)), lines, seen)
         return result
     if isinstance(node, yaml.SequenceNode):
-        return [_walk(child, (*loc, i), lines) for i, child in enumerate(node.value)]
+        return [_walk(child, (*loc, i), lines, seen) for i, child in enumerate(node.value)]
     return _scalar(node)
 
 
 def _scalar(node: yaml.Node) -> Any:
-    constructor = yaml.SafeLoader("")
-    return constructor.construct_object(node, deep=True)
+    # One constructor for every scalar: building a loader per value made start-up slow.
+    value = _CONSTRUCTOR.construct_object(node, deep=True)
+    _CONSTRUCTOR.constructed_objects.clear()
+    return value
+
+
+_CONSTRUCTOR = yaml.constructor.SafeConstructor()
+
+
+def _refuse_aliases(path: Path, text: str) -> None:
+    """Name the line of the first alias, from the parser's events (nothing is expanded)."""
+    try:
+        for event in yaml.parse(text, Loader=_Loader):
+            if isinstance(event, yaml.AliasEvent):
+                line = event.start_mark.line + 1 if event.start_mark else 1
+                raise YamlFileError(
+                    f"{path}:{line}: aliases (*name) are not allowed in "
+                    "content files; write the value out"
+                )
+    except yaml.YAMLError:
+        return  # a syntax error: reported with its line by the full read that follows
 
 
 def load_yaml(path: Path) -> LoadedYaml:
@@ -91,7 +109,9 @@ def load_yaml(path: Path) -> LoadedYaml:
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
         raise YamlFileError(f"{path}:{line}: not valid UTF-8 text; save the file as UTF-8") from exc
-    loader = _NoAliasLoader(text)
+    if "*" in text:
+        _refuse_aliases(path, text)
+    loader = _Loader(text)
     try:
         node = loader.get_single_node()
     except yaml.MarkedYAMLError as exc:
@@ -106,7 +126,7 @@ def load_yaml(path: Path) -> LoadedYaml:
         return LoadedYaml(path=path, data=None, lines={(): 1})
     lines: dict[Path_, int] = {}
     try:
-        data = _walk(node, (), lines)
+        data = _walk(node, (), lines, set())
     except YamlFileError as exc:
         raise YamlFileError(f"{path}:{exc}") from exc
     except yaml.YAMLError as exc:
