@@ -291,7 +291,17 @@ class ReminderEngine:
         self, held: Mapping[int, dt.datetime], now: dt.datetime
     ) -> dict[int, dt.datetime]:
         """Extend the lease of rows still held (stamp unchanged, still pending): id -> new stamp."""
-        stamp = self.stamp(now)
+        return await self._restamp(held, self.stamp(now))
+
+    async def release(self, held: Mapping[int, dt.datetime]) -> None:
+        """Give back rows claimed but not sent (a graceful stop): anyone may take them at once."""
+        await self._restamp(held, UNLEASED)
+
+    async def _restamp(
+        self, held: Mapping[int, dt.datetime], stamp: dt.datetime
+    ) -> dict[int, dt.datetime]:
+        """Move rows this process still holds (pending, with the stamp it wrote) to `stamp`;
+        a row another process took over keeps its stamp and is left out of the result."""
         kept: dict[int, dt.datetime] = {}
         by_stamp: dict[dt.datetime, list[int]] = {}
         for delivery_id, old in held.items():
@@ -311,24 +321,6 @@ class ReminderEngine:
                     )
                     kept.update((delivery_id, stamp) for delivery_id in result.scalars())
         return kept
-
-    async def release(self, held: Mapping[int, dt.datetime]) -> None:
-        """Give back rows claimed but not sent (a graceful stop): anyone may take them at once."""
-        by_stamp: dict[dt.datetime, list[int]] = {}
-        for delivery_id, old in held.items():
-            by_stamp.setdefault(old, []).append(delivery_id)
-        async with self.storage.session() as session:
-            for old, ids in by_stamp.items():
-                for chunk in _chunks(ids, 500):
-                    await session.execute(
-                        update(Delivery)
-                        .where(
-                            Delivery.id.in_(chunk),
-                            Delivery.status == PENDING,
-                            Delivery.updated_at == old,
-                        )
-                        .values(updated_at=UNLEASED)
-                    )
 
     async def mark(self, delivery_id: int, status: str, now: dt.datetime) -> None:
         """Record the outcome of a send: sent, failed or missed."""
