@@ -22,7 +22,7 @@ from bot.context import BotContext
 from bot.handlers.common import Row, esc, keyboard, pack_for, show
 from bot.meetings import Meeting
 from bot.services import Services
-from bot.subscriptions import LEAD_CHOICES, MeetingRef, Notice
+from bot.subscriptions import LEAD_CHOICES, Chosen, MeetingRef, Notice
 from scheduler.engine import CLAIM_BATCH, Attempt, Dispatcher, Due, Policy, ReminderEngine, nap
 from scheduler.limiter import FREE_OVERALL_PER_SECOND, SendLimiter, read_retry_after
 from scheduler.recurrence import ENGLISH_UNITS, format_relative
@@ -109,36 +109,26 @@ async def _manage(update: Update, context: BotContext, ref: MeetingRef, meeting:
         [pause, (pack.text("rem_stop"), callbacks.make("rem", "stop", ref.encode()))],
         [(pack.text("button_back"), callbacks.make("rem", "mine"))],
     ]
-    text = await _chosen_line(
-        context, pack, chat_id, chosen.meeting, chosen.leads, chosen.paused, chosen.next_fire_at
-    )
+    zone = await context.services.user_zone(chat_id)
+    text = _chosen_line(pack, chosen, zone, context.services.clock())
     await show(update, text, keyboard(rows), edit=True)
 
 
-async def _chosen_line(
-    context: BotContext,
-    pack: LanguagePack,
-    chat_id: int,
-    meeting: Meeting,
-    leads: Sequence[int],
-    paused: str | None,
-    next_fire: dt.datetime | None,
-) -> str:
-    zone = await context.services.user_zone(chat_id)
-    start = meeting.next_start(context.services.clock())
-    if paused == "user":
+def _chosen_line(pack: LanguagePack, item: Chosen, zone: ZoneInfo, now: dt.datetime) -> str:
+    """One chosen meeting: when it next meets in the user's zone, lead times, reminder status."""
+    if item.paused == "user":
         status = pack.text("rem_mine_paused")
-    elif paused:
+    elif item.paused:
         status = pack.text("rem_mine_closed")
-    elif next_fire is not None:
-        status = pack.text("rem_mine_next", when=format_when(next_fire, zone, pack))
+    elif item.next_fire_at is not None:
+        status = pack.text("rem_mine_next", when=format_when(item.next_fire_at, zone, pack))
     else:
         status = ""
     line = pack.text(
         "rem_mine_line",
-        name=meeting.name,
-        when=format_when(start, zone, pack),
-        leads=_leads_text(pack, leads),
+        name=item.meeting.name,
+        when=format_when(item.meeting.next_start(now), zone, pack),
+        leads=_leads_text(pack, item.leads),
         next=status,
     )
     return esc(line)
@@ -153,15 +143,12 @@ async def my_meetings(update: Update, context: BotContext) -> None:
     if not chosen:
         await show(update, esc(pack.text("rem_mine_none")), keyboard([[add]]), edit=True)
         return
+    # One zone lookup and one clock reading for the whole list, not one per meeting.
+    zone, now = await context.services.user_zone(chat_id), context.services.clock()
     lines = [f"<b>{esc(pack.text('rem_mine_header'))}</b>"]
     rows: list[Row] = []
     for item in chosen[:20]:
-        lines.append(
-            "• "
-            + await _chosen_line(
-                context, pack, chat_id, item.meeting, item.leads, item.paused, item.next_fire_at
-            )
-        )
+        lines.append("• " + _chosen_line(pack, item, zone, now))
         rows.append([(item.meeting.name[:60], callbacks.make("rem", "man", item.ref.encode()))])
     if any(item.ref.kind == "d" for item in chosen):
         rows.append([(pack.text("cal_all_button"), callbacks.make("cal", "all"))])
