@@ -16,6 +16,7 @@ from sqlalchemy import and_, delete, exists, or_, select
 from telegram.ext import Application, ContextTypes
 
 from bot.context import BotContext
+from bot.jobs import cancel_jobs
 from bot.services import Services
 from bot.storage import FlowState, Storage, Subscription, User
 
@@ -78,7 +79,6 @@ def schedule_purge(
     job_queue = application.job_queue
     if job_queue is None:
         return
-    for job in job_queue.get_jobs_by_name(JOB_NAME):
-        job.schedule_removal()
+    cancel_jobs(job_queue, JOB_NAME)
     hour = services.settings.privacy.purge_hour_utc
     job_queue.run_daily(run_purge, time=dt.time(hour, 0, tzinfo=dt.UTC), name=JOB_NAME)

@@ -13,6 +13,7 @@ from bot import callbacks
 from bot.content import Exercise, LanguagePack
 from bot.context import BotContext
 from bot.handlers.common import Row, esc, keyboard, one_per_row, pack_for, show
+from bot.jobs import cancel_jobs
 
 
 @dataclass(frozen=True)
@@ -126,10 +127,7 @@ def stop_guide(context: BotContext, chat_id: int) -> bool:
     """Cancel the guided exercise running in `chat_id`; True when there was one."""
     if context.job_queue is None:
         return False
-    jobs = context.job_queue.get_jobs_by_name(guide_job_name(chat_id))
-    for job in jobs:
-        job.schedule_removal()
-    return bool(jobs)
+    return cancel_jobs(context.job_queue, guide_job_name(chat_id))
 
 
 def _total(exercise: Exercise) -> int:

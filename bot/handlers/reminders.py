@@ -20,6 +20,7 @@ from bot.config import Settings
 from bot.content import LanguagePack
 from bot.context import BotContext
 from bot.handlers.common import Row, esc, keyboard, pack_for, show
+from bot.jobs import cancel_jobs
 from bot.meetings import Meeting
 from bot.services import Services
 from bot.subscriptions import LEAD_CHOICES, Chosen, MeetingRef, Notice
@@ -398,8 +399,7 @@ def _schedule(
     job_queue = application.job_queue
     if job_queue is None:
         return
-    for job in job_queue.get_jobs_by_name(JOB_NAME):
-        job.schedule_removal()
+    cancel_jobs(job_queue, JOB_NAME)
     job_queue.run_once(deliver, when=delay, name=JOB_NAME)
 
 
