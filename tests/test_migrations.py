@@ -85,6 +85,33 @@ async def test_the_migrations_make_exactly_the_models(database_url):
     assert found[0] == "add_column" and found[3].name == "nickname"
 
 
+def test_the_revisions_start_up_knows_are_alembics():
+    """Start-up checks the schema against `REVISIONS` without Alembic: they must not drift."""
+    script = migrate._script()
+    assert migrate.head() == script.get_current_head()
+    oldest_first = tuple(reversed([rev.revision for rev in script.walk_revisions()]))
+    assert oldest_first == migrate.REVISIONS
+
+
+def test_starting_on_a_current_database_does_not_import_alembic(tmp_path: Path):
+    """Alembic costs about a third of a second to import; only migrating needs it."""
+    url = f"sqlite+aiosqlite:///{tmp_path / 'b.sqlite3'}"
+    probe = (
+        "import asyncio, sys\n"
+        "from bot.storage import Storage\n"
+        "async def main():\n"
+        "    storage = await Storage.open(sys.argv[1])\n"
+        "    await storage.close()\n"
+        "    print('alembic' in sys.modules)\n"
+        "asyncio.run(main())\n"
+    )
+    run = [sys.executable, "-c", probe, url]
+    empty = subprocess.run(run, cwd=ROOT, capture_output=True, text=True, timeout=60, check=True)
+    assert empty.stdout.strip() == "True"  # an empty database is migrated, with Alembic
+    current = subprocess.run(run, cwd=ROOT, capture_output=True, text=True, timeout=60, check=True)
+    assert current.stdout.strip() == "False"
+
+
 async def test_an_empty_database_is_migrated_when_the_bot_opens_it(database_url):
     assert await schema_state(database_url) == "empty"
     storage = await Storage.open(database_url)
@@ -101,6 +128,7 @@ def with_second_migration(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> It
     shutil.copytree(migrate.MIGRATIONS, scripts, ignore=shutil.ignore_patterns("__pycache__"))
     (scripts / "versions" / "0003_note.py").write_text(SECOND)
     monkeypatch.setattr(migrate, "MIGRATIONS", scripts)
+    monkeypatch.setattr(migrate, "REVISIONS", (*migrate.REVISIONS, "0003"))
     migrate._script.cache_clear()
     yield
     migrate._script.cache_clear()
