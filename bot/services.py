@@ -35,10 +35,14 @@ class Library:
     @classmethod
     def build(cls, content: Content, directory: Directory | None = None) -> Library:
         """Precompute the crisis patterns and one question matcher per language."""
-        matchers = {
-            language: FaqMatcher.build(e for c in pack.faq.categories for e in c.entries)
-            for language, pack in content.packs.items()
-        }
+        # A language without its own faq.yaml has the default one: one matcher serves both.
+        built: dict[int, FaqMatcher] = {}
+        matchers: dict[str, FaqMatcher] = {}
+        for language, pack in content.packs.items():
+            if id(pack.faq) not in built:
+                entries = (e for c in pack.faq.categories for e in c.entries)
+                built[id(pack.faq)] = FaqMatcher.build(entries)
+            matchers[language] = built[id(pack.faq)]
         detector = CrisisDetector.from_rules(content.detection)
         return cls(content, detector, matchers, directory or Directory())
 

@@ -9,6 +9,7 @@ import pytest
 
 from bot.__main__ import check_content
 from bot.content import ContentError, load_content
+from bot.services import Library
 from tests.conftest import CONTENT_DIR
 
 
@@ -119,6 +120,16 @@ def test_translation_falls_back_file_by_file(content_copy: Path):
     assert spanish.text("welcome") == "Hola"
     assert spanish.text("help") == content.pack("en").text("help")
     assert content.pack("fr").language == "en"
+
+
+def test_languages_sharing_the_faq_share_one_matcher(content_copy: Path):
+    """A question matcher takes tens of milliseconds to build: one per distinct faq.yaml."""
+    assert not (content_copy / "es" / "faq.yaml").exists()
+    library = Library.build(load_content(content_copy))
+    assert library.matchers["es"] is library.matchers["en"]
+    shutil.copy(content_copy / "en" / "faq.yaml", content_copy / "es" / "faq.yaml")
+    library = Library.build(load_content(content_copy))
+    assert library.matchers["es"] is not library.matchers["en"]
 
 
 def test_check_content_command_prints_problems_and_fails(content_copy: Path, capsys):
