@@ -143,7 +143,9 @@ class RemindersSettings(_Section):
     # How long (seconds) a claimed reminder stays reserved for the instance that claimed it before
     # another instance may take it over (it is renewed while that instance is alive).
     lease_seconds: float = Field(default=30, ge=1, le=3600)
-    # Reminder sends under way at once; also the most that can arrive twice after a hard crash.
+    # The most reminder sends under way at once. The engine sends one at a time unless Telegram
+    # answers too slowly for one at a time to reach overall_per_second; then rate x answer time,
+    # up to this. Every send under way is one a hard crash could make arrive twice.
     max_in_flight: int = Field(default=16, ge=1, le=256)
 
     @model_validator(mode="after")

@@ -39,6 +39,7 @@ import contextlib
 import datetime as dt
 import logging
 import math
+import time
 from collections import Counter, deque
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
@@ -490,13 +491,19 @@ Sleep = Callable[[float], Awaitable[None]]
 
 @dataclass(frozen=True)
 class Policy:
-    """How hard to try: bounded retries with exponential backoff for transient errors."""
+    """How hard to try: bounded retries with exponential backoff for transient errors.
+
+    `max_in_flight` caps the sends under way at once. With `target_rate` (sends a second, the
+    configured limit) the dispatcher uses only as many as that rate needs (see
+    `Dispatcher.in_flight_allowed`); without it, always `max_in_flight`.
+    """
 
     max_in_flight: int = 16
     batch: int = 100
     max_attempts: int = 4  # transient errors: the first try and 3 more
     backoff_seconds: float = 1.0
     max_backoff_seconds: float = 30.0
+    target_rate: float | None = None
 
 
 async def nap(
@@ -513,6 +520,22 @@ async def nap(
         if left <= 0 or should_stop():
             return
         await sleep(min(left, step))
+
+
+def in_flight_for(rate: float | None, cap: int, answer_times: Sequence[float]) -> int:
+    """How many sends to have under way: as few as keep up with `rate` sends a second.
+
+    One at a time, unless Telegram's answers take so long that one at a time cannot reach `rate`:
+    then rate x answer time, taking the shortest of the recent `answer_times` (seconds) so that
+    time spent waiting in a rate limiter does not count as distance; never more than `cap`. With
+    no `rate`, always `cap`. Every send under way is one that a hard crash could make arrive
+    twice, so this is also the crash window.
+    """
+    if rate is None or cap <= 1:
+        return max(cap, 1)
+    if not answer_times:
+        return 1
+    return max(1, min(cap, math.ceil(rate * min(answer_times))))
 
 
 class _Recorder:
@@ -584,8 +607,16 @@ class Dispatcher:
         should_stop: Callable[[], bool] = lambda: False,
         policy: Policy = Policy(),
         take_over_only: bool = False,
+        timer: Callable[[], float] = time.monotonic,
     ) -> None:
         self.engine = engine
+        # How long Telegram takes to answer a send (seconds by `timer`), the most recent ones.
+        self._timer = timer
+        self._answer_times: deque[float] = deque(maxlen=32)
+        # Claim the next batch while this one is sent, except on SQLite: it has one writer at a
+        # time, and an outcome write that meets a claim waits in SQLite's busy handler (1 ms
+        # naps and up), which costs more than the claim itself.
+        self._prefetch = engine.storage.engine.dialect.name != "sqlite"
         self._send = send
         self._clock = clock
         self._limiter = limiter
@@ -611,26 +642,50 @@ class Dispatcher:
         """Deliver everything due now; counts of what happened (sent, missed, failed...)."""
         tasks: set[asyncio.Task[None]] = set()
         queue: deque[Due] = deque()
+        claiming: asyncio.Task[list[Due]] | None = None
+        exhausted = False  # a claim came back empty: nothing more is due for now
         try:
             while not self._should_stop():
+                # Claim the next batch while this one is being sent (never two claims at once).
+                if (
+                    claiming is None
+                    and not exhausted
+                    and (not queue or (self._prefetch and len(queue) <= self.policy.batch // 2))
+                ):
+                    claiming = asyncio.create_task(self._claim())
                 if not queue:
-                    queue.extend(await self._claim())
-                    if not queue:
+                    if claiming is None:
                         break
-                while len(tasks) >= self.policy.max_in_flight:
+                    fresh = await claiming
+                    claiming = None
+                    exhausted = not fresh
+                    queue.extend(fresh)
+                    continue
+                while len(tasks) >= self.in_flight_allowed():
                     await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
                 if self._should_stop():
                     break
                 task = asyncio.create_task(self._deliver(queue.popleft()))
                 tasks.add(task)
                 task.add_done_callback(tasks.discard)
+                if len(tasks) > self.report["in_flight_peak"]:
+                    self.report["in_flight_peak"] = len(tasks)
         finally:
+            if claiming is not None:
+                # A claim under way finishes (its rows are ours now) and is released unsent.
+                done = await asyncio.gather(claiming, return_exceptions=True)
+                if isinstance(done[0], list):
+                    queue.extend(done[0])
             if tasks:
                 await asyncio.gather(*tasks, return_exceptions=True)
             self._unstarted.update(due.delivery_id for due in queue)
             await self._release()
             await self._recorder.close()
         return self.report
+
+    def in_flight_allowed(self) -> int:
+        """How many sends may be under way now (see `in_flight_for`)."""
+        return in_flight_for(self.policy.target_rate, self.policy.max_in_flight, self._answer_times)
 
     async def _claim(self) -> list[Due]:
         now = self._clock()
@@ -673,15 +728,21 @@ class Dispatcher:
             async with self._lease_lock:
                 now = self._clock()
                 if now - self._renewed_at >= lease / 3:
+                    held = dict(self._held)
                     try:
-                        kept = await self.engine.renew(self._held, now)
+                        kept = await self.engine.renew(held, now)
                     except Exception:
                         _LOGGER.exception("could not renew reminder leases")
                         return False
-                    lost = self._held.keys() - kept.keys()
+                    lost = held.keys() - kept.keys()
                     if lost:
                         _LOGGER.warning("%d claimed reminders were taken over elsewhere", len(lost))
-                    self._held = kept
+                    # Claimed or recorded while the renewal ran: those entries stay as they are.
+                    for lost_id in lost:
+                        self._held.pop(lost_id, None)
+                    for kept_id, stamp in kept.items():
+                        if kept_id in self._held:
+                            self._held[kept_id] = stamp
                     self._renewed_at = now
         return delivery_id in self._held
 
@@ -717,11 +778,13 @@ class Dispatcher:
                 if not await self._still_held(due.delivery_id):
                     self.report["lost"] += 1
                     return
+                began = self._timer()
                 try:
                     attempt = await self._send(due)
                 except Exception:
                     _LOGGER.exception("sending a reminder raised")
                     attempt = Attempt("failed")
+                self._answer_times.append(self._timer() - began)
             if attempt.outcome == "flood":
                 self.report["flood"] += 1
                 if self._limiter is not None:

@@ -17,7 +17,16 @@ from sqlalchemy import func, select
 from bench.seed import meeting_for, seed
 from bot.meetings import Directory
 from bot.storage import Delivery, Storage
-from scheduler.engine import UNLEASED, Attempt, Dispatcher, Due, Policy, ReminderEngine
+from scheduler.engine import (
+    UNLEASED,
+    Attempt,
+    Dispatcher,
+    Due,
+    OutcomeWriter,
+    Policy,
+    ReminderEngine,
+    in_flight_for,
+)
 from scheduler.limiter import SendLimiter, read_retry_after, retry_after_seconds
 from tests.fakes import FixedClock
 
@@ -265,5 +274,79 @@ async def test_stopping_lets_sends_under_way_finish_and_releases_the_rest(databa
         # Another process (or the restart) takes them at once, not after the lease.
         taken = await engine_for(storage).take_over(NOW)
         assert len(taken) == report["released"]
+    finally:
+        await storage.close()
+
+
+# --- recording outcomes and how many sends are under way -----------------------------------------
+
+
+async def test_outcomes_written_one_at_a_time_or_together_read_back_the_same(storage):
+    engine = engine_for(storage)
+    claimed = await engine.claim_due(NOW, limit=5)
+    ids = [due.delivery_id for due in claimed]
+    later = NOW + dt.timedelta(seconds=7, microseconds=123456)
+    writer = OutcomeWriter(storage.engine)
+    try:
+        await writer.write([(ids[0], "sent")], later)  # the single-outcome path
+        await writer.write([(ids[1], "failed"), (ids[2], "sent"), (ids[3], "sent")], later)
+        await writer.write([(ids[0], "failed")], later + dt.timedelta(seconds=1))  # not pending
+    finally:
+        await writer.close()
+    async with storage.session() as session:
+        rows = {
+            row.id: (row.status, row.updated_at)
+            for row in (await session.execute(select(Delivery))).scalars()
+        }
+    assert rows[ids[0]] == ("sent", later)  # recorded once; a second outcome changes nothing
+    assert rows[ids[1]] == ("failed", later)
+    assert rows[ids[2]] == rows[ids[3]] == ("sent", later)
+    assert rows[ids[4]][0] == "pending"
+    # Stamps compare as the ORM writes them (the lease checks and /stats rely on it).
+    assert await engine.counts(later) == {"sent": 3, "failed": 1}
+    assert await engine.counts(later + dt.timedelta(microseconds=1)) == {}
+
+
+def test_one_send_at_a_time_unless_answers_are_too_slow_for_the_rate():
+    assert in_flight_for(30, 16, []) == 1  # nothing measured yet
+    assert in_flight_for(30, 16, [0.002, 0.001]) == 1  # a fast link: one keeps up
+    assert in_flight_for(1000, 16, [0.0004]) == 1  # even at the paid-broadcast rate
+    assert in_flight_for(30, 16, [0.1, 0.08]) == 3  # 80 ms answers at 30/s: three under way
+    assert in_flight_for(30, 16, [0.08, 5.0]) == 3  # a slow answer (waiting its turn) ignored
+    assert in_flight_for(1000, 16, [0.06]) == 16  # never above the cap
+    assert in_flight_for(None, 8, [0.001]) == 8  # no rate given: the cap
+    assert in_flight_for(30, 1, [1.0]) == 1
+
+
+async def test_a_run_on_a_fast_link_keeps_one_send_under_way(database_url):
+    clock = FixedClock(NOW)
+    fake = FakeTime(clock)
+    await seed(database_url, chats=60, meeting=MEETING, occurrence=START, lead_minutes=60, now=NOW)
+    storage = await Storage.open(database_url)
+    try:
+        in_flight = peak = 0
+        sent: list[int] = []
+
+        async def send(due: Due) -> Attempt:
+            nonlocal in_flight, peak
+            in_flight += 1
+            peak = max(peak, in_flight)
+            for _ in range(3):
+                await asyncio.sleep(0)
+            sent.append(due.chat_id)
+            in_flight -= 1
+            return Attempt("sent")
+
+        dispatcher = Dispatcher(
+            engine_for(storage),
+            send,
+            clock=clock,
+            sleep=fake.sleep,
+            policy=Policy(max_in_flight=16, batch=20, target_rate=1000),
+        )
+        report = await dispatcher.run()
+        assert sorted(sent) == list(range(1_000_000, 1_000_060))
+        assert peak == 1 and report["in_flight_peak"] == 1
+        assert await statuses(storage) == Counter(sent=60)
     finally:
         await storage.close()

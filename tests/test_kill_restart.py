@@ -123,8 +123,10 @@ def terminate(process: subprocess.Popen[bytes], log: Path) -> None:
     assert process.returncode == 0, log.read_text()[-3000:]
 
 
+# One send under way at a time, as the engine runs on a fast link (max_in_flight 1 makes it the
+# rule, however the loopback server answers on a busy machine).
 FAST = (
-    "  overall_per_second: 1000\n  paid_broadcast: true\n  lease_seconds: 3\n  max_in_flight: 8\n"
+    "  overall_per_second: 1000\n  paid_broadcast: true\n  lease_seconds: 3\n  max_in_flight: 1\n"
 )
 
 
@@ -152,8 +154,8 @@ def test_sigkill_mid_burst_then_restart_delivers_everything_duplicating_only_in_
     assert set(counts) == set(range(1_000_000, 1_002_000))
     duplicated = {chat: n for chat, n in counts.items() if n > 1}
     assert all(n == 2 for n in duplicated.values())
-    # Only sends in flight at the kill (at most max_in_flight) can have arrived twice.
-    assert len(duplicated) <= 8, duplicated
+    # Only the send in flight at the kill can have arrived twice.
+    assert len(duplicated) <= 1, duplicated
     assert asyncio.run(ledger(url)) == Counter(sent=2000)
 
 

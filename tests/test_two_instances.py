@@ -28,9 +28,9 @@ from tests.test_kill_restart import (
 )
 
 CHATS = 2000
-SETTINGS = (
-    "  overall_per_second: 150\n  paid_broadcast: true\n  lease_seconds: 3\n  max_in_flight: 8\n"
-)
+# The default max_in_flight: on the loopback link one send at a time keeps up with 150 a second,
+# so each process has one under way.
+SETTINGS = "  overall_per_second: 150\n  paid_broadcast: true\n  lease_seconds: 3\n"
 
 
 def test_two_processes_share_a_burst_once_and_one_carries_on_when_the_other_dies(
@@ -75,7 +75,7 @@ def test_two_processes_share_a_burst_once_and_one_carries_on_when_the_other_dies
         counts = received(api_a, api_b)
     assert len(counts) == CHATS
     duplicated = {chat: n for chat, n in counts.items() if n > 1}
-    # Only what A had in flight when it was killed (max_in_flight = 8) can arrive twice.
-    assert len(duplicated) <= 8 and all(n == 2 for n in duplicated.values()), duplicated
+    # Only the send A had in flight when it was killed can arrive twice.
+    assert len(duplicated) <= 1 and all(n == 2 for n in duplicated.values()), duplicated
     assert taken_over_after < 20  # A's claimed reminders: after its 3 s lease ran out
     assert asyncio.run(ledger(database_url)) == Counter(sent=CHATS)

@@ -335,6 +335,7 @@ class ReminderDelivery:
         self.policy = Policy(
             max_in_flight=config.max_in_flight,
             batch=min(max(config.max_in_flight, math.ceil(config.overall_per_second)), CLAIM_BATCH),
+            target_rate=config.overall_per_second,
         )
         self.task: asyncio.Task[Any] | None = None
         self.again = False
