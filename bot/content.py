@@ -17,6 +17,7 @@ from typing import Annotated, Any, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
 
+from bot.patterns import compile_pattern
 from bot.yamlfile import LoadedYaml, Path_, YamlFileError, load_yaml
 
 # Telegram caps a message at 4096 characters; keep room for the title and the escaping.
@@ -564,11 +565,9 @@ def _check_patterns(
 ) -> None:
     for i, pattern in enumerate(patterns):
         try:
-            re.compile(pattern)
-        except re.error as exc:
-            problems.append(
-                _loc_problem(loaded, (*loc, i), f"not a valid pattern: {exc.msg} (in {pattern!r})")
-            )
+            compile_pattern(pattern)  # as the detector will, which then finds it compiled
+        except ValueError as exc:
+            problems.append(_loc_problem(loaded, (*loc, i), str(exc)))
 
 
 def _check_ui(ui: Mapping[str, Any], loaded: LoadedYaml, problems: list[Problem]) -> None:

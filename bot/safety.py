@@ -39,6 +39,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot.content import CrisisKind, DetectionRules
+from bot.patterns import COMBINING, QUOTES, compile_pattern, compile_source, pattern_source
 
 MAX_CHARS = 4096
 # How much of a clause before a match is searched for a negation; negations are short.
@@ -46,24 +47,6 @@ _NEGATION_REACH = 80
 # Most time-critical first: minutes matter in an overdose; someone else in danger needs 911 now.
 PRIORITY: tuple[CrisisKind, ...] = ("overdose", "other_danger", "self_harm", "abuse")
 
-_QUOTES = str.maketrans(
-    {
-        "\u2018": "'",
-        "\u2019": "'",
-        "\u201a": "'",
-        "\u201b": "'",
-        "\u02bc": "'",
-        "\u2032": "'",
-        "\u00b4": "'",
-        "`": "'",
-        "\u201c": '"',
-        "\u201d": '"',
-        "\u201e": '"',
-        "\u00ab": '"',
-        "\u00bb": '"',
-    }
-)
-_COMBINING = re.compile(r"[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]")
 _REPEATS = re.compile(r"([^\W\d_])\1{2,}")
 # Sentence punctuation and commas end a clause (NFKD has already turned an ellipsis into dots).
 _CLAUSE_END = re.compile(r"[.!?;:,\n\r\u00a1\u00bf]+")
@@ -94,8 +77,8 @@ def normalise(text: str) -> str:
     """Text as patterns see it: a line per sentence, lower case, no accents or apostrophes."""
     text = text[:MAX_CHARS]
     if not text.isascii():
-        text = text.translate(_QUOTES)
-        text = _COMBINING.sub("", unicodedata.normalize("NFKD", text))[:MAX_CHARS]
+        text = text.translate(QUOTES)
+        text = COMBINING.sub("", unicodedata.normalize("NFKD", text))[:MAX_CHARS]
     text = _REPEATS.sub(r"\1", text.casefold().replace("'", ""))
     text = _SYMBOLS.sub(" ", _CLAUSE_END.sub("\n", text))
     return "\n".join(filter(None, (line.strip() for line in text.split("\n"))))
@@ -125,10 +108,7 @@ class CrisisDetector:
         # One scan finds the longest needle starting at each position; the needles that are
         # prefixes of it are there too.
         self._finder = re.compile(f"(?=({_trie(needles)}))") if needles else None
-        known = set(needles)
-        self._prefixes = {
-            n: tuple(n[:k] for k in range(1, len(n) + 1) if n[:k] in known) for n in needles
-        }
+        self._prefixes = _prefixes(needles)
         self._safe = _combine(rules.safe)
         # A negation counts only when it ends right before the danger phrase.
         self._negation = _combine(rules.negation, template=r"(?:{})\s*$")
@@ -231,24 +211,54 @@ def _search(rx: re.Pattern[str] | None, text: str, pos: int, endpos: int) -> boo
 
 
 def _trie(strings: Iterable[str]) -> str:
-    """A regex matching any of `strings`, longest first, that tests one character at a time."""
-    root: dict[str, Any] = {}
-    for string in strings:
-        node = root
-        for char in string:
-            node = node.setdefault(char, {})
-        node[""] = {}
+    """A regex matching any of `strings`, longest first, that tests one character at a time.
 
-    def emit(node: dict[str, Any]) -> str:
-        options = [re.escape(char) + emit(child) for char, child in sorted(node.items()) if char]
-        if not options:
+    Built from the sorted strings: the strings below a node of the trie are a run of neighbours,
+    and a chain of nodes with one child each is their common prefix, emitted in one piece.
+    """
+    words = sorted(set(strings))
+
+    def emit(lo: int, hi: int, depth: int) -> str:
+        # words[lo:hi] share their first `depth` characters; a word of just those ends here.
+        ends = len(words[lo]) == depth
+        if ends:
+            lo += 1
+        if lo == hi:
             return ""
+        first, last = words[lo], words[hi - 1]
+        if not ends and first[depth] == last[depth]:
+            common = depth + 1
+            while common < len(first) and common < len(last) and first[common] == last[common]:
+                common += 1
+            return re.escape(first[depth:common]) + emit(lo, hi, common)
+        options = []
+        while lo < hi:
+            char = words[lo][depth]
+            end = lo + 1
+            while end < hi and words[end][depth] == char:
+                end += 1
+            options.append(re.escape(char) + emit(lo, end, depth + 1))
+            lo = end
         body = options[0] if len(options) == 1 else f"(?:{'|'.join(options)})"
-        if "" in node:
-            return f"(?:{body})?"
-        return body
+        return f"(?:{body})?" if ends else body
 
-    return emit(root)
+    return emit(0, len(words), 0) if words else ""
+
+
+def _prefixes(needles: list[str]) -> dict[str, tuple[str, ...]]:
+    """For each needle (sorted), the needles that are prefixes of it, shortest first, itself last.
+
+    In sorted order a needle's prefixes come before it, and everything between a prefix and the
+    needle starts with that prefix too: a stack of the prefixes of the last needle suffices.
+    """
+    found: dict[str, tuple[str, ...]] = {}
+    stack: list[str] = []
+    for needle in needles:
+        while stack and not needle.startswith(stack[-1]):
+            stack.pop()
+        stack.append(needle)
+        found[needle] = tuple(stack)
+    return found
 
 
 def _spans(rx: re.Pattern[str] | None, text: str, pos: int, endpos: int) -> list[tuple[int, int]]:
@@ -260,40 +270,19 @@ def _spans(rx: re.Pattern[str] | None, text: str, pos: int, endpos: int) -> list
     return spans
 
 
-def _source(pattern: str) -> str:
-    """A content pattern in the normalised alphabet: no accents, no apostrophes."""
-    pattern = pattern.translate(_QUOTES).replace("\\'", "").replace("'", "")
-    return _COMBINING.sub("", unicodedata.normalize("NFKD", pattern))
-
-
-_ESCAPE = re.compile(r"\\.")
-
-
-def _compile(source: str, original: str) -> re.Pattern[str]:
-    # Text is lower case; ignoring case costs time, so only patterns with capitals pay for it.
-    flags = re.MULTILINE
-    if any(c.isupper() for c in _ESCAPE.sub("", source)):
-        flags |= re.IGNORECASE
-    try:
-        return re.compile(source, flags)
-    except re.error as exc:
-        raise ValueError(f"not a valid pattern: {exc.msg} (in {original!r})") from exc
-
-
 def _rule(pattern: str) -> _Rule:
-    source = _source(pattern)
-    return _Rule(_compile(source, pattern), _needles(source))
+    return _Rule(compile_pattern(pattern), _needles(pattern_source(pattern)))
 
 
 def _combine(patterns: Iterable[str], template: str = "{}") -> re.Pattern[str] | None:
     """One regex matching any of `patterns`, or None for an empty list."""
     patterns = list(patterns)
     for p in patterns:
-        _compile(_source(p), p)
+        compile_pattern(p)  # names a pattern that is not valid
     if not patterns:
         return None
-    joined = "|".join(f"(?:{_source(p)})" for p in patterns)
-    return _compile(template.format(joined), joined)
+    joined = "|".join(f"(?:{pattern_source(p)})" for p in patterns)
+    return compile_source(template.format(joined), joined)
 
 
 # The regex parser is private to `re`; if it ever changes, patterns simply run on every message.
@@ -345,19 +334,38 @@ def _score(needles: frozenset[str]) -> tuple[int, int]:
 
 
 def _sequence(items: Iterable[tuple[Any, Any]]) -> _Info:
-    """Concatenate the pieces, multiplying out finite sets while they stay small."""
+    """Concatenate the pieces, multiplying out finite sets while they stay small.
+
+    Literal characters, most of every pattern, are gathered in `tail` and appended to the strings
+    of `run` in one go (appending one string never makes `run` larger).
+    """
     run: frozenset[str] | None = frozenset([""])
-    whole = True  # whether `run` still describes the whole sequence
+    tail = ""
+    whole = True  # whether `run` (+ `tail`) still describes the whole sequence
     cover: frozenset[str] | None = None
     for op, av in items:
-        piece = _piece(_name(op), av)
-        cover = _best(cover, piece.cover)
+        name = _name(op)
+        if name == "LITERAL":
+            if not tail and (run is None or len(run) > _MAX_EXACT):
+                cover = _best(cover, run)
+                run, whole = frozenset([""]), False
+            tail += chr(av).lower()
+            continue
+        if tail:
+            assert run is not None  # a tail is only gathered onto a run
+            run, tail = frozenset(a + tail for a in run), ""
+        piece = _piece(name, av)
+        if piece.cover is not None:
+            cover = _best(cover, piece.cover)
         exact = piece.exact
         if run is not None and exact is not None and len(run) * len(exact) <= _MAX_EXACT:
             run = frozenset(a + b for a in run for b in exact)
             continue
         cover = _best(cover, run)
         run, whole = piece.exact, False
+    if tail:
+        assert run is not None
+        run = frozenset(a + tail for a in run)
     if whole:
         return _Info(run, cover)
     return _Info(None, _best(cover, run))

@@ -122,6 +122,20 @@ def test_translation_falls_back_file_by_file(content_copy: Path):
     assert content.pack("fr").language == "en"
 
 
+def test_patterns_are_checked_as_the_detector_reads_them(content_copy: Path):
+    """The detector drops apostrophes from patterns: a pattern valid only with them is refused
+    with its line, rather than stopping the bot when the detector compiles it."""
+    safety = content_copy / "en" / "safety.yaml"
+    lines = safety.read_text().splitlines(keepends=True)
+    line = lines.index("      - '\\bkms\\b'\n")
+    lines[line] = "      - '\\bkms\\b[\\'']'\n"  # [\'] is a class; with no apostrophe, [] is not
+    safety.write_text("".join(lines))
+    problems = _problems(content_copy)
+    assert any(
+        p.startswith(f"{safety}:{line + 1}:") and "not a valid pattern" in p for p in problems
+    ), problems
+
+
 def test_languages_sharing_the_faq_share_one_matcher(content_copy: Path):
     """A question matcher takes tens of milliseconds to build: one per distinct faq.yaml."""
     assert not (content_copy / "es" / "faq.yaml").exists()

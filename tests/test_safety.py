@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import re
 import time
 from pathlib import Path
 
@@ -18,7 +19,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bot.content import CRISIS_KINDS, ContentError, DetectionRules, SafetyFile, load_content
-from bot.safety import MAX_CHARS, Assessment, CrisisDetector, Level, normalise
+from bot.patterns import compile_pattern
+from bot.safety import MAX_CHARS, Assessment, CrisisDetector, Level, _trie, normalise
 from bot.yamlfile import load_yaml
 
 CONTENT = Path(__file__).resolve().parent.parent / "content"
@@ -964,6 +966,29 @@ def test_needles_of_each_pattern_are_sound(index: int) -> None:
             assert any(n in text for n in rule.needles or ()), text
 
     check()
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.sets(st.text("ab .", min_size=1, max_size=6), min_size=1, max_size=30), st.text("ab ."))
+def test_trie_finds_the_longest_string_at_the_start(words: set[str], text: str) -> None:
+    found = re.match(f"(?=({_trie(words)}))", text)
+    starting = [w for w in words if text.startswith(w)]
+    assert (found.group(1) if found else None) == max(starting, key=len, default=None)
+
+
+def test_the_finder_sees_every_needle() -> None:
+    for needle in DETECTOR._prefixes:  # white-box: every needle of every pattern
+        assert needle in DETECTOR._present(needle), needle
+
+
+def test_content_and_detector_compile_each_pattern_once() -> None:
+    """Content validation compiles every pattern as the detector will; the detector reuses it."""
+    compile_pattern.cache_clear()
+    content = load_content(CONTENT)
+    compiled = compile_pattern.cache_info().misses
+    assert compiled >= len(DETECTOR._concern)
+    CrisisDetector.from_rules(content.detection)
+    assert compile_pattern.cache_info().misses == compiled
 
 
 def test_full_length_messages() -> None:
