@@ -7,7 +7,6 @@ from collections.abc import Sequence
 from telegram import Update
 
 from bot import callbacks
-from bot.calendar import calendar_for
 from bot.context import BotContext
 from bot.handlers.common import esc, pack_for, show
 from bot.meetings import Meeting
@@ -22,6 +21,9 @@ async def _send(
     chat = update.effective_chat
     if chat is None:
         return
+    # Imported on first use: icalendar takes about 50 ms to import, and most people never ask.
+    from bot.calendar import calendar_for
+
     data = calendar_for(meetings, context.services.clock())
     await chat.send_document(document=data, filename=filename, caption=esc(caption))
 
