@@ -1,10 +1,16 @@
-"""What start-up does not pay for: libraries only some commands need."""
+"""What start-up does not pay for: libraries only some commands need, a second TLS context."""
 
 from __future__ import annotations
 
+import ssl
 import subprocess
 import sys
 
+from telegram.request import HTTPXRequest
+
+from bot.app import build_application
+from bot.config import Settings
+from bot.services import Library
 from tests.conftest import ROOT
 
 # Imported only by the commands or the moments that need them (the calendar button, for one, is
@@ -21,3 +27,15 @@ def test_starting_the_bot_does_not_import_what_only_some_commands_need():
         [sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, check=True
     )
     assert result.stdout.strip() == ""
+
+
+def test_both_bot_api_transports_share_one_verifying_tls_context(library: Library):
+    application = build_application(Settings(), library)
+    updates, other = application.bot._request  # white-box: (getUpdates, everything else)
+    assert isinstance(updates, HTTPXRequest) and isinstance(other, HTTPXRequest)
+    tls = other._client_kwargs["verify"]
+    assert isinstance(tls, ssl.SSLContext) and updates._client_kwargs["verify"] is tls
+    assert tls.verify_mode == ssl.CERT_REQUIRED and tls.check_hostname
+    # The pool sizes PTB's builder would have chosen.
+    assert other._client_kwargs["limits"].max_connections == 256
+    assert updates._client_kwargs["limits"].max_connections == 1
