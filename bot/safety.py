@@ -295,9 +295,24 @@ except ImportError:  # pragma: no cover
 def _needles(source: str) -> frozenset[str] | None:
     """Lower-case strings of which every match of `source` contains at least one, if any."""
     try:
-        return _cover(_PARSER.parse(source, 0))
+        cover = _cover(_PARSER.parse(source, 0))
     except Exception:  # no needles only means that the pattern always runs
         return None
+    return None if cover is None else _shortest(cover)
+
+
+# Needles are cut to this length: ten letters in a row are rare enough in a chat message, and
+# shorter needles make a finder regex a third the size, compiled at every start-up.
+_NEEDLE_CHARS = 10
+
+
+def _shortest(needles: frozenset[str]) -> frozenset[str]:
+    """The needles cut to `_NEEDLE_CHARS`, without those that contain another (found anyway)."""
+    kept: list[str] = []
+    for needle in sorted({n[:_NEEDLE_CHARS] for n in needles}, key=len):
+        if not any(k in needle for k in kept):
+            kept.append(needle)
+    return frozenset(kept)
 
 
 # Finite sets of strings are tracked up to this size; past it only the best cover is kept.
@@ -343,7 +358,7 @@ def _sequence(items: Iterable[tuple[Any, Any]]) -> _Info:
     tail = ""
     whole = True  # whether `run` (+ `tail`) still describes the whole sequence
     cover: frozenset[str] | None = None
-    for op, av in items:
+    for op, av in getattr(items, "data", items):  # a SubPattern's list: faster to iterate
         name = _name(op)
         if name == "LITERAL":
             if not tail and (run is None or len(run) > _MAX_EXACT):

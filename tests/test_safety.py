@@ -976,6 +976,14 @@ def test_trie_finds_the_longest_string_at_the_start(words: set[str], text: str) 
     assert (found.group(1) if found else None) == max(starting, key=len, default=None)
 
 
+def test_needles_are_short_and_none_contains_another() -> None:
+    """Short, minimal needles keep the finder regex small (it is compiled at every start-up)."""
+    for rule in _RULES:
+        needles = rule.needles or frozenset()
+        assert all(len(n) <= 10 for n in needles), rule.rx.pattern
+        assert not any(a != b and a in b for a in needles for b in needles), rule.rx.pattern
+
+
 def test_the_finder_sees_every_needle() -> None:
     for needle in DETECTOR._prefixes:  # white-box: every needle of every pattern
         assert needle in DETECTOR._present(needle), needle
