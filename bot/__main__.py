@@ -137,7 +137,7 @@ async def _check_database(url: str) -> None:
 
 
 def _run(settings: Settings) -> int:
-    from bot.app import build_application
+    from bot.app import build_application, tls_in_background
     from bot.logs import setup_logging
     from bot.services import Library
 
@@ -156,6 +156,8 @@ def _run(settings: Settings) -> int:
             "in webhook mode: the https address Telegram should post to, and a secret of 1-256 "
             f"letters, digits, _ or - (or set {SECRET_ENV})."
         )
+    # Made while the content loads (the terminal has no use for it).
+    tls = tls_in_background() if mode != "terminal" else None
     try:
         content = load_content(settings.content.dir, settings.defaults.language)
         _check_against_content(settings, content)
@@ -176,7 +178,7 @@ def _run(settings: Settings) -> int:
     library = Library.build(content, directory)
     if mode == "terminal":
         return _run_terminal(settings, library)
-    application = build_application(settings, library)
+    application = build_application(settings, library, tls=tls.result() if tls else None)
     try:
         if mode == "webhook":
             from bot import webhook as webhook_server

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import ssl
+import threading
+from concurrent.futures import Future
 from typing import Any
 
 from httpx import create_ssl_context
@@ -46,8 +48,12 @@ def build_application(
     clock: Clock = utc_now,
     rate_limit: bool = True,
     start_reminders: bool = True,
+    tls: ssl.SSLContext | None = None,
 ) -> BotApplication:
-    """The bot as a PTB Application; `request` replaces the Bot API transport (terminal, tests)."""
+    """The bot as a PTB Application; `request` replaces the Bot API transport (terminal, tests).
+
+    `tls`: the TLS context for the Bot API (see `tls_in_background`); made here when not given.
+    """
     quiet_libraries()
     builder = (
         ApplicationBuilder()
@@ -66,7 +72,7 @@ def build_application(
     if request is not None:
         builder = builder.request(request).get_updates_request(request)
     else:
-        tls = create_ssl_context()  # as httpx makes it, but once for both transports
+        tls = tls or create_ssl_context()  # as httpx makes it, but once for both transports
         builder = builder.request(_http(256, tls)).get_updates_request(_http(1, tls))
 
     async def post_init(application: BotApplication) -> None:
@@ -86,6 +92,24 @@ def build_application(
     application: BotApplication = builder.post_init(post_init).post_shutdown(post_shutdown).build()
     register(application)
     return application
+
+
+def tls_in_background() -> Future[ssl.SSLContext]:
+    """Start making the Bot API's TLS context in a thread, for `build_application(tls=...)`.
+
+    Loading the CA certificates into it takes about 50 ms, during which OpenSSL does not hold the
+    GIL: started before the content is loaded, it is ready by the time the application is built.
+    """
+    future: Future[ssl.SSLContext] = Future()
+
+    def make() -> None:
+        try:
+            future.set_result(create_ssl_context())
+        except BaseException as exc:  # raised again by future.result()
+            future.set_exception(exc)
+
+    threading.Thread(target=make, name="tls-context", daemon=True).start()
+    return future
 
 
 def _http(connections: int, tls: ssl.SSLContext) -> HTTPXRequest:

@@ -8,7 +8,7 @@ import sys
 
 from telegram.request import HTTPXRequest
 
-from bot.app import build_application
+from bot.app import build_application, tls_in_background
 from bot.config import Settings
 from bot.services import Library
 from tests.conftest import ROOT
@@ -39,3 +39,11 @@ def test_both_bot_api_transports_share_one_verifying_tls_context(library: Librar
     # The pool sizes PTB's builder would have chosen.
     assert other._client_kwargs["limits"].max_connections == 256
     assert updates._client_kwargs["limits"].max_connections == 1
+
+
+def test_a_tls_context_made_in_the_background_is_the_one_used(library: Library):
+    tls = tls_in_background().result(timeout=60)
+    assert tls.verify_mode == ssl.CERT_REQUIRED and tls.check_hostname
+    updates, other = build_application(Settings(), library, tls=tls).bot._request
+    assert isinstance(updates, HTTPXRequest) and isinstance(other, HTTPXRequest)
+    assert updates._client_kwargs["verify"] is tls and other._client_kwargs["verify"] is tls
