@@ -661,7 +661,13 @@ class Dispatcher:
                     exhausted = not fresh
                     queue.extend(fresh)
                     continue
-                while len(tasks) >= self.in_flight_allowed():
+                allowed = self.in_flight_allowed()
+                if allowed == 1 and not tasks:
+                    # One at a time (the usual case): no task to make and wait for.
+                    self.report["in_flight_peak"] = max(self.report["in_flight_peak"], 1)
+                    await self._deliver(queue.popleft())
+                    continue
+                while len(tasks) >= allowed:
                     await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
                 if self._should_stop():
                     break
