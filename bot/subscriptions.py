@@ -363,9 +363,12 @@ class Subscriptions:
         """
         notices: list[Notice] = []
         async with self.storage.session() as session:
+            # DISTINCT in the database (an index scan): one row per meeting, not per subscriber.
             slugs = set(
                 await session.scalars(
-                    select(Subscription.meeting_slug).where(Subscription.meeting_slug.is_not(None))
+                    select(Subscription.meeting_slug)
+                    .where(Subscription.meeting_slug.is_not(None))
+                    .distinct()
                 )
             )
             snapshots = {s.slug: s for s in await session.scalars(select(MeetingSnapshot))}
