@@ -1,13 +1,17 @@
-"""What start-up does not pay for: libraries only some commands need, a second TLS context."""
+"""What start-up does not pay for: libraries only some commands need, a second TLS context,
+the garbage collector going over start-up objects."""
 
 from __future__ import annotations
 
+import gc
 import ssl
 import subprocess
 import sys
 
+import pytest
 from telegram.request import HTTPXRequest
 
+from bot.__main__ import _collector_paused
 from bot.app import build_application, tls_in_background
 from bot.config import Settings
 from bot.services import Library
@@ -47,3 +51,18 @@ def test_a_tls_context_made_in_the_background_is_the_one_used(library: Library):
     updates, other = build_application(Settings(), library, tls=tls).bot._request
     assert isinstance(updates, HTTPXRequest) and isinstance(other, HTTPXRequest)
     assert updates._client_kwargs["verify"] is tls and other._client_kwargs["verify"] is tls
+
+
+def test_the_garbage_collector_is_paused_for_start_up_only():
+    assert gc.isenabled()
+    with pytest.raises(RuntimeError), _collector_paused():
+        assert not gc.isenabled()
+        raise RuntimeError("start-up failed")
+    assert gc.isenabled()
+    gc.disable()  # and it is not turned on by start-up if it was off
+    try:
+        with _collector_paused():
+            pass
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
