@@ -36,6 +36,7 @@ import re
 import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import OSA
@@ -920,6 +921,9 @@ def _max_edits(length: int) -> int:
     return 1 if length <= 6 else 2 if length <= 12 else 3
 
 
+# Words repeat (building the matcher asks for about 10,000 base forms of 1,500 words), and so do
+# the words of questions; the cache is bounded because questions can hold any word.
+@lru_cache(maxsize=8192)
 def _base(word: str) -> str:
     """Surface word -> the stemmed base form used everywhere."""
     return _stem(_IRREGULAR.get(word, word))
