@@ -85,6 +85,12 @@ class DatabaseSettings(_Section):
                 "use an async driver: sqlite+aiosqlite:///path/to/file.sqlite3 "
                 "or postgresql+asyncpg://user:password@host/dbname"
             )
+        database = value.removeprefix("sqlite+aiosqlite://").lstrip("/").split("?")[0]
+        if value.startswith("sqlite") and database in ("", ":memory:"):
+            raise ValueError(
+                "an in-memory database forgets every reminder at a restart; "
+                "name a file: sqlite+aiosqlite:///data/bot.sqlite3"
+            )
         return value
 
 

@@ -42,6 +42,8 @@ def test_token_is_never_printed(tmp_path: Path):
         ("telegram:\n  mode: carrier-pigeon\n", "'telegram.mode' must be one of"),
         ("telegram:\n  webhook:\n    secret_token: 'has space'\n", "telegram.webhook.secret_token"),
         ("database:\n  url: mysql://x\n", "'database.url'"),
+        ("database:\n  url: 'sqlite+aiosqlite:///:memory:'\n", "forgets every reminder"),
+        ("database:\n  url: 'sqlite+aiosqlite://'\n", "name a file"),
         ("safety:\n  region: usa\n", "'safety.region'"),
         ("- just\n- a list\n", "mapping"),
     ],
