@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import ssl
 import threading
 from concurrent.futures import Future
@@ -120,9 +121,14 @@ def _http(connections: int, tls: ssl.SSLContext) -> HTTPXRequest:
 
 
 async def _set_commands(application: BotApplication, library: Library) -> None:
-    """The command menu, in every language the content has."""
+    """The command menu, in every language the content has (all at once: one round trip)."""
     content = library.content
-    for language, pack in content.packs.items():
-        commands = [BotCommand(name, pack.text(f"command_{name}")) for name in _COMMANDS]
-        code = None if language == content.default_language else language
-        await application.bot.set_my_commands(commands, language_code=code)
+    await asyncio.gather(
+        *(
+            application.bot.set_my_commands(
+                [BotCommand(name, pack.text(f"command_{name}")) for name in _COMMANDS],
+                language_code=None if language == content.default_language else language,
+            )
+            for language, pack in content.packs.items()
+        )
+    )
