@@ -58,11 +58,28 @@ def test_the_garbage_collector_is_paused_for_start_up_only():
     with pytest.raises(RuntimeError), _collector_paused():
         assert not gc.isenabled()
         raise RuntimeError("start-up failed")
-    assert gc.isenabled()
+    assert gc.isenabled() and gc.get_freeze_count() == 0  # nothing frozen when start-up failed
+    try:
+        with _collector_paused():
+            pass
+        assert gc.isenabled()
+        assert gc.get_freeze_count() > 0  # kept out of later collections
+    finally:
+        gc.unfreeze()
     gc.disable()  # and it is not turned on by start-up if it was off
     try:
         with _collector_paused():
             pass
         assert not gc.isenabled()
     finally:
+        gc.unfreeze()
         gc.enable()
+
+
+def test_a_library_replaced_by_reload_leaves_no_cyclic_garbage(content, library: Library):
+    """Objects frozen at start-up are freed by reference counting only: the library must not
+    hold reference cycles, or /reload would leak the old one."""
+    replaced = Library.build(content, library.directory)
+    gc.collect()  # the garbage of building it
+    del replaced
+    assert gc.collect() == 0
