@@ -220,7 +220,8 @@ async def _close(app: Any) -> None:
 _START = next_start(dt.datetime.now(dt.UTC), 30)
 
 
-async def _dispatch(url: str, content: Path, *, concurrent: bool) -> float:
+async def _dispatch(url: str, content: Path, *, concurrent: bool) -> tuple[float, int]:
+    """Reminders a second, and the most sends under way at once."""
     if url.startswith("postgresql"):
         await _empty_postgres(url)
     meeting = meeting_for(_START)
@@ -245,11 +246,11 @@ async def _dispatch(url: str, content: Path, *, concurrent: bool) -> float:
                 delivery.engine, send, clock=services.clock, limiter=None, policy=delivery.policy
             )
             report = await dispatcher.run()
-            done = report["sent"]
+            done, peak = report["sent"], report["in_flight_peak"]
         else:
             # The straightforward loop: claim a batch, then for each reminder PTB's
             # send_message and one ORM transaction to record it.
-            engine, done = delivery.engine, 0
+            engine, done, peak = delivery.engine, 0, 1
             pack = services.library.pack("en")
             while batch := await engine.claim_due(services.clock()):
                 for due in batch:
@@ -264,7 +265,7 @@ async def _dispatch(url: str, content: Path, *, concurrent: bool) -> float:
                     done += 1
         took = time.perf_counter() - began
         assert done == DISPATCH_REMINDERS, done
-        return done / took
+        return done / took, peak
     finally:
         await _close(app)
 
@@ -279,9 +280,10 @@ def dispatch(tmp: Path) -> list[tuple[str, float, str]]:
     else:
         print("# dispatch on postgresql skipped: set TEST_DATABASE_URL (it is emptied)")
     for name, url in targets:
-        rate = asyncio.run(_dispatch(url(1), content, concurrent=True))
-        baseline = asyncio.run(_dispatch(url(2), content, concurrent=False))
+        rate, peak = asyncio.run(_dispatch(url(1), content, concurrent=True))
+        baseline, _ = asyncio.run(_dispatch(url(2), content, concurrent=False))
         rows += [
+            (f"dispatch_in_flight_peak_{name}", peak, "sends"),
             (f"dispatch_per_s_{name}", rate, "reminders/s"),
             (f"dispatch_plain_loop_baseline_per_s_{name}", baseline, "reminders/s"),
             (f"dispatch_speedup_vs_plain_loop_{name}", rate / baseline, "ratio"),
