@@ -12,11 +12,11 @@ from collections import Counter, defaultdict
 from collections.abc import AsyncIterator
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from bench.seed import meeting_for, seed
 from bot.meetings import Directory
-from bot.storage import Delivery, Storage
+from bot.storage import Delivery, Storage, Subscription
 from scheduler.engine import (
     UNLEASED,
     Attempt,
@@ -350,3 +350,24 @@ async def test_a_run_on_a_fast_link_keeps_one_send_under_way(database_url):
         assert await statuses(storage) == Counter(sent=60)
     finally:
         await storage.close()
+
+
+async def test_an_occurrence_already_in_the_ledger_is_never_claimed_again(storage):
+    engine = engine_for(storage)
+    first = await engine.claim_due(NOW, limit=40)
+    assert len(first) == 40
+    # Something puts the schedule back on the same occurrence (a resume, a directory change).
+    async with storage.session() as session:
+        await session.execute(
+            update(Subscription).values(
+                next_fire_at=START - dt.timedelta(hours=1), occurrence_at=START
+            )
+        )
+    again = await engine.claim_due(NOW + dt.timedelta(seconds=5), limit=40)
+    assert again == []  # nothing to send twice
+    assert await statuses(storage) == Counter(pending=40)  # and no second ledger row
+    async with storage.session() as session:
+        moved_on = await session.scalar(
+            select(func.count()).where(Subscription.next_fire_at > START)
+        )
+    assert moved_on == 40  # each schedule moved on to the following meeting
