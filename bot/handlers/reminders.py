@@ -250,6 +250,37 @@ def render_reminder(
     return "\n".join(lines), rows
 
 
+class RenderedReminders:
+    """Reminder messages already rendered, for the others in a burst.
+
+    Everyone who chose one meeting with one lead time, in one language and time zone, gets the
+    same message: the text depends on nothing else (the "in 1 hour" is whole minutes). Entries
+    hold their pack and meeting, so a /reload (new objects) never matches an old entry.
+    """
+
+    def __init__(self, size: int = 1024) -> None:
+        self._size = size
+        self._entries: dict[tuple[object, ...], tuple[object, object, str, list[Row]]] = {}
+
+    def render(
+        self, pack: LanguagePack, due: Due, zone: ZoneInfo, now: dt.datetime
+    ) -> tuple[str, list[Row]]:
+        seconds = (due.occurrence_at - now).total_seconds()
+        minutes = (math.floor(abs(seconds) / 60 + 0.5), seconds < 0)  # as format_relative rounds
+        key = (id(pack), id(due.meeting), due.ref, due.occurrence_at, zone.key, minutes)
+        found = self._entries.get(key)
+        if found is not None and found[0] is pack and found[1] is due.meeting:
+            return found[2], found[3]
+        text, rows = render_reminder(pack, due, zone, now)
+        if len(self._entries) >= self._size:
+            self._entries.clear()
+        self._entries[key] = (pack, due.meeting, text, rows)
+        return text, rows
+
+
+_RENDERED = RenderedReminders()
+
+
 async def send_due(bot: Bot, services: Services, due: Due) -> Attempt:
     """One attempt at sending a claimed reminder; what Telegram said, for the engine to act on.
 
@@ -260,7 +291,7 @@ async def send_due(bot: Bot, services: Services, due: Due) -> Attempt:
     """
     now = services.clock()
     pack = services.library.pack(due.language)
-    text, rows = render_reminder(pack, due, _zone(due.timezone, services), now)
+    text, rows = _RENDERED.render(pack, due, _zone(due.timezone, services), now)
     message: dict[str, Any] = {
         "chat_id": due.chat_id,
         "text": text,
