@@ -20,9 +20,10 @@ start sending (stamp `UNLEASED`), so it can be taken at once. No new column is n
 is `updated_at` of a `pending` row.
 
 The only reminders that can arrive twice are those whose send was in flight (request made, outcome
-not yet committed) when a process died: at most `max_in_flight` per process. A send is in flight
-from the moment its request starts until its `sent` row is committed; outcomes are committed in
-small groups (one transaction for every outcome that arrived while the previous one committed).
+not yet committed) when a process died. A process keeps one send in flight, and commits its
+outcome before the next starts, unless Telegram answers too slowly for one at a time to reach the
+configured rate (`in_flight_for`); then more, never above `max_in_flight`, and outcomes that
+arrive together are committed together.
 
 Start-up is O(1) in the number of subscriptions: nothing is scheduled per subscription; one timer
 sleeps until the earliest `next_fire_at` (or the earliest lease to run out).
