@@ -649,10 +649,13 @@ class Dispatcher:
         policy: Policy = Policy(),
         take_over_only: bool = False,
         timer: Callable[[], float] = time.monotonic,
+        cpu_timer: Callable[[], float] = time.thread_time,
     ) -> None:
         self.engine = engine
-        # How long Telegram takes to answer a send (seconds by `timer`), the most recent ones.
-        self._timer = timer
+        # How long the recent sends waited for Telegram's answer (seconds): the time each took by
+        # `timer`, less the time this thread spent working on it (`cpu_timer`), so that a busy or
+        # slow machine is not mistaken for a distant Telegram.
+        self._timer, self._cpu_timer = timer, cpu_timer
         self._answer_times: deque[float] = deque(maxlen=32)
         # Claim the next batch while this one is sent, except on SQLite: it has one writer at a
         # time, and an outcome write that meets a claim waits in SQLite's busy handler (1 ms
@@ -825,13 +828,14 @@ class Dispatcher:
                 if not await self._still_held(due.delivery_id):
                     self.report["lost"] += 1
                     return
-                began = self._timer()
+                began, worked = self._timer(), self._cpu_timer()
                 try:
                     attempt = await self._send(due)
                 except Exception:
                     _LOGGER.exception("sending a reminder raised")
                     attempt = Attempt("failed")
-                self._answer_times.append(self._timer() - began)
+                waited = (self._timer() - began) - (self._cpu_timer() - worked)
+                self._answer_times.append(max(waited, 0.0))
             if attempt.outcome == "flood":
                 self.report["flood"] += 1
                 if self._limiter is not None:

@@ -371,3 +371,47 @@ async def test_an_occurrence_already_in_the_ledger_is_never_claimed_again(storag
             select(func.count()).where(Subscription.next_fire_at > START)
         )
     assert moved_on == 40  # each schedule moved on to the following meeting
+
+
+@pytest.mark.parametrize("waiting", [False, True])
+async def test_more_sends_go_at_once_only_when_telegram_is_slow_not_when_the_machine_is(
+    database_url, waiting
+):
+    """Each send takes 10 ms at 1,000 a second allowed: spent waiting for Telegram (more sends
+    at once keep the rate), or spent working on a busy machine (more at once would not help)."""
+    clock = FixedClock(NOW)
+    fake = FakeTime(clock)
+    await seed(database_url, chats=80, meeting=MEETING, occurrence=START, lead_minutes=60, now=NOW)
+    storage = await Storage.open(database_url)
+    wall = cpu = 0.0
+    try:
+        in_flight = peak = 0
+
+        async def send(due: Due) -> Attempt:
+            nonlocal in_flight, peak, wall, cpu
+            in_flight += 1
+            peak = max(peak, in_flight)
+            wall += 0.01
+            if not waiting:
+                cpu += 0.01
+            await asyncio.sleep(0)
+            in_flight -= 1
+            return Attempt("sent")
+
+        dispatcher = Dispatcher(
+            engine_for(storage),
+            send,
+            clock=clock,
+            sleep=fake.sleep,
+            policy=Policy(max_in_flight=8, batch=40, target_rate=1000),
+            timer=lambda: wall,
+            cpu_timer=lambda: cpu,
+        )
+        report = await dispatcher.run()
+        assert report["sent"] == 80
+        if waiting:
+            assert 1 < peak <= 8
+        else:
+            assert peak == 1
+    finally:
+        await storage.close()
