@@ -51,6 +51,7 @@ TOKEN = "123456:BENCH-token"
 STARTUP_SUBSCRIPTIONS = 100_000
 STARTUP_ROUNDS = 3
 DISPATCH_REMINDERS = 5_000
+DISPATCH_ROUNDS = 3
 LIMITED_REMINDERS = 3_000
 LATENESS_REMINDERS = 300
 # reminders.max_in_flight for the dispatch figure; None: the default.
@@ -301,7 +302,13 @@ def dispatch(tmp: Path) -> list[tuple[str, float, str]]:
     else:
         print("# dispatch on postgresql skipped: set TEST_DATABASE_URL (it is emptied)")
     for name, url in targets:
-        rate, peak = asyncio.run(_dispatch(url(1), content, concurrent=True))
+        # The engine three times (the median: this machine has slow spells), the baseline once.
+        rounds = sorted(
+            asyncio.run(_dispatch(url(1 + 2 * i), content, concurrent=True))
+            for i in range(DISPATCH_ROUNDS)
+        )
+        rate, peak = rounds[len(rounds) // 2][0], max(p for _, p in rounds)
+        print(f"# dispatch {name}: " + ", ".join(f"{r:.0f}" for r, _ in rounds) + " reminders/s")
         baseline, _ = asyncio.run(_dispatch(url(2), content, concurrent=False))
         rows += [
             (f"dispatch_in_flight_peak_{name}", peak, "sends"),
