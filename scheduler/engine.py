@@ -132,7 +132,8 @@ class ReminderEngine:
             delivery_id, sub.chat_id, language, timezone, ref, meeting, sub.lead_minutes, occurrence
         )
 
-    def _skip_locked(self) -> bool:
+    def _on_postgres(self) -> bool:
+        """PostgreSQL: row claims skip locked rows, and the ledger insert has its dialect."""
         return self.storage.engine.dialect.name == "postgresql"
 
     async def claim_due(self, now: dt.datetime, limit: int = CLAIM_BATCH) -> list[Due]:
@@ -162,7 +163,7 @@ class ReminderEngine:
                 .order_by(Subscription.next_fire_at)
                 .limit(limit)
             )
-            if self._skip_locked():
+            if self._on_postgres():
                 query = query.with_for_update(skip_locked=True, of=Subscription)
             rows = (await session.execute(query)).all()
             if not rows:
@@ -251,8 +252,7 @@ class ReminderEngine:
             # returned again: never sent twice. Rows are matched by subscription (once per
             # batch), so no ordering of RETURNING is needed, which keeps this one multi-row
             # INSERT on SQLite too.
-            postgres = self.storage.engine.dialect.name == "postgresql"
-            dialect_insert = pg_insert if postgres else sqlite_insert
+            dialect_insert = pg_insert if self._on_postgres() else sqlite_insert
             inserted = await session.execute(
                 dialect_insert(_DELIVERIES)
                 .on_conflict_do_nothing(index_elements=["subscription_id", "occurrence_at"])
@@ -269,27 +269,18 @@ class ReminderEngine:
     async def _advance(session: AsyncSession, changes: Sequence[dict[str, object]]) -> None:
         """Move claimed subscriptions on: one UPDATE for every group that moves on together
         (the subscribers of one meeting with one lead time), the rest in one executemany."""
-        groups: dict[tuple[object, object, object], list[object]] = {}
+        groups: dict[tuple[object, object, object], list[dict[str, object]]] = {}
         for change in changes:
             key = (change["paused"], change["next_fire_at"], change["occurrence_at"])
-            groups.setdefault(key, []).append(change["b_id"])
-        single: list[dict[str, object]] = []
-        for (paused, next_fire, occurrence), ids in groups.items():
-            if len(ids) == 1:
-                single.append(
-                    {
-                        "b_id": ids[0],
-                        "paused": paused,
-                        "next_fire_at": next_fire,
-                        "occurrence_at": occurrence,
-                    }
+            groups.setdefault(key, []).append(change)
+        single = [group[0] for group in groups.values() if len(group) == 1]
+        for (paused, next_fire, occurrence), group in groups.items():
+            if len(group) > 1:
+                await session.execute(
+                    update(_SUBSCRIPTIONS)
+                    .where(_SUBSCRIPTIONS.c.id.in_([change["b_id"] for change in group]))
+                    .values(paused=paused, next_fire_at=next_fire, occurrence_at=occurrence)
                 )
-                continue
-            await session.execute(
-                update(_SUBSCRIPTIONS)
-                .where(_SUBSCRIPTIONS.c.id.in_(ids))
-                .values(paused=paused, next_fire_at=next_fire, occurrence_at=occurrence)
-            )
         if single:
             await session.execute(_ADVANCE, single)
 
@@ -313,7 +304,7 @@ class ReminderEngine:
             )
             if limit is not None:
                 query = query.limit(limit)
-            if self._skip_locked():
+            if self._on_postgres():
                 query = query.with_for_update(skip_locked=True, of=Delivery)
             rows = (await session.execute(query)).all()
             for delivery, sub, language, timezone, blocked, personal in rows:
@@ -368,18 +359,6 @@ class ReminderEngine:
                     )
                     kept.update((delivery_id, stamp) for delivery_id in result.scalars())
         return kept
-
-    async def mark(self, delivery_id: int, status: str, now: dt.datetime) -> None:
-        """Record the outcome of a send: sent, failed or missed."""
-        await self.mark_many([(delivery_id, status)], now)
-
-    async def mark_many(self, outcomes: Sequence[tuple[int, str]], now: dt.datetime) -> None:
-        """Record several outcomes (only rows still pending change)."""
-        writer = OutcomeWriter(self.storage.engine)
-        try:
-            await writer.write(outcomes, now)
-        finally:
-            await writer.close()
 
     async def next_wake(self) -> dt.datetime | None:
         """When the earliest active reminder falls due, or the earliest lease runs out."""
@@ -448,6 +427,7 @@ class OutcomeWriter:
         self._driver: Any = None
         dialect = engine.dialect
         self._fast_sql = self._FAST_SQL.get(dialect.driver)
+        self._asyncpg = dialect.driver == "asyncpg"  # positional arguments, synchronous_commit
         processor = _DELIVERIES.c.updated_at.type.bind_processor(dialect)
         self._stamp: Callable[[dt.datetime], Any] = processor or (lambda value: value)
 
@@ -461,7 +441,7 @@ class OutcomeWriter:
                 await connection.close()
                 raise
             self._connection, self._driver = connection, raw.driver_connection
-            if self._engine.dialect.driver == "asyncpg":
+            if self._asyncpg:
                 await self._driver.execute("SET synchronous_commit TO OFF")
         return self._connection
 
@@ -470,7 +450,7 @@ class OutcomeWriter:
         try:
             if len(outcomes) == 1 and self._fast_sql is not None:
                 (delivery_id, status), stamp = outcomes[0], self._stamp(now)
-                if self._engine.dialect.driver == "asyncpg":
+                if self._asyncpg:
                     await self._driver.execute(self._fast_sql, status, stamp, delivery_id)
                 else:
                     await self._driver.execute(self._fast_sql, (status, stamp, delivery_id))
@@ -493,7 +473,7 @@ class OutcomeWriter:
         if connection is None:
             return
         try:
-            if self._engine.dialect.driver == "asyncpg":
+            if self._asyncpg:
                 # Back to the pool as it came: other work commits durably.
                 await driver.execute("RESET synchronous_commit")
         except Exception:  # noqa: BLE001 - a connection in doubt is not given back
