@@ -9,7 +9,8 @@ import asyncio
 import datetime as dt
 import warnings
 from collections import Counter, defaultdict
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 
 import pytest
 from sqlalchemy import func, select, update
@@ -51,6 +52,39 @@ class FakeTime:
         self.slept.append(seconds)
         self.clock.now += dt.timedelta(seconds=seconds)
         await asyncio.sleep(0)
+
+
+class CountingSend:
+    """A send that always succeeds, keeping who got a reminder and the most sends under way at
+    once; `work` runs as each send starts, then the send yields `yields` times."""
+
+    def __init__(self, yields: int = 1, work: Callable[[], None] = lambda: None) -> None:
+        self.yields, self.work = yields, work
+        self.sent: list[int] = []
+        self.in_flight = self.peak = 0
+
+    async def __call__(self, due: Due) -> Attempt:
+        self.in_flight += 1
+        self.peak = max(self.peak, self.in_flight)
+        self.work()
+        for _ in range(self.yields):
+            await asyncio.sleep(0)
+        self.sent.append(due.chat_id)
+        self.in_flight -= 1
+        return Attempt("sent")
+
+
+@asynccontextmanager
+async def seeded(database_url: str, chats: int) -> AsyncIterator[Storage]:
+    """`chats` reminders due at NOW, and the storage over them."""
+    await seed(
+        database_url, chats=chats, meeting=MEETING, occurrence=START, lead_minutes=60, now=NOW
+    )
+    storage = await Storage.open(database_url)
+    try:
+        yield storage
+    finally:
+        await storage.close()
 
 
 # --- the limiter ---------------------------------------------------------------------------------
@@ -123,10 +157,8 @@ def test_retry_after_is_read_as_int_float_or_timedelta(monkeypatch):
 
 @pytest.fixture
 async def storage(database_url: str) -> AsyncIterator[Storage]:
-    await seed(database_url, chats=40, meeting=MEETING, occurrence=START, lead_minutes=60, now=NOW)
-    opened = await Storage.open(database_url)
-    yield opened
-    await opened.close()
+    async with seeded(database_url, 40) as opened:
+        yield opened
 
 
 def engine_for(storage: Storage, lease: dt.timedelta | None = LEASE) -> ReminderEngine:
@@ -202,21 +234,8 @@ async def test_a_second_claim_of_one_occurrence_never_makes_a_second_ledger_row(
 async def test_a_run_sends_each_due_reminder_once_within_the_limits(database_url):
     clock = FixedClock(NOW)
     fake = FakeTime(clock)
-    await seed(database_url, chats=120, meeting=MEETING, occurrence=START, lead_minutes=60, now=NOW)
-    storage = await Storage.open(database_url)
-    try:
-        sent: list[int] = []
-        in_flight = peak = 0
-
-        async def send(due: Due) -> Attempt:
-            nonlocal in_flight, peak
-            in_flight += 1
-            peak = max(peak, in_flight)
-            await asyncio.sleep(0)
-            sent.append(due.chat_id)
-            in_flight -= 1
-            return Attempt("sent")
-
+    async with seeded(database_url, 120) as storage:
+        send = CountingSend()
         limiter = SendLimiter(None, 1, clock=fake.seconds, sleep=fake.sleep)
         dispatcher = Dispatcher(
             engine_for(storage),
@@ -227,20 +246,16 @@ async def test_a_run_sends_each_due_reminder_once_within_the_limits(database_url
             policy=Policy(max_in_flight=8, batch=50),
         )
         report = await dispatcher.run()
-        assert sorted(sent) == list(range(1_000_000, 1_000_120))
+        assert sorted(send.sent) == list(range(1_000_000, 1_000_120))
         assert report["sent"] == 120 and report["claimed"] == 120
-        assert 1 < peak <= 8
+        assert 1 < send.peak <= 8
         assert await statuses(storage) == Counter(sent=120)
-    finally:
-        await storage.close()
 
 
 async def test_stopping_lets_sends_under_way_finish_and_releases_the_rest(database_url):
     clock = FixedClock(NOW)
     fake = FakeTime(clock)
-    await seed(database_url, chats=60, meeting=MEETING, occurrence=START, lead_minutes=60, now=NOW)
-    storage = await Storage.open(database_url)
-    try:
+    async with seeded(database_url, 60) as storage:
         sent: list[int] = []
         stop = False
 
@@ -274,8 +289,6 @@ async def test_stopping_lets_sends_under_way_finish_and_releases_the_rest(databa
         # Another process (or the restart) takes them at once, not after the lease.
         taken = await engine_for(storage).take_over(NOW)
         assert len(taken) == report["released"]
-    finally:
-        await storage.close()
 
 
 # --- recording outcomes and how many sends are under way -----------------------------------------
@@ -321,22 +334,8 @@ def test_one_send_at_a_time_unless_answers_are_too_slow_for_the_rate():
 async def test_a_run_on_a_fast_link_keeps_one_send_under_way(database_url):
     clock = FixedClock(NOW)
     fake = FakeTime(clock)
-    await seed(database_url, chats=60, meeting=MEETING, occurrence=START, lead_minutes=60, now=NOW)
-    storage = await Storage.open(database_url)
-    try:
-        in_flight = peak = 0
-        sent: list[int] = []
-
-        async def send(due: Due) -> Attempt:
-            nonlocal in_flight, peak
-            in_flight += 1
-            peak = max(peak, in_flight)
-            for _ in range(3):
-                await asyncio.sleep(0)
-            sent.append(due.chat_id)
-            in_flight -= 1
-            return Attempt("sent")
-
+    async with seeded(database_url, 60) as storage:
+        send = CountingSend(yields=3)
         dispatcher = Dispatcher(
             engine_for(storage),
             send,
@@ -345,11 +344,9 @@ async def test_a_run_on_a_fast_link_keeps_one_send_under_way(database_url):
             policy=Policy(max_in_flight=16, batch=20, target_rate=1000),
         )
         report = await dispatcher.run()
-        assert sorted(sent) == list(range(1_000_000, 1_000_060))
-        assert peak == 1 and report["in_flight_peak"] == 1
+        assert sorted(send.sent) == list(range(1_000_000, 1_000_060))
+        assert send.peak == 1 and report["in_flight_peak"] == 1
         assert await statuses(storage) == Counter(sent=60)
-    finally:
-        await storage.close()
 
 
 async def test_an_occurrence_already_in_the_ledger_is_never_claimed_again(storage):
@@ -381,37 +378,27 @@ async def test_more_sends_go_at_once_only_when_telegram_is_slow_not_when_the_mac
     at once keep the rate), or spent working on a busy machine (more at once would not help)."""
     clock = FixedClock(NOW)
     fake = FakeTime(clock)
-    await seed(database_url, chats=80, meeting=MEETING, occurrence=START, lead_minutes=60, now=NOW)
-    storage = await Storage.open(database_url)
-    wall = cpu = 0.0
-    try:
-        in_flight = peak = 0
+    spent = {"wall": 0.0, "cpu": 0.0}
 
-        async def send(due: Due) -> Attempt:
-            nonlocal in_flight, peak, wall, cpu
-            in_flight += 1
-            peak = max(peak, in_flight)
-            wall += 0.01
-            if not waiting:
-                cpu += 0.01
-            await asyncio.sleep(0)
-            in_flight -= 1
-            return Attempt("sent")
+    def ten_ms() -> None:
+        spent["wall"] += 0.01
+        if not waiting:
+            spent["cpu"] += 0.01
 
+    async with seeded(database_url, 80) as storage:
+        send = CountingSend(work=ten_ms)
         dispatcher = Dispatcher(
             engine_for(storage),
             send,
             clock=clock,
             sleep=fake.sleep,
             policy=Policy(max_in_flight=8, batch=40, target_rate=1000),
-            timer=lambda: wall,
-            cpu_timer=lambda: cpu,
+            timer=lambda: spent["wall"],
+            cpu_timer=lambda: spent["cpu"],
         )
         report = await dispatcher.run()
         assert report["sent"] == 80
         if waiting:
-            assert 1 < peak <= 8
+            assert 1 < send.peak <= 8
         else:
-            assert peak == 1
-    finally:
-        await storage.close()
+            assert send.peak == 1
