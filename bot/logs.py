@@ -3,9 +3,20 @@
 from __future__ import annotations
 
 import logging
+import traceback
+from pathlib import Path
 
-# Libraries that log request URLs (with the token) or whole updates (with what people wrote).
-_QUIET = {"httpx": logging.WARNING, "httpcore": logging.WARNING, "telegram": logging.INFO}
+# Libraries that log request URLs (with the token), whole updates, or SQL statements with their
+# parameters (with what people wrote): kept above those levels whatever `logging.level` says.
+_QUIET = {
+    "httpx": logging.WARNING,
+    "httpcore": logging.WARNING,
+    "telegram": logging.INFO,
+    "aiosqlite": logging.WARNING,
+    "asyncpg": logging.WARNING,
+    "sqlalchemy": logging.WARNING,
+    "alembic": logging.INFO,
+}
 
 
 class RedactToken(logging.Filter):
@@ -36,6 +47,17 @@ class LibraryErrorsInBrief(logging.Filter):
             record.exc_info = None
             record.exc_text = None
         return True
+
+
+def describe_failure(error: BaseException) -> str:
+    """An exception as its type and where it was raised, never its text: a database error's text
+    carries the statement's parameters, and others may quote what someone typed."""
+    frames = traceback.extract_tb(error.__traceback__)
+    places = " <- ".join(
+        f"{Path(frame.filename).name}:{frame.lineno} {frame.name}"
+        for frame in reversed(frames[-6:])
+    )
+    return f"{type(error).__name__} at {places}" if places else type(error).__name__
 
 
 def quiet_libraries() -> None:

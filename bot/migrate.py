@@ -235,7 +235,7 @@ def _engine(url: str) -> AsyncEngine:
     parsed = make_url(url)
     if parsed.drivername.startswith("sqlite") and parsed.database not in (None, "", ":memory:"):
         Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-    return create_async_engine(url, poolclass=pool.NullPool)
+    return create_async_engine(url, poolclass=pool.NullPool, hide_parameters=True)
 
 
 def _inspect_for_start(connection: Connection) -> tuple[SchemaState, str | None, bool]:

@@ -210,7 +210,8 @@ class Storage:
         parsed = make_url(url)
         if parsed.drivername.startswith("sqlite") and parsed.database not in (None, "", ":memory:"):
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_async_engine(url)
+        # hide_parameters: an error's text never carries what someone typed.
+        engine = create_async_engine(url, hide_parameters=True)
         if engine.dialect.name == "sqlite":
             event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         try:
@@ -308,7 +309,13 @@ class Storage:
             await session.execute(delete(PersonalMeeting).where(PersonalMeeting.chat_id == chat_id))
             await session.execute(delete(FlowState).where(FlowState.chat_id == chat_id))
             result = await session.execute(delete(User).where(User.chat_id == chat_id))
-            return bool(getattr(result, "rowcount", 0))
+            deleted = bool(getattr(result, "rowcount", 0))
+        if self.engine.dialect.name == "sqlite":
+            # The deleted rows' old versions live on in the write-ahead log until a checkpoint;
+            # with secure_delete the checkpoint overwrites them in the file too.
+            async with self.engine.connect() as connection:
+                await connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+        return deleted
 
     async def count(self, name: str, today: date) -> None:
         """Add one to today's anonymous counter `name`."""
@@ -335,4 +342,6 @@ def _sqlite_pragmas(connection: Any, _record: Any) -> None:
     # With WAL, NORMAL never corrupts the database and survives a crash of the bot; only a power
     # cut can lose the last commits (at worst a reminder marked sent goes out again).
     cursor.execute("PRAGMA synchronous=NORMAL")
+    # Deleted rows (what /forget removes) are overwritten, not left in free pages.
+    cursor.execute("PRAGMA secure_delete=ON")
     cursor.close()
