@@ -222,7 +222,8 @@ def _prepare(settings: Settings) -> int | tuple[Library, BotApplication | None]:
         return _fail("The bot will not start on invalid content; fix the lines above.")
     except ConfigError as exc:
         return _fail(str(exc))
-    setup_logging(settings.logging.level if mode == "polling" else "WARNING", settings.token)
+    # The terminal chat keeps its screen for the conversation: there only warnings are logged.
+    setup_logging(settings.logging.level if mode != "terminal" else "WARNING", settings.token)
     # The database before anything else starts: an empty one gets the schema, an unreachable or
     # out-of-date one stops here with what to do (DatabaseProblem, handled in `run`).
     asyncio.run(_check_database(settings.database.url))

@@ -41,14 +41,19 @@ def make(feature: str, action: str, *args: str | int | None) -> str:
     """Build a payload; raise ValueError rather than send one Telegram would refuse."""
     parts = [feature, action, *(str(a) for a in args if a is not None)]
     data = ":".join(parts)
-    if len(data.encode()) > MAX_BYTES or not _PAYLOAD.match(data):
+    if len(data.encode()) > MAX_BYTES or not _PAYLOAD.fullmatch(data):
         raise ValueError(f"invalid button payload {data!r}")
     return data
 
 
 def parse(data: str | None) -> Button | None:
     """The button a payload stands for, or None when it is malformed or oversized."""
-    if not data or len(data.encode()) > MAX_BYTES or not _PAYLOAD.match(data):
+    if not data or not _PAYLOAD.fullmatch(data):
+        return None
+    try:
+        if len(data.encode()) > MAX_BYTES:
+            return None
+    except UnicodeEncodeError:  # a lone surrogate: not text Telegram would have sent
         return None
     feature, action, *args = data.split(":")
     return Button(feature, action, tuple(args))

@@ -16,7 +16,7 @@ import signal
 from typing import Any
 
 from sqlalchemy import text
-from telegram import Update
+from telegram import Bot, Update
 from tornado.httpserver import HTTPServer
 from tornado.web import Application as WebApplication
 from tornado.web import RequestHandler
@@ -28,6 +28,11 @@ from bot.services import Services
 
 _LOGGER = logging.getLogger(__name__)
 MAX_BODY = 1_000_000
+# Telegram's update ids are positive 32-bit numbers; anything past 2**53 is not one of them.
+MAX_UPDATE_ID = 2**53
+HEALTH_TIMEOUT_S = 2.0
+# A client that sends its body slower than this is cut off rather than holding a connection.
+BODY_TIMEOUT_S = 10.0
 ALLOWED_UPDATES = ["message", "edited_message", "callback_query"]
 
 
@@ -42,17 +47,48 @@ class _UpdateHandler(RequestHandler):
             _LOGGER.warning("webhook: refused a request with a missing or wrong secret token")
             self.set_status(403)
             return
-        try:
-            payload = json.loads(self.request.body)
-            update = Update.de_json(payload, self.application_.bot)
-        except (ValueError, TypeError, KeyError):
+        update = read_update(self.request.body, self.application_.bot)
+        if update is None:
             _LOGGER.warning("webhook: refused a request that is not a Telegram update")
             self.set_status(400)
+            return
+        if not usable(update):
+            # Well formed but missing what every handler needs (a chat, a sender): acknowledged,
+            # so that Telegram does not send it again, and dropped.
+            _LOGGER.info("webhook: dropped an update without a chat or a sender")
+            self.set_status(200)
             return
         services: Services = self.application_.bot_data["services"]
         if await services.storage.first_time_update(update.update_id, services.clock()):
             await self.application_.update_queue.put(update)
         self.set_status(200)
+
+
+def read_update(body: bytes, bot: Bot) -> Update | None:
+    """The update a request body holds, or None for anything else (not JSON, not an object, no
+    whole-number `update_id`, nested past reason, or fields PTB cannot read)."""
+    try:
+        payload = json.loads(body)
+    except (ValueError, RecursionError):
+        return None
+    update_id = payload.get("update_id") if isinstance(payload, dict) else None
+    if type(update_id) is not int or not 0 <= update_id < MAX_UPDATE_ID:
+        return None
+    try:
+        return Update.de_json(payload, bot)
+    except Exception:  # noqa: BLE001 - whatever PTB raises on a malformed body, it is not an update
+        return None
+
+
+def usable(update: Update) -> bool:
+    """Whether the update has what its handlers rely on: a chat for a message, a sender for a
+    button press."""
+    message = update.message or update.edited_message
+    if message is not None:
+        return getattr(message, "chat", None) is not None
+    if update.callback_query is not None:
+        return getattr(update.callback_query, "from_user", None) is not None
+    return True
 
 
 class _HealthHandler(RequestHandler):
@@ -66,15 +102,23 @@ class _HealthHandler(RequestHandler):
         self.finish(json.dumps(report))
 
 
+async def database_answers(services: Services) -> bool:
+    """Whether the database answers a query within HEALTH_TIMEOUT_S: one that accepts
+    connections but never answers must not hang the health check."""
+    try:
+        async with asyncio.timeout(HEALTH_TIMEOUT_S):
+            async with services.storage.engine.connect() as connection:
+                await connection.execute(text("SELECT 1"))
+    except Exception:  # noqa: BLE001 - any failure (a time-out too) means "not healthy"
+        return False
+    return True
+
+
 async def health(application: BotApplication) -> dict[str, str]:
     """Whether the database answers and the reminder timer is armed to run soon enough."""
-    report = {"database": "ok", "reminders": "ok"}
     services: Services = application.bot_data["services"]
-    try:
-        async with services.storage.engine.connect() as connection:
-            await connection.execute(text("SELECT 1"))
-    except Exception:  # noqa: BLE001 - any failure means "not healthy"
-        report["database"] = "unavailable"
+    report = {"database": "ok" if await database_answers(services) else "unavailable"}
+    report["reminders"] = "ok"
     job_queue = application.job_queue
     jobs = job_queue.get_jobs_by_name(JOB_NAME) if job_queue is not None else ()
     next_runs = [job.next_t for job in jobs if job.next_t is not None]
@@ -109,7 +153,12 @@ async def serve(application: BotApplication, settings: Settings) -> None:
         secret_token=webhook.secret_token.get_secret_value(),
         allowed_updates=ALLOWED_UPDATES,
     )
-    server = HTTPServer(make_web_app(application, settings), max_body_size=MAX_BODY)
+    server = HTTPServer(
+        make_web_app(application, settings),
+        max_body_size=MAX_BODY,
+        body_timeout=BODY_TIMEOUT_S,
+        idle_connection_timeout=60,
+    )
     server.listen(webhook.port, address=webhook.listen)
     _LOGGER.info("listening for Telegram on %s:%s%s", webhook.listen, webhook.port, webhook.path)
     stopping = asyncio.Event()
