@@ -89,6 +89,8 @@ def _records(body: bytes) -> list[Any]:
         raise FeedError("the feed is not UTF-8 text") from exc
     except json.JSONDecodeError as exc:
         raise FeedError(f"not JSON: {exc.msg} at line {exc.lineno} column {exc.colno}") from exc
+    except RecursionError as exc:
+        raise FeedError("the feed is nested too deeply to be a Meeting Guide feed") from exc
     if isinstance(data, dict) and isinstance(data.get("meetings"), list):
         data = data["meetings"]
     if not isinstance(data, list):
@@ -128,9 +130,17 @@ class ImportReport:
         if self.skipped:
             out.append(f"Skipped {len(self.skipped)} records:")
             for index, label, reason in self.skipped:
-                name = f" ({label})" if label else ""
-                out.append(f"  record [{index}]{name}: {reason}")
+                name = f" ({printable(label)})" if label else ""
+                out.append(f"  record [{index}]{name}: {printable(reason)}")
         return out
+
+
+def printable(text: str) -> str:
+    """`text` safe for an organizer's terminal: control characters (escape sequences that could
+    retitle or clear it) shown as escapes, not sent."""
+    return "".join(
+        ch if ch.isprintable() or ch == " " else ch.encode("unicode_escape").decode() for ch in text
+    )
 
 
 def import_meetings(

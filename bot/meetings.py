@@ -31,6 +31,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import yaml
 from pydantic import (
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     StringConstraints,
@@ -160,8 +161,24 @@ _DAY_NAMES = {
 _TIME_TEXT = re.compile(r"^(\d{1,2}):([0-5]\d)(?::([0-5]\d))?$")
 _URL_TEXT = re.compile(r"^https?://[^\s/]+\S*$", re.IGNORECASE)
 
-Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=4000)]
-ShortText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=255)]
+# Control characters (terminal escapes among them) are not text anyone meant to show: removed.
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def _without_control(value: Any) -> Any:
+    return _CONTROL.sub("", value) if isinstance(value, str) else value
+
+
+Text = Annotated[
+    str,
+    BeforeValidator(_without_control),
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=4000),
+]
+ShortText = Annotated[
+    str,
+    BeforeValidator(_without_control),
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=255),
+]
 Slug = Annotated[str, StringConstraints(pattern=SLUG_PATTERN)]
 
 

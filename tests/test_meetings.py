@@ -636,3 +636,22 @@ def test_main_prints_the_report(tmp_path: Path):
 def test_fetch_url_only_fetches_http():
     with pytest.raises(FeedError, match="http"):
         fetch_url("file:///etc/passwd")
+
+
+def test_import_survives_deep_nesting_and_never_prints_terminal_escapes(tmp_path: Path):
+    target = tmp_path / "meetings.yaml"
+    deep = tmp_path / "deep.json"
+    deep.write_text("[" * 200_000 + "]" * 200_000)
+    report = import_meetings(str(deep), target, default_timezone="UTC")
+    assert not report.ok and "nested too deeply" in (report.error or "")
+
+    sneaky = dict(FEED[0], slug="escape-1", name="Serenity\x1b]0;pwned\x07\x1b[2J Group")
+    unnamed = {"name": "\x1b[2Jno slug", "day": 1, "time": "19:00"}
+    report = import_meetings(
+        str(_feed_file(tmp_path, [sneaky, unnamed])), target, default_timezone="UTC"
+    )
+    printed = "\n".join(report.lines())
+    assert "\x1b" not in printed and "\x07" not in printed
+    assert "\\x1b[2Jno slug" in printed  # the skipped record is still named, escaped
+    directory, _ = load_directory(target)
+    assert directory["escape-1"].name == "Serenity]0;pwned[2J Group"
