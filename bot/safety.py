@@ -136,6 +136,19 @@ class CrisisDetector:
                 return Assessment(Level.CRISIS, kind)
         return _WORRY if any(scan.live(r.rx) for r in concern) else _NOTHING
 
+    def cancelled(self, text: str) -> bool:
+        """Whether a danger or distress phrase occurs in `text` but a negation, a history or a
+        safe phrase cancels it everywhere ("i'm not suicidal", "i overdosed 3 years ago"): the
+        rules have spoken, and later layers should not overrule them."""
+        joined = "\n".join(self.clauses(text))
+        present = self._present(joined)
+        rules = [r for _, kind_rules in self._crisis for r in kind_rules] + list(self._concern)
+        candidates = [r for r in rules if r.may_match(present)]
+        if not any(r.rx.search(joined) for r in candidates):
+            return False
+        scan = _Scan(joined, self._safe, self._negation, self._past)
+        return not any(scan.live(r.rx) for r in candidates)
+
     def clauses(self, text: str) -> list[str]:
         """The normalised clauses of `text`, in order."""
         clauses: list[str] = []

@@ -9,11 +9,14 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.config import Settings
 from bot.content import Content, LanguagePack, RegionResources
+from bot.danger import DangerReader, vocabulary_pattern
 from bot.matching import FaqMatcher
 from bot.meetings import Directory
-from bot.safety import CrisisDetector
+from bot.models import Models
+from bot.safety import Assessment, CrisisDetector
 from bot.storage import Storage
 from bot.subscriptions import Subscriptions
+from bot.understanding import QuestionReader
 
 Clock = Callable[[], datetime]
 
@@ -31,10 +34,17 @@ class Library:
     detector: CrisisDetector
     matchers: Mapping[str, FaqMatcher]
     directory: Directory = Directory()
+    readers: Mapping[str, QuestionReader] = field(default_factory=dict)
+    models: Models = Models()
+    danger: DangerReader | None = None
 
     @classmethod
-    def build(cls, content: Content, directory: Directory | None = None) -> Library:
-        """Precompute the crisis patterns and one question matcher per language."""
+    def build(
+        cls, content: Content, directory: Directory | None = None, models: Models | None = None
+    ) -> Library:
+        """Precompute the crisis patterns and one question matcher and reader per language.
+
+        Without `models` (trained by `bot.models.build_models`) the readers use the rules alone."""
         # A language without its own faq.yaml has the default one: one matcher serves both.
         built: dict[int, FaqMatcher] = {}
         matchers: dict[str, FaqMatcher] = {}
@@ -44,13 +54,32 @@ class Library:
                 built[id(pack.faq)] = FaqMatcher.build(entries)
             matchers[language] = built[id(pack.faq)]
         detector = CrisisDetector.from_rules(content.detection)
-        return cls(content, detector, matchers, directory or Directory())
+        models = models or Models()
+        readers = {
+            language: QuestionReader(
+                matchers[language],
+                models.questions.get(language),
+                [e.id for c in pack.faq.categories for e in c.entries],
+            )
+            for language, pack in content.packs.items()
+        }
+        danger = DangerReader(detector, models.safety, vocabulary_pattern(models.danger_words))
+        return cls(content, detector, matchers, directory or Directory(), readers, models, danger)
+
+    def assess(self, text: str) -> Assessment:
+        """The safety check of one message: rules, then the learned model, then the floor."""
+        if self.danger is None:
+            return self.detector.assess(text)
+        return self.danger.assess(text)
 
     def pack(self, language: str | None) -> LanguagePack:
         return self.content.pack(language)
 
     def matcher(self, pack: LanguagePack) -> FaqMatcher:
         return self.matchers[pack.language]
+
+    def reader(self, pack: LanguagePack) -> QuestionReader:
+        return self.readers[pack.language]
 
 
 @dataclass

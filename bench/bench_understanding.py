@@ -1,0 +1,259 @@
+"""How well the bot understands messages nobody tuned on, beside the development split.
+
+    .venv/bin/python -m bench.bench_understanding [en|es ...]
+
+Questions, per language:
+- `dev`: the labelled examples in `content/<lang>/examples/questions.yaml`, scored by 5-fold
+  cross-validation (each fold's model is trained on the FAQ's `also_asked` and the other folds):
+  the figure the people tuning may look at.
+- `locked`: `tests/corpora/locked/<lang>_questions.yaml`, written by someone who never saw the
+  matcher, its rules or the rest of the data, scored with the model trained on everything in
+  content. Nobody tuning reads that file; only these figures. A gap between the two is
+  overfitting.
+Each split is scored for today's rule matcher alone (`rules`) and for the learned reader
+(`learned`), in the same run.
+
+Figures: `direct` (in-scope messages answered directly with the right entry), `top3` (the right
+entry answered or among the offered three), `wrong` (answered directly with a wrong entry),
+`declined` (out-of-scope messages given no direct answer), `intent` (requests for a feature routed
+to it). Speed: p99 of reading one message, learned against rules.
+"""
+
+from __future__ import annotations
+
+import random
+import statistics
+import sys
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from bot.classifier import train
+from bot.content import LanguagePack, load_content
+from bot.danger import DangerReader, vocabulary_pattern
+from bot.examples import Examples, QuestionExample, load_examples
+from bot.matching import FaqMatcher
+from bot.models import safety_pairs
+from bot.safety import Assessment, CrisisDetector, Level
+from bot.understanding import INTENT_PREFIX, OUT_OF_SCOPE, QuestionReader, Reading, training_set
+from bot.yamlfile import load_yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+CONTENT = ROOT / "content"
+LOCKED = ROOT / "tests" / "corpora" / "locked"
+FOLDS = 5
+
+
+@dataclass
+class Score:
+    in_scope: int = 0
+    direct: int = 0
+    top3: int = 0
+    wrong: int = 0
+    out_of_scope: int = 0
+    declined: int = 0
+    intents: int = 0
+    routed: int = 0
+
+    def add(self, label: str, reading: Reading, entries: frozenset[str]) -> None:
+        if label in entries:
+            self.in_scope += 1
+            self.direct += reading.answer == label
+            self.top3 += label == reading.answer or label in reading.suggestions
+            self.wrong += reading.answer is not None and reading.answer != label
+        elif label == OUT_OF_SCOPE:
+            self.out_of_scope += 1
+            self.declined += reading.answer is None
+        elif label.startswith(INTENT_PREFIX):
+            self.intents += 1
+            self.routed += reading.intent == label.removeprefix(INTENT_PREFIX)
+
+    def line(self, name: str) -> str:
+        def pct(a: int, b: int) -> str:
+            return f"{a / b:.3f}" if b else "n/a"
+
+        return (
+            f"{name}: direct {pct(self.direct, self.in_scope)} top3 {pct(self.top3, self.in_scope)}"
+            f" wrong {pct(self.wrong, self.in_scope)} (n={self.in_scope});"
+            f" declined {pct(self.declined, self.out_of_scope)} (n={self.out_of_scope});"
+            f" intent {pct(self.routed, self.intents)} (n={self.intents})"
+        )
+
+
+def _faq(pack: LanguagePack) -> list[tuple[str, str, tuple[str, ...]]]:
+    return [(e.id, e.question, e.also_asked) for c in pack.faq.categories for e in c.entries]
+
+
+def _rules_reader(matcher: FaqMatcher, ids: list[str]) -> QuestionReader:
+    return QuestionReader(matcher, None, ids)
+
+
+def _score(
+    reader: Callable[[str], Reading], items: Sequence[tuple[str, str]], entries: frozenset[str]
+) -> Score:
+    score = Score()
+    for text, label in items:
+        score.add(label, reader(text), entries)
+    return score
+
+
+def _locked(language: str) -> list[tuple[str, str]]:
+    path = LOCKED / f"{language}_questions.yaml"
+    if not path.exists():
+        return []
+    data = load_yaml(path).data or {}
+    return [(m["text"], m["label"]) for m in data.get("messages", [])]
+
+
+def _p99_ms(read: Callable[[str], object], texts: Sequence[str]) -> float:
+    samples = []
+    for text in texts:
+        start = time.perf_counter()
+        read(text)
+        samples.append((time.perf_counter() - start) * 1000)
+    return statistics.quantiles(samples, n=100)[98]
+
+
+def run(language: str) -> None:
+    content = load_content(CONTENT)
+    pack = content.pack(language)
+    faq = _faq(pack)
+    ids = [entry_id for entry_id, _, _ in faq]
+    entries = frozenset(ids)
+    entry_objects = [e for c in pack.faq.categories for e in c.entries]
+    matcher = FaqMatcher.build(entry_objects)
+    rules = _rules_reader(matcher, ids)
+    examples: list[QuestionExample] = list(load_examples(CONTENT / language).questions)
+    dev = [(q.text, q.label) for q in examples]
+
+    # Development split: cross-validated, so no message is scored by a model trained on it.
+    order = list(range(len(dev)))
+    random.Random(7).shuffle(order)
+    learned_dev = Score()
+    for fold in range(FOLDS):
+        held = {i for n, i in enumerate(order) if n % FOLDS == fold}
+        if not held:
+            continue
+        train_on = [dev[i] for i in range(len(dev)) if i not in held]
+        model = train(training_set(faq, train_on))
+        reader = QuestionReader(matcher, model, ids)
+        for i in held:
+            learned_dev.add(dev[i][1], reader.read(dev[i][0]), entries)
+    print(
+        f"understanding_{language}_questions_dev " + _score(rules.read, dev, entries).line("rules")
+    )
+    print(f"understanding_{language}_questions_dev " + learned_dev.line("learned"))
+
+    model = train(training_set(faq, dev))
+    learned = QuestionReader(matcher, model, ids)
+    locked = _locked(language)
+    if locked:
+        print(
+            f"understanding_{language}_questions_locked "
+            + _score(rules.read, locked, entries).line("rules")
+        )
+        print(
+            f"understanding_{language}_questions_locked "
+            + _score(learned.read, locked, entries).line("learned")
+        )
+    texts = [t for t, _ in dev + locked] or [q for _, q, _ in faq]
+    rules_p99 = _p99_ms(rules.read, texts)
+    learned_p99 = _p99_ms(learned.read, texts)
+    print(
+        f"understanding_{language}_read_p99_ms: learned {learned_p99:.3f} rules {rules_p99:.3f}"
+        f" (ratio {learned_p99 / rules_p99:.2f})"
+    )
+
+
+@dataclass
+class SafetyScore:
+    crisis: int = 0
+    resources_first: int = 0
+    right_kind: int = 0
+    gentle: int = 0
+    gentle_flagged: int = 0
+    ordinary: int = 0
+    false_crisis: int = 0
+    false_gentle: int = 0
+
+    def add(self, expect: str, kind: str, assessment: Assessment) -> None:
+        if expect == "crisis":
+            self.crisis += 1
+            self.resources_first += assessment.level is not Level.NONE
+            self.right_kind += assessment.level is Level.CRISIS and assessment.kind == kind
+        elif expect == "gentle":
+            self.gentle += 1
+            self.gentle_flagged += assessment.level is not Level.NONE
+        else:
+            self.ordinary += 1
+            self.false_crisis += assessment.level is Level.CRISIS
+            self.false_gentle += assessment.level is Level.CONCERN
+
+    def line(self, name: str) -> str:
+        def pct(a: int, b: int) -> str:
+            return f"{a / b:.3f}" if b else "n/a"
+
+        return (
+            f"{name}: danger resources-first {pct(self.resources_first, self.crisis)}"
+            f" full-right-kind {pct(self.right_kind, self.crisis)} (n={self.crisis});"
+            f" worrying flagged {pct(self.gentle_flagged, self.gentle)} (n={self.gentle});"
+            f" ordinary full-crisis {pct(self.false_crisis, self.ordinary)}"
+            f" gentle {pct(self.false_gentle, self.ordinary)} (n={self.ordinary})"
+        )
+
+
+def _locked_safety(language: str) -> list[tuple[str, str, str]]:
+    path = LOCKED / f"{language}_safety.yaml"
+    if not path.exists():
+        return []
+    data = load_yaml(path).data or {}
+    return [(m["text"], m["expect"], m.get("kind", "none")) for m in data.get("messages", [])]
+
+
+def run_safety(languages: Sequence[str]) -> None:
+    content = load_content(CONTENT)
+    detector = CrisisDetector.from_rules(content.detection)
+    examples = {lang: load_examples(CONTENT / lang) for lang in content.packs}
+    vocabulary = vocabulary_pattern(w for e in examples.values() for w in e.danger_words)
+    rules = DangerReader(detector, None, None)
+    pairs = safety_pairs(examples)
+    for language in languages:
+        dev = [(e.text, e.expect, e.kind) for e in examples.get(language, Examples()).safety]
+        # Cross-validated: each fold's model never saw the messages it is scored on.
+        texts = {text for text, _, _ in dev}
+        order = list(range(len(dev)))
+        random.Random(7).shuffle(order)
+        rules_dev, learned_dev = SafetyScore(), SafetyScore()
+        for text, expect, kind in dev:
+            rules_dev.add(expect, kind, rules.assess(text))
+        for fold in range(FOLDS):
+            held = {dev[i][0] for n, i in enumerate(order) if n % FOLDS == fold}
+            train_on = [(t, lab) for t, lab in pairs if t not in held or t not in texts]
+            reader = DangerReader(detector, train(train_on), vocabulary)
+            for text, expect, kind in dev:
+                if text in held:
+                    learned_dev.add(expect, kind, reader.assess(text))
+        print(f"understanding_{language}_safety_dev " + rules_dev.line("rules"))
+        print(f"understanding_{language}_safety_dev " + learned_dev.line("learned"))
+        locked = _locked_safety(language)
+        if locked:
+            full = DangerReader(detector, train(pairs), vocabulary)
+            rules_locked, learned_locked = SafetyScore(), SafetyScore()
+            for text, expect, kind in locked:
+                rules_locked.add(expect, kind, rules.assess(text))
+                learned_locked.add(expect, kind, full.assess(text))
+            print(f"understanding_{language}_safety_locked " + rules_locked.line("rules"))
+            print(f"understanding_{language}_safety_locked " + learned_locked.line("learned"))
+
+
+def main(argv: Sequence[str]) -> int:
+    languages = list(argv) or ["en", "es"]
+    for language in languages:
+        run(language)
+    run_safety(languages)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

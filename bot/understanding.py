@@ -1,0 +1,130 @@
+"""Reading what a typed message asks for: an FAQ answer, one of the bot's features, or nothing.
+
+Pure domain: the learned model (`bot.classifier`) and the rule matcher (`bot.matching`) are given;
+nothing here reads the clock, the network or a database.
+
+- The model knows every FAQ entry, the bot's own features (`intent:grounding`, `intent:meetings`...)
+  and `out_of_scope`, from examples kept in content. The rule matcher's confident answer is kept
+  where the model agrees it is among the likeliest: two readers that agree are rarely both wrong.
+- A long message is read sentence by sentence as well as whole, so a question at the end of a
+  story is found; two different questions get the first answered and the second offered.
+- Confidence decides the reply: one entry clearly ahead is answered; two or three close ones are
+  offered; "I don't know that one" only when nothing fits.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from bot.classifier import LinearModel
+from bot.matching import FaqMatcher
+
+OUT_OF_SCOPE = "out_of_scope"
+INTENT_PREFIX = "intent:"
+INTENTS = ("grounding", "meetings", "timezone", "greeting", "thanks", "help", "human")
+MAX_SUGGESTIONS = 3
+
+# Calibrated on the development split (bench/bench_understanding.py reports both splits).
+ANSWER_PROBABILITY = 0.40
+ANSWER_MARGIN = 0.12
+SUGGEST_PROBABILITY = 0.08
+SUGGEST_RELATIVE = 0.25
+INTENT_PROBABILITY = 0.45
+DECLINE_PROBABILITY = 0.40
+
+_SENTENCE = re.compile(r"(?<=[.?!\n])\s+|\s*\n\s*")
+
+
+@dataclass(frozen=True)
+class Reading:
+    """What to do with one message: answer `answer`, or offer `suggestions`, or route to the
+    feature `intent`; all empty means "I don't know that one". `also`: a second question's entry,
+    to offer after the answer."""
+
+    answer: str | None = None
+    suggestions: tuple[str, ...] = ()
+    intent: str | None = None
+    also: str | None = None
+
+
+NOTHING = Reading()
+
+
+def sentences(text: str) -> list[str]:
+    """The sentences of `text` worth reading on their own (three words or more)."""
+    parts = [p.strip() for p in _SENTENCE.split(text) if p and p.strip()]
+    return [p for p in parts if len(p.split()) >= 3]
+
+
+class QuestionReader:
+    """Reads messages against one language's FAQ, with its model when one is trained."""
+
+    def __init__(self, matcher: FaqMatcher, model: LinearModel | None, entry_ids: Sequence[str]):
+        self.matcher = matcher
+        self.model = model
+        self._entries = frozenset(entry_ids)
+
+    def read(self, text: str) -> Reading:
+        """The reply `text` calls for."""
+        if self.model is None:
+            return self._rules_only(text)
+        whole = self._read_one(text)
+        parts = sentences(text)
+        if len(parts) < 2:
+            return whole
+        readings = [self._read_one(p) for p in parts]
+        answered = [r for r in readings if r.answer is not None]
+        if whole.answer is None and answered:
+            # The question sits inside a longer message: the part that reads clearly wins.
+            best = answered[0]
+            later = next((r.answer for r in answered[1:] if r.answer != best.answer), None)
+            return Reading(answer=best.answer, also=later)
+        if whole.answer is not None:
+            later = next((r.answer for r in answered if r.answer != whole.answer), None)
+            return Reading(answer=whole.answer, also=later)
+        return whole
+
+    def _rules_only(self, text: str) -> Reading:
+        result = self.matcher.match(text)
+        if result.confident is not None:
+            return Reading(answer=result.confident.entry_id)
+        return Reading(suggestions=tuple(m.entry_id for m in result.suggestions))
+
+    def _read_one(self, text: str) -> Reading:
+        assert self.model is not None
+        ranked = self.model.ranked(text, limit=6)
+        top_label, top = ranked[0]
+        if top_label.startswith(INTENT_PREFIX) and top >= INTENT_PROBABILITY:
+            return Reading(intent=top_label.removeprefix(INTENT_PREFIX))
+        entries = [(label, p) for label, p in ranked if label in self._entries]
+        rules = self.matcher.match(text)
+        if rules.confident is not None:
+            likeliest = [label for label, _ in entries[:MAX_SUGGESTIONS]]
+            if rules.confident.entry_id in likeliest and top_label != OUT_OF_SCOPE:
+                return Reading(answer=rules.confident.entry_id)
+        if top_label == OUT_OF_SCOPE and top >= DECLINE_PROBABILITY:
+            return NOTHING
+        if not entries:
+            return NOTHING
+        best, p1 = entries[0]
+        p2 = entries[1][1] if len(entries) > 1 else 0.0
+        if top_label == best and p1 >= ANSWER_PROBABILITY and p1 - p2 >= ANSWER_MARGIN:
+            return Reading(answer=best)
+        if p1 < SUGGEST_PROBABILITY:
+            return NOTHING
+        floor = max(SUGGEST_PROBABILITY, p1 * SUGGEST_RELATIVE)
+        offered = tuple(label for label, p in entries[:MAX_SUGGESTIONS] if p >= floor)
+        return Reading(suggestions=offered)
+
+
+def training_set(
+    entries: Sequence[tuple[str, str, Sequence[str]]], examples: Sequence[tuple[str, str]]
+) -> list[tuple[str, str]]:
+    """(text, label) pairs for the question model: each entry's question and `also_asked`
+    (given as `(id, question, also_asked)`), then the labelled examples, in content order."""
+    pairs = [(question, entry_id) for entry_id, question, _ in entries]
+    pairs.extend((text, entry_id) for entry_id, _, asked in entries for text in asked)
+    pairs.extend(examples)
+    return pairs
