@@ -1,8 +1,20 @@
-"""Reading what people type when they add a meeting of their own: days and a start time (pure)."""
+"""Reading what people type when they add a meeting of their own: days and a start time (pure).
+
+Days: names and short names in English and Spanish, groups ("weekdays", "entre semana"), ranges
+("mon-fri", "tuesday to thursday", "de lunes a viernes"), and exceptions ("every day except
+monday"). Patterns a weekly reminder cannot keep ("every other monday", "first sunday of the
+month") are refused with their reason rather than saved as weekly.
+
+Times: "19:00", "7pm", "7p", "19h", "1900", "19 hs", "half past six", "seven pm", "7 in the
+evening", "midnight", "7 de la tarde"... A bare hour from 1 to 11 ("7", "7:30") could be morning
+or evening: it is returned as ambiguous, with both readings, for the bot to ask.
+"""
 
 from __future__ import annotations
 
 import re
+import unicodedata
+from dataclasses import dataclass
 
 # Meeting Guide days: 0 = Sunday .. 6 = Saturday (not Python's weekday(), where 0 = Monday).
 _DAY_WORDS: dict[str, int] = {}
@@ -11,55 +23,190 @@ for number, names in enumerate(
         ("sun", "sunday", "dom", "domingo"),
         ("mon", "monday", "lun", "lunes"),
         ("tue", "tues", "tuesday", "mar", "martes"),
-        ("wed", "weds", "wednesday", "mie", "mié", "miercoles", "miércoles"),
+        ("wed", "weds", "wednesday", "mie", "miercoles"),
         ("thu", "thur", "thurs", "thursday", "jue", "jueves"),
         ("fri", "friday", "vie", "viernes"),
-        ("sat", "saturday", "sab", "sáb", "sabado", "sábado"),
+        ("sat", "saturday", "sab", "sabado"),
     )
 ):
     for name in names:
         _DAY_WORDS[name] = number
         _DAY_WORDS[name + "s"] = number  # "mondays"
-_GROUPS = {
-    "daily": range(7),
-    "everyday": range(7),
-    "weekdays": range(1, 6),
+_GROUPS: dict[str, tuple[int, ...]] = {
+    "daily": tuple(range(7)),
+    "everyday": tuple(range(7)),
+    "diario": tuple(range(7)),
+    "diariamente": tuple(range(7)),
+    "todos los dias": tuple(range(7)),
+    "cada dia": tuple(range(7)),
+    "weekday": tuple(range(1, 6)),
+    "weekdays": tuple(range(1, 6)),
+    "work days": tuple(range(1, 6)),
+    "entre semana": tuple(range(1, 6)),
     "weekends": (0, 6),
     "weekend": (0, 6),
+    "fin de semana": (0, 6),
+    "fines de semana": (0, 6),
 }
-_TIME = re.compile(
-    r"^\s*(?P<h>\d{1,2})(?:[:.h](?P<m>\d{2}))?\s*(?P<ap>a\.?m\.?|p\.?m\.?)?\s*$", re.IGNORECASE
+_RANGE_WORDS = r"(?:-|–|—|to|thru|through|till|until|a|al|hasta)"
+_EXCEPT = re.compile(
+    r"\b(?:except|but not|but|excluding|not on|not|apart from|menos|excepto|salvo|sin)\b"
+)
+_NOT_WEEKLY = re.compile(
+    r"\b(?:every other|every second|every 2(?:nd)? weeks?|every two weeks|biweekly|bi-weekly|"
+    r"fortnight\w*|alternate|monthly|a month|of the month|of each month|first|second|third|"
+    r"fourth|last|1st|2nd|3rd|4th|once a month|cada dos semanas|cada 15 dias|quincenal\w*|"
+    r"cada quince dias|mensual\w*|al mes|del mes|primer\w*|segund\w*|tercer\w*|cuarto|ultim\w*)\b"
 )
 
 
-def parse_days(text: str) -> tuple[int, ...]:
-    """Days named in `text` ("mon wed", "every Tuesday", "weekdays"); empty when none."""
-    words = re.findall(r"[a-záéíóúñ]+", text.lower().replace("every day", "everyday"))
+def fold(text: str) -> str:
+    """Lower case without accents ("Miércoles" and "miercoles" agree)."""
+    decomposed = unicodedata.normalize("NFKD", text.lower())
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
+@dataclass(frozen=True)
+class DaysReading:
+    """The days a message names, or why it cannot be kept (`not_weekly`, `only_except`)."""
+
+    days: tuple[int, ...] = ()
+    refused: str | None = None
+
+
+def _named_days(text: str) -> set[int]:
+    """Every day named in `text`, ranges included."""
     days: set[int] = set()
-    for word in words:
-        if word in _DAY_WORDS:
-            days.add(_DAY_WORDS[word])
-        elif word in _GROUPS:
-            days.update(_GROUPS[word])
-    return tuple(sorted(days))
+    for phrase, group in _GROUPS.items():
+        if re.search(rf"\b{phrase}\b", text):
+            days.update(group)
+            text = re.sub(rf"\b{phrase}\b", " ", text)
+    names = "|".join(sorted(_DAY_WORDS, key=len, reverse=True))
+    ranges = re.compile(rf"\b({names})\b\.?\s*{_RANGE_WORDS}\s*\b({names})\b")
+    for found in ranges.finditer(text):
+        first, last = _DAY_WORDS[found[1]], _DAY_WORDS[found[2]]
+        span = range(first, last + 1) if first <= last else [*range(first, 7), *range(last + 1)]
+        days.update(span)
+    text = ranges.sub(" ", text)
+    days.update(_DAY_WORDS[w] for w in re.findall(r"[a-z]+", text) if w in _DAY_WORDS)
+    return days
+
+
+def read_days(text: str) -> DaysReading:
+    """The days in `text` ("mon wed", "every Tuesday", "mon-fri", "daily except sunday")."""
+    folded = fold(text).replace("every day", "everyday")
+    if _NOT_WEEKLY.search(folded) and _named_days(folded):
+        return DaysReading(refused="not_weekly")
+    split = _EXCEPT.search(folded)
+    if split is None:
+        return DaysReading(tuple(sorted(_named_days(folded))))
+    kept = _named_days(folded[: split.start()])
+    left_out = _named_days(folded[split.end() :])
+    if not kept and left_out:
+        if split.group(0) in ("not", "not on", "sin"):
+            return DaysReading(refused="only_except")
+        kept = set(range(7))  # "except mondays": every other day
+    return DaysReading(tuple(sorted(kept - left_out)))
+
+
+def parse_days(text: str) -> tuple[int, ...]:
+    """Days named in `text`; empty when none, or when they cannot be kept as weekly."""
+    return read_days(text).days
+
+
+@dataclass(frozen=True)
+class TimeReading:
+    """A start time `HH:MM` (24 h); or, for a bare hour such as "7", both readings to ask about."""
+
+    time: str | None = None
+    either: tuple[str, str] | None = None
+
+
+_NUMBER_WORDS = {
+    "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
+    "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "una": 1, "uno": 1, "dos": 2, "tres": 3,
+    "cuatro": 4, "cinco": 5, "seis": 6, "siete": 7, "ocho": 8, "nueve": 9, "diez": 10,
+    "once": 11, "doce": 12,
+}  # fmt: skip
+_EVENING = (
+    r"pm|p|p\.m\.?|in the evening|in the afternoon|at night|tonight|evening|"
+    r"de la tarde|de la noche|por la tarde|por la noche|tarde|noche"
+)
+_MORNING = r"am|a|a\.m\.?|in the morning|morning|de la manana|por la manana|manana|de la madrugada"
+_CLOCK = re.compile(
+    r"^(?:at |a las |a la |las |la |around |about |como a las )?"
+    r"(?P<h>\d{1,2})(?:(?:[:.h]|\s?hs?\s?)(?P<m>\d{2}))?"
+    r"\s*(?:h|hs|hrs|horas|hours|o ?'?clock|en punto)?"
+    rf"\s*(?:(?P<pm>{_EVENING})|(?P<am>{_MORNING}))?$"
+)
+_COMPACT = re.compile(r"^(?P<h>[01]?\d|2[0-3])(?P<m>[0-5]\d)\s*(?:h|hs|hrs|horas)?$")
+_PAST = re.compile(
+    r"^(?P<how>half past|quarter past|quarter to|(?P<n>\d{1,2}) (?:minutes )?(?:past|after))\s+"
+    r"(?P<h>\d{1,2})\s*(?:(?P<pm>" + _EVENING + r")|(?P<am>" + _MORNING + r"))?$"
+)
+_Y_MEDIA = re.compile(
+    r"^(?:a las |las )?(?P<h>\d{1,2})\s+y\s+(?P<how>media|cuarto)\s*"
+    r"(?:(?P<pm>" + _EVENING + r")|(?P<am>" + _MORNING + r"))?$"
+)
+
+
+def _words_to_digits(text: str) -> str:
+    return re.sub(
+        r"\b(" + "|".join(_NUMBER_WORDS) + r")\b", lambda m: str(_NUMBER_WORDS[m[1]]), text
+    )
+
+
+def _reading(hour: int, minute: int, pm: bool, am: bool) -> TimeReading:
+    if minute > 59:
+        return TimeReading()
+    if pm or am:
+        if not 1 <= hour <= 12:
+            return TimeReading()
+        hour = hour % 12 + (12 if pm else 0)
+        return TimeReading(f"{hour:02d}:{minute:02d}")
+    if hour > 23:
+        return TimeReading(f"00:{minute:02d}") if hour == 24 else TimeReading()
+    if 1 <= hour <= 11:
+        return TimeReading(either=(f"{hour:02d}:{minute:02d}", f"{hour + 12:02d}:{minute:02d}"))
+    return TimeReading(f"{hour:02d}:{minute:02d}")
+
+
+def read_time(text: str) -> TimeReading:
+    """The start time in `text`; `either` when only morning or evening is unknown."""
+    lowered = re.sub(r"\s+", " ", fold(text).strip().rstrip(".!"))
+    if lowered in ("noon", "midday", "12 noon", "mediodia", "medio dia"):
+        return TimeReading("12:00")
+    if lowered in ("midnight", "12 midnight", "medianoche"):
+        return TimeReading("00:00")
+    lowered = _words_to_digits(lowered)
+    if re.fullmatch(r"0\d(?:[:.h]\d{2})?", lowered):  # "07", "07:30": a 24-hour clock, morning
+        hours, _, minutes = lowered.replace(".", ":").replace("h", ":").partition(":")
+        return TimeReading(f"{int(hours):02d}:{int(minutes or 0):02d}")
+    found = _COMPACT.match(lowered)
+    if found and len(found["h"]) == 2:
+        return TimeReading(f"{int(found['h']):02d}:{found['m']}")
+    if found := _PAST.match(lowered):
+        hour, how = int(found["h"]), found["how"]
+        if how == "half past":
+            minute = 30
+        elif how == "quarter past":
+            minute = 15
+        elif how == "quarter to":
+            hour, minute = (hour - 1) or 12, 45
+        else:
+            minute = int(found["n"])
+        return _reading(hour, minute, bool(found["pm"]), bool(found["am"]))
+    if found := _Y_MEDIA.match(lowered):
+        minute = 30 if found["how"] == "media" else 15
+        return _reading(int(found["h"]), minute, bool(found["pm"]), bool(found["am"]))
+    if found := _CLOCK.match(lowered):
+        hour, minute = int(found["h"]), int(found["m"] or 0)
+        if found["h"].startswith("0") and len(found["h"]) == 2 and not (found["pm"] or found["am"]):
+            return TimeReading(f"{hour:02d}:{minute:02d}")
+        return _reading(hour, minute, bool(found["pm"]), bool(found["am"]))
+    return TimeReading()
 
 
 def parse_time(text: str) -> str | None:
-    """A start time as `HH:MM` (24 h) from "19:00", "7pm", "7:30 pm", "19h30"; None otherwise."""
-    lowered = text.strip().lower()
-    if lowered in ("noon", "midday"):
-        return "12:00"
-    found = _TIME.match(lowered)
-    if not found:
-        return None
-    hour, minute = int(found["h"]), int(found["m"] or 0)
-    meridiem = (found["ap"] or "").replace(".", "")
-    if meridiem:
-        if not 1 <= hour <= 12:
-            return None
-        hour = hour % 12 + (12 if meridiem == "pm" else 0)
-    elif found["m"] is None and hour > 24:
-        return None
-    if hour > 23 or minute > 59:
-        return None
-    return f"{hour:02d}:{minute:02d}"
+    """A start time as `HH:MM` (24 h) when `text` says it unambiguously; None otherwise."""
+    return read_time(text).time
