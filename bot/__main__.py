@@ -63,6 +63,12 @@ def _parser() -> argparse.ArgumentParser:
         metavar="FILE",
         help="directory file to write or merge into (default: <content.dir>/meetings.yaml)",
     )
+    feed.add_argument(
+        "--timezone",
+        metavar="ZONE",
+        help="the feed's time zone, for records without their own (default: the directory "
+        "file's own `timezone:`, else each record's coordinates or state; never UTC by guess)",
+    )
     migrate = sub.add_parser(
         "migrate",
         help="bring the database schema up to date (back the database up first)",
@@ -267,7 +273,7 @@ def main(argv: list[str] | None = None) -> int:
         from bot.meeting_import import main as import_main
 
         target = args.into or settings.content.dir / MEETINGS_FILE
-        return import_main(args.source, target, settings.defaults.timezone, sys.stdout)
+        return import_main(args.source, target, args.timezone, sys.stdout)
     if args.command == "migrate":
         from bot.migrate import cli as migrate_cli
 

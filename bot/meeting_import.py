@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from bot.content import Problem
+from bot.feed_zones import zone_named
 from bot.meetings import (
     DEFAULT_PROGRAM,
     PROGRAM_NAMES,
@@ -135,6 +136,14 @@ class ImportReport:
         return out
 
 
+def check_timezone_message(name: str) -> str:
+    try:
+        check_timezone(name)
+    except ValueError as exc:
+        return str(exc)
+    return f"unknown time zone {name!r}"
+
+
 def printable(text: str) -> str:
     """`text` safe for an organizer's terminal: control characters (escape sequences that could
     retitle or clear it) shown as escapes, not sent."""
@@ -147,21 +156,23 @@ def import_meetings(
     source: str,
     directory_path: Path,
     *,
-    default_timezone: str,
+    default_timezone: str | None = None,
     program: str | None = None,
     fetch: Fetch = fetch_url,
 ) -> ImportReport:
     """Read a feed from a file path or http(s) URL and merge it into the meetings file.
 
-    Records without a `timezone` take `default_timezone`; records take `program` (else the
-    file's top-level `program:`, else AA).
+    Records without a `timezone` take `default_timezone`, else the file's own `timezone:`, else
+    the zone their coordinates or state imply (skipped when none can be known); records take
+    `program` (else the file's top-level `program:`, else AA).
     """
     report = ImportReport(source=source, directory_path=directory_path)
-    try:
-        check_timezone(default_timezone)
-    except ValueError as exc:
-        report.error = f"default time zone: {exc}"
-        return report
+    if default_timezone is not None:
+        named = zone_named(default_timezone)
+        if named is None:
+            report.error = f"default time zone: {check_timezone_message(default_timezone)}"
+            return report
+        default_timezone = named
     if program is not None and program.upper() not in PROGRAM_NAMES:
         report.error = f"unknown program {program!r}; use one of {', '.join(PROGRAM_NAMES)}"
         return report
@@ -182,7 +193,9 @@ def import_meetings(
             report.problems = problems
             return report
     default_program = program.upper() if program else existing.program
-    meetings, skipped = parse_feed_records(records, default_program, default_timezone)
+    # The directory file's own `timezone:` is the feed's default unless one was given.
+    feed_zone = default_timezone or existing.timezone
+    meetings, skipped = parse_feed_records(records, default_program, feed_zone)
     merged, counts = merge(existing, meetings)
     report.imported, report.counts, report.skipped = len(meetings), counts, skipped
     text = dump_directory(
@@ -213,7 +226,7 @@ def _write_atomically(path: Path, text: str) -> None:
         raise
 
 
-def main(source: str, directory_path: Path, default_timezone: str, out: TextIO) -> int:
+def main(source: str, directory_path: Path, default_timezone: str | None, out: TextIO) -> int:
     """Run an import and print its report: 0 when it was written, 1 when it could not be."""
     report = import_meetings(source, directory_path, default_timezone=default_timezone)
     for line in report.lines():

@@ -41,6 +41,7 @@ from pydantic import (
 )
 
 from bot.content import Problem
+from bot.feed_zones import zone_of
 from bot.yamlfile import LoadedYaml, Path_, YamlFileError, load_yaml
 from scheduler.recurrence import next_occurrence
 
@@ -697,7 +698,8 @@ def parse_feed(
 
     Each skipped record is `(index in the feed, slug or name, reason)`. Fields the directory does
     not use are ignored; slugs are lower-cased with dashes; `entity_website_url` is read as
-    `entity_url`; a record without `timezone` takes `default_timezone` (or is skipped without one).
+    `entity_url`; a record's time zone is its own, else `default_timezone`, else its place's
+    (`bot.feed_zones`), and a record whose zone cannot be known is skipped, never put in UTC.
     Records without a day and time (by appointment) are skipped: the bot lists weekly meetings.
     """
     meetings: list[Meeting] = []
@@ -726,11 +728,11 @@ def parse_feed(
         if clean.get("time") in (None, ""):
             skipped.append((index, label, "no time (meetings by appointment are not listed)"))
             continue
-        if not clean.get("timezone"):
-            if default_timezone is None:
-                skipped.append((index, label, "no timezone, and no default time zone was given"))
-                continue
-            clean["timezone"] = default_timezone
+        found = zone_of(record, default_timezone)
+        if found.zone is None:
+            skipped.append((index, label, found.source))
+            continue
+        clean["timezone"] = found.zone
         if not clean.get("program"):
             clean["program"] = default_program
         try:

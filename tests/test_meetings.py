@@ -448,7 +448,7 @@ def test_parse_feed_program_and_missing_timezone():
     record = {"name": "N", "slug": "n", "day": 1, "time": "19:00"}
     meetings, skipped = parse_feed([record], "SMART", None)
     assert meetings == [] and skipped == [
-        (0, "n", "no timezone, and no default time zone was given")
+        (0, "n", "no timezone, and no default time zone was given (nor a place that tells it)")
     ]
     meetings, _ = parse_feed([record, {**record, "slug": "m", "program": "NA"}], "SMART", "UTC")
     assert [m.program for m in meetings] == ["SMART", "NA"]
@@ -655,3 +655,61 @@ def test_import_survives_deep_nesting_and_never_prints_terminal_escapes(tmp_path
     assert "\\x1b[2Jno slug" in printed  # the skipped record is still named, escaped
     directory, _ = load_directory(target)
     assert directory["escape-1"].name == "Serenity]0;pwned[2J Group"
+
+
+FLORIDA = {"name": "Early Bird", "slug": "early-bird", "day": 1, "time": "07:30"}
+
+
+@pytest.mark.parametrize(
+    ("extra", "zone"),
+    [
+        ({"timezone": "EST"}, "America/New_York"),
+        ({"timezone": "Eastern"}, "America/New_York"),
+        ({"timezone": "America/New York"}, "America/New_York"),
+        ({"timezone": "PST"}, "America/Los_Angeles"),
+        ({"timezone": "CST"}, "America/Chicago"),
+        ({"latitude": 25.76, "longitude": -80.19}, "America/New_York"),
+        ({"latitude": "30.44", "longitude": "-84.28"}, "America/New_York"),
+        ({"latitude": 30.42, "longitude": -87.21}, "America/Chicago"),  # Pensacola: Central
+        ({"formatted_address": "12 Main St, Boston, MA 02110, USA"}, "America/New_York"),
+        ({"state": "NY", "city": "Albany"}, "America/New_York"),
+        ({"formatted_address": "1 High St, Dublin, Ireland"}, "Europe/Dublin"),
+    ],
+)
+def test_a_feed_record_without_iana_zone_takes_its_real_zone_never_utc(extra, zone):
+    meetings, skipped = parse_feed([dict(FLORIDA, **extra)])
+    assert skipped == [] and meetings[0].timezone == zone
+
+
+@pytest.mark.parametrize(
+    "extra",
+    [
+        {"formatted_address": "12 Main St, Miami, FL 33101"},  # Florida has two zones
+        {"formatted_address": "Online"},
+        {},
+    ],
+)
+def test_a_record_whose_zone_cannot_be_known_is_skipped_with_its_reason(extra):
+    meetings, skipped = parse_feed([dict(FLORIDA, **extra)])
+    assert meetings == []
+    assert skipped[0][2].startswith("no timezone")
+
+
+def test_import_keeps_the_files_own_zone_as_the_feeds_default(tmp_path: Path):
+    target = tmp_path / "meetings.yaml"
+    target.write_text("timezone: America/Denver\nmeetings: []\n")
+    record = {"name": "Mile High", "slug": "mile-high", "day": 2, "time": "18:00"}
+    report = import_meetings(str(_feed_file(tmp_path, [record])), target)
+    assert report.ok and report.skipped == []
+    directory, _ = load_directory(target)
+    assert directory["mile-high"].timezone == "America/Denver"
+    assert "timezone: America/Denver" in target.read_text()
+
+
+def test_import_refuses_an_unknown_default_zone_but_takes_eastern(tmp_path: Path):
+    target = tmp_path / "meetings.yaml"
+    feed = _feed_file(tmp_path, [{"name": "M", "slug": "m", "day": 2, "time": "18:00"}])
+    assert not import_meetings(str(feed), target, default_timezone="Moon/Base").ok
+    report = import_meetings(str(feed), target, default_timezone="Eastern")
+    assert report.ok
+    assert load_directory(target)[0]["m"].timezone == "America/New_York"
