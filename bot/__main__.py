@@ -199,7 +199,9 @@ def _prepare(settings: Settings) -> int | tuple[Library, BotApplication | None]:
     """Everything before serving: an exit code if the bot cannot start, else the library and
     the Telegram application (None in the terminal, which builds its own)."""
     from bot.app import build_application, tls_in_background
+    from bot.examples import ExamplesError
     from bot.logs import setup_logging
+    from bot.models import build_models
     from bot.services import Library
 
     mode = settings.telegram.mode
@@ -237,7 +239,12 @@ def _prepare(settings: Settings) -> int | tuple[Library, BotApplication | None]:
     for problem in problems:
         # Bad records are left out; the rest of the directory and the bot keep working.
         print(f"skipped: {problem}", file=sys.stderr)
-    library = Library.build(content, directory)
+    try:
+        models = build_models(content, settings.content.dir, settings.content.models_cache)
+    except ExamplesError as exc:
+        print(exc, file=sys.stderr)
+        return _fail("The bot will not start on invalid content; fix the lines above.")
+    library = Library.build(content, directory, models)
     if tls is None:
         return library, None
     return library, build_application(settings, library, tls=tls.result())

@@ -96,6 +96,8 @@ class DatabaseSettings(_Section):
 
 class ContentSettings(_Section):
     dir: Path = Path("content")
+    # Where the models trained from the content's examples are cached (rebuilt when they change).
+    models_cache: Path = Path("data/models")
 
 
 class DefaultsSettings(_Section):

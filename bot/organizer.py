@@ -14,7 +14,9 @@ from sqlalchemy import func, select
 from bot.__main__ import MEETINGS_FILE
 from bot.config import Settings
 from bot.content import ContentError, Problem, load_content
+from bot.examples import ExamplesError
 from bot.meetings import Directory, load_directory
+from bot.models import build_models
 from bot.services import Library
 from bot.storage import Storage, Subscription, User
 from scheduler.engine import ReminderEngine
@@ -46,7 +48,11 @@ def load_library(settings: Settings) -> Library:
     problems.extend(meeting_problems)
     if problems:
         raise ContentError(problems)
-    return Library.build(content, directory)
+    try:
+        models = build_models(content, folder, settings.content.models_cache)
+    except ExamplesError as exc:
+        raise ContentError([Problem(folder, 1, "", str(exc))]) from exc
+    return Library.build(content, directory, models)
 
 
 def describe_library(library: Library) -> tuple[int, int, int]:

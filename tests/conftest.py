@@ -19,6 +19,7 @@ from bot.app import BotApplication, build_application
 from bot.config import Settings
 from bot.content import Content, load_content
 from bot.meetings import load_directory
+from bot.models import build_models
 from bot.offline_api import OfflineBotApi
 from bot.services import Library, Services
 from tests.fakes import Chat, FixedClock
@@ -34,7 +35,9 @@ def content() -> Content:
 
 @pytest.fixture(scope="session")
 def library(content: Content) -> Library:
-    return Library.build(content, load_directory(CONTENT_DIR / "meetings.yaml")[0])
+    # The learned readers as the bot runs them; trained once, cached where `make run` caches.
+    models = build_models(content, CONTENT_DIR, CONTENT_DIR.parent / "data" / "models")
+    return Library.build(content, load_directory(CONTENT_DIR / "meetings.yaml")[0], models)
 
 
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL", "").strip()

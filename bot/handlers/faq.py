@@ -81,19 +81,28 @@ async def on_button(update: Update, context: BotContext, button: callbacks.Butto
 
 
 async def free_text(update: Update, context: BotContext) -> None:
-    """A typed question: answer when confident, offer the closest three when not, else topics."""
+    """A typed message: answer when one entry is clearly best, offer the closest three when a
+    few are close, route a request for a feature to it, else say so and show the topics."""
     message = update.effective_message
     if message is None or message.text is None:
         return
     pack = pack_for(update, context)
-    result = context.services.library.matcher(pack).match(message.text)
+    reading = context.services.library.reader(pack).read(message.text)
     entries = _entries(pack)
-    if result.confident is not None and result.confident.entry_id in entries:
-        category, entry = entries[result.confident.entry_id]
-        markup = keyboard(_answer_keyboard(pack, entry, category))
-        await show(update, render_answer(pack, entry), markup)
+    if reading.intent is not None:
+        text, rows = _intent_reply(pack, reading.intent)
+        await show(update, esc(text), keyboard(rows))
         return
-    suggestions = [m.entry_id for m in result.suggestions if m.entry_id in entries][:3]
+    if reading.answer is not None and reading.answer in entries:
+        category, entry = entries[reading.answer]
+        rows = _answer_keyboard(pack, entry, category)
+        if reading.also in entries and reading.also != entry.id:
+            # A second question in the same message: offered first, above the related ones.
+            also = entries[reading.also][1]
+            rows.insert(0, [(also.question, callbacks.make("faq", "q", also.id))])
+        await show(update, render_answer(pack, entry), keyboard(rows))
+        return
+    suggestions = [i for i in reading.suggestions if i in entries][:3]
     if suggestions:
         rows = one_per_row(
             [(entries[i][1].question, callbacks.make("faq", "q", i)) for i in suggestions]
@@ -102,3 +111,28 @@ async def free_text(update: Update, context: BotContext) -> None:
         await show(update, esc(pack.text("match_unsure")), keyboard(rows))
         return
     await show(update, esc(pack.text("match_none")), keyboard(_topics(pack)))
+
+
+def _menu(pack: LanguagePack) -> list[Row]:
+    return [
+        [(pack.text("button_faq"), callbacks.make("faq", "home"))],
+        [(pack.text("button_meetings"), callbacks.make("mt", "ls", "all", 0))],
+        [(pack.text("button_ground"), callbacks.make("gr", "home"))],
+        [(pack.text("button_sos"), callbacks.make("sos", "help"))],
+    ]
+
+
+def _intent_reply(pack: LanguagePack, intent: str) -> tuple[str, list[Row]]:
+    """The reply to a typed request for one of the bot's own features."""
+    if intent == "grounding":
+        rows = one_per_row(
+            [(s.label, callbacks.make("gr", "sit", s.id)) for s in pack.grounding.situations]
+        )
+        rows.append([(pack.text("button_sos"), callbacks.make("sos", "help"))])
+        return pack.text("intent_grounding"), rows
+    if intent == "meetings":
+        return pack.text("intent_meetings"), [
+            [(pack.text("button_meetings"), callbacks.make("mt", "ls", "all", 0))]
+        ]
+    key = f"intent_{intent}"
+    return (pack.text(key) if key in pack.ui else pack.text("help")), _menu(pack)

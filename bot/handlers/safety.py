@@ -51,7 +51,7 @@ async def check_message(update: Update, context: BotContext) -> None:
         text = text.partition(" ")[2]
         if not text.strip():
             return
-    assessment = context.services.library.detector.assess(text)
+    assessment = context.services.library.assess(text)
     if assessment.level is Level.CRISIS:
         await send_crisis(update, context, assessment.kind or "self_harm")
         raise ApplicationHandlerStop
