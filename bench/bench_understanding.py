@@ -21,7 +21,6 @@ to it). Speed: p99 of reading one message, learned against rules.
 
 from __future__ import annotations
 
-import random
 import statistics
 import sys
 import time
@@ -31,10 +30,10 @@ from pathlib import Path
 
 from bot.classifier import train
 from bot.content import LanguagePack, load_content
-from bot.danger import DangerReader, vocabulary_pattern
+from bot.danger import DangerReader, label_of, vocabulary_pattern
 from bot.examples import Examples, QuestionExample, load_examples
 from bot.matching import FaqMatcher
-from bot.models import safety_pairs
+from bot.models import cross_validation, safety_pairs
 from bot.safety import Assessment, CrisisDetector, Level
 from bot.understanding import INTENT_PREFIX, OUT_OF_SCOPE, QuestionReader, Reading, training_set
 from bot.yamlfile import load_yaml
@@ -42,7 +41,6 @@ from bot.yamlfile import load_yaml
 ROOT = Path(__file__).resolve().parent.parent
 CONTENT = ROOT / "content"
 LOCKED = ROOT / "tests" / "corpora" / "locked"
-FOLDS = 5
 
 
 @dataclass
@@ -128,15 +126,8 @@ def run(language: str) -> None:
     dev = [(q.text, q.label) for q in examples]
 
     # Development split: cross-validated, so no message is scored by a model trained on it.
-    order = list(range(len(dev)))
-    random.Random(7).shuffle(order)
     learned_dev = Score()
-    for fold in range(FOLDS):
-        held = {i for n, i in enumerate(order) if n % FOLDS == fold}
-        if not held:
-            continue
-        train_on = [dev[i] for i in range(len(dev)) if i not in held]
-        model = train(training_set(faq, train_on))
+    for model, held in cross_validation(training_set(faq, []), dev):
         reader = QuestionReader(matcher, model, ids)
         for i in held:
             learned_dev.add(dev[i][1], reader.read(dev[i][0]), entries)
@@ -220,20 +211,18 @@ def run_safety(languages: Sequence[str]) -> None:
     pairs = safety_pairs(examples)
     for language in languages:
         dev = [(e.text, e.expect, e.kind) for e in examples.get(language, Examples()).safety]
-        # Cross-validated: each fold's model never saw the messages it is scored on.
-        texts = {text for text, _, _ in dev}
-        order = list(range(len(dev)))
-        random.Random(7).shuffle(order)
+        # Cross-validated: each fold's model never saw the messages it is scored on; the other
+        # languages' examples are always trained on.
         rules_dev, learned_dev = SafetyScore(), SafetyScore()
         for text, expect, kind in dev:
             rules_dev.add(expect, kind, rules.assess(text))
-        for fold in range(FOLDS):
-            held = {dev[i][0] for n, i in enumerate(order) if n % FOLDS == fold}
-            train_on = [(t, lab) for t, lab in pairs if t not in held or t not in texts]
-            reader = DangerReader(detector, train(train_on), vocabulary)
-            for text, expect, kind in dev:
-                if text in held:
-                    learned_dev.add(expect, kind, reader.assess(text))
+        texts = {text for text, _, _ in dev}
+        others = [pair for pair in pairs if pair[0] not in texts]
+        labelled = [(text, label_of(expect, kind)) for text, expect, kind in dev]
+        for model, held in cross_validation(others, labelled):
+            reader = DangerReader(detector, model, vocabulary)
+            for i in held:
+                learned_dev.add(dev[i][1], dev[i][2], reader.assess(dev[i][0]))
         print(f"understanding_{language}_safety_dev " + rules_dev.line("rules"))
         print(f"understanding_{language}_safety_dev " + learned_dev.line("learned"))
         locked = _locked_safety(language)

@@ -105,6 +105,15 @@ def check_content(directory: Path, language: str, out: TextIO | None = None) -> 
     if meeting_problems:
         print(f"{len(meeting_problems)} problem(s) found in the meeting directory", file=out)
         return 1
+    from bot.examples import ExamplesError
+    from bot.models import model_report
+
+    try:
+        report = model_report(content, directory)
+    except ExamplesError as exc:
+        print(exc, file=out)
+        print(f"1 problem found in the examples in {directory}", file=out)
+        return 1
     entries = sum(len(c.entries) for c in content.packs[language].faq.categories)
     exercises = len(content.packs[language].grounding.exercises)
     print(
@@ -113,6 +122,8 @@ def check_content(directory: Path, language: str, out: TextIO | None = None) -> 
         f"{len(meetings)} meetings",
         file=out,
     )
+    for line in report:
+        print(line, file=out)
     return 0
 
 
