@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -36,6 +36,7 @@ class _Places:
     states: Mapping[str, Mapping[str, str]]
     countries: Mapping[str, str]
     country_names: Mapping[str, str]
+    regions_by_zone: Mapping[str, tuple[str, ...]]
 
 
 @functools.cache
@@ -46,6 +47,7 @@ def _places() -> _Places:
         states=data["states"],
         countries=data["countries"],
         country_names=data["country_names"],
+        regions_by_zone={k: tuple(v) for k, v in data["regions_by_zone"].items()},
     )
 
 
@@ -166,3 +168,13 @@ def zone_of(record: Mapping[str, Any], feed_default: str | None) -> ZoneFinding:
     return ZoneFinding(
         None, "no timezone, and no default time zone was given (nor a place that tells it)"
     )
+
+
+def region_for_zone(zone: str, regions: Iterable[str]) -> str | None:
+    """The crisis region (of `regions`, those the content has) that the time zone `zone` lies
+    in, or None when it is none of them."""
+    available = set(regions)
+    for region, prefixes in _places().regions_by_zone.items():
+        if region in available and any(zone == p or zone.startswith(p) for p in prefixes):
+            return region
+    return None

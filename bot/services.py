@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -10,6 +11,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from bot.config import Settings
 from bot.content import Content, LanguagePack, RegionResources
 from bot.danger import DangerReader, vocabulary_pattern
+from bot.feed_zones import region_for_zone
 from bot.matching import FaqMatcher
 from bot.meetings import Directory
 from bot.models import Models
@@ -19,6 +21,7 @@ from bot.subscriptions import Subscriptions
 from bot.understanding import QuestionReader
 
 Clock = Callable[[], datetime]
+_LOGGER = logging.getLogger(__name__)
 
 
 def utc_now() -> datetime:
@@ -104,11 +107,25 @@ class Services:
         except (ZoneInfoNotFoundError, ValueError):
             return ZoneInfo(self.settings.defaults.timezone)
 
-    def region(self, pack: LanguagePack) -> RegionResources:
-        """The configured region's resources in the pack's language, else the international ones."""
+    async def chosen_zone(self, chat_id: int | None) -> str | None:
+        """The time zone the user chose, or None (never chosen, or unknown chat)."""
+        if chat_id is None:
+            return None
+        try:
+            user = await self.storage.get_user(chat_id)
+        except Exception:  # noqa: BLE001 - crisis replies go out with the default region instead
+            _LOGGER.warning("could not read a user's time zone; using the configured region")
+            return None
+        return user.timezone if user is not None and user.timezone else None
+
+    def region(self, pack: LanguagePack, zone: str | None = None) -> RegionResources:
+        """The resources of the region the user's time zone `zone` lies in, where the content
+        has that region; else the configured region's; else the international ones."""
         regions = pack.safety.regions
+        local = region_for_zone(zone, regions) if zone else None
         return (
-            regions.get(self.settings.safety.region)
+            (regions.get(local) if local else None)
+            or regions.get(self.settings.safety.region)
             or regions.get("INTL")
             or next(iter(regions.values()))
         )

@@ -34,7 +34,8 @@ async def send_crisis(
     """Send the region's message for `kind`, then buttons for the other kinds and for grounding."""
     services = context.services
     pack = pack_for(update, context)
-    region = services.region(pack)
+    chat = update.effective_chat
+    region = services.region(pack, await services.chosen_zone(chat.id if chat else None))
     text = region.crisis if kind == "self_harm" else getattr(region, kind)
     await show(update, esc(text), keyboard(_crisis_keyboard(pack, kind)), edit=edit)
     await services.storage.count("crisis_shown", services.clock().date())
@@ -65,7 +66,9 @@ async def _ask_gently(update: Update, context: BotContext) -> None:
     pack = pack_for(update, context)
     concern = pack.safety.concern
     assert concern is not None  # the content check guarantees it
-    text = f"{esc(concern.question)}\n\n{esc(services.region(pack).crisis_line)}"
+    chat = update.effective_chat
+    region = services.region(pack, await services.chosen_zone(chat.id if chat else None))
+    text = f"{esc(concern.question)}\n\n{esc(region.crisis_line)}"
     rows = [
         [(concern.safe_button, callbacks.make("sos", "safe"))],
         [(concern.help_button, callbacks.make("sos", "help"))],
