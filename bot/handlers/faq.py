@@ -7,8 +7,9 @@ from telegram import Update
 from bot import callbacks
 from bot.content import FaqCategory, FaqEntry, LanguagePack
 from bot.context import BotContext
-from bot.handlers.common import Row, esc, keyboard, one_per_row, pack_for, show
+from bot.handlers.common import Row, esc, keyboard, one_per_row, show
 
+PREFIX = "faq"
 MAX_TEXT = 4096
 
 
@@ -51,13 +52,13 @@ def _answer_keyboard(pack: LanguagePack, entry: FaqEntry, category: FaqCategory)
 
 async def faq(update: Update, context: BotContext) -> None:
     """/faq: the topics, as buttons."""
-    pack = pack_for(update, context)
+    pack = context.pack
     await show(update, esc(pack.text("faq_pick_category")), keyboard(_topics(pack)))
 
 
 async def on_button(update: Update, context: BotContext, button: callbacks.Button) -> None:
     """Topic list, a topic's questions, or an answer, edited in place."""
-    pack = pack_for(update, context)
+    pack = context.pack
     if button.action == "home":
         await show(update, esc(pack.text("faq_pick_category")), keyboard(_topics(pack)), edit=True)
         return
@@ -85,7 +86,7 @@ async def free_text(update: Update, context: BotContext) -> None:
     message = update.effective_message
     if message is None or message.text is None:
         return
-    pack = pack_for(update, context)
+    pack = context.pack
     result = context.services.library.matcher(pack).match(message.text)
     entries = _entries(pack)
     if result.confident is not None and result.confident.entry_id in entries:
