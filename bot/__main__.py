@@ -19,11 +19,16 @@ from typing import TYPE_CHECKING, TextIO
 
 from telegram.error import InvalidToken, NetworkError
 
-from bot.config import SECRET_ENV, TOKEN_ENV, ConfigError, Settings, load_settings
+from bot.config import (
+    MEETINGS_FILE,
+    SECRET_ENV,
+    TOKEN_ENV,
+    ConfigError,
+    Settings,
+    load_settings,
+)
 from bot.content import Content, ContentError, load_content
 from bot.meetings import load_directory
-
-MEETINGS_FILE = "meetings.yaml"
 
 if TYPE_CHECKING:
     from bot.app import BotApplication

@@ -16,7 +16,7 @@ from telegram.request import BaseRequest, HTTPXRequest
 
 from bot.config import Settings
 from bot.context import BotContext, attach_services
-from bot.handlers import register
+from bot.handlers import MENU_COMMANDS, register
 from bot.handlers.reminders import rate_limiter, start_engine
 from bot.logs import quiet_libraries
 from bot.purge import schedule_purge
@@ -24,21 +24,6 @@ from bot.services import Clock, Library, Services, utc_now
 from bot.storage import Storage
 
 BotApplication = Application[Any, BotContext, Any, Any, Any, Any]
-
-_COMMANDS = (
-    "start",
-    "faq",
-    "ground",
-    "meetings",
-    "mymeetings",
-    "timezone",
-    "addmeeting",
-    "sos",
-    "privacy",
-    "forget",
-    "cancel",
-    "help",
-)
 
 
 def build_application(
@@ -91,7 +76,7 @@ def build_application(
             await services.storage.close()
 
     application: BotApplication = builder.post_init(post_init).post_shutdown(post_shutdown).build()
-    register(application)
+    register(application, admins=settings.admins)
     return application
 
 
@@ -126,7 +111,7 @@ async def _set_commands(application: BotApplication, library: Library) -> None:
     await asyncio.gather(
         *(
             application.bot.set_my_commands(
-                [BotCommand(name, pack.text(f"command_{name}")) for name in _COMMANDS],
+                [BotCommand(name, pack.text(f"command_{name}")) for name in MENU_COMMANDS],
                 language_code=None if language == content.default_language else language,
             )
             for language, pack in content.packs.items()

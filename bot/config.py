@@ -28,6 +28,8 @@ from bot.yamlfile import YamlFileError, load_yaml
 TOKEN_ENV = "TELEGRAM_BOT_TOKEN"  # noqa: S105 - the name of a variable, not a secret
 SECRET_ENV = "TELEGRAM_WEBHOOK_SECRET"  # noqa: S105 - the name of a variable, not a secret
 DEFAULT_BASE_URL = "https://api.telegram.org/bot"
+# The meeting directory, inside `content.dir`.
+MEETINGS_FILE = "meetings.yaml"
 
 
 class ConfigError(Exception):

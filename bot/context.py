@@ -1,12 +1,19 @@
-"""A typed CallbackContext: handlers reach services as `context.services`, not loose keys."""
+"""A typed CallbackContext: services as `context.services`, and what every handler needs first.
+
+PTB makes one context per update and hands it to every handler group (its `contexttypesbot.py`
+pattern): the chat id and the user's language pack are worked out here once, not in each handler.
+Telegram glue: imports services and the content contract, never a handler.
+"""
 
 from __future__ import annotations
 
 from typing import Any, cast
 
+from telegram import Update
 from telegram.ext import Application, CallbackContext, ExtBot
 
-from bot.services import Services
+from bot.content import LanguagePack
+from bot.services import Library, Services
 
 SERVICES_KEY = "services"
 
@@ -17,9 +24,42 @@ class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], d
     # Set by the first handler group for this update only (PTB makes one context per update).
     is_new_user: bool = False
 
+    def __init__(
+        self,
+        application: Application[Any, Any, Any, Any, Any, Any],
+        chat_id: int | None = None,
+        user_id: int | None = None,
+    ) -> None:
+        super().__init__(application, chat_id, user_id)
+        self._language: str | None = None
+        # The pack with the library it came from: a /reload mid-update swaps the library.
+        self._pack: tuple[Library, LanguagePack] | None = None
+
+    @classmethod
+    def from_update(
+        cls, update: object, application: Application[Any, BotContext, Any, Any, Any, Any]
+    ) -> BotContext:
+        context = super().from_update(update, application)
+        if isinstance(update, Update) and update.effective_user is not None:
+            context._language = update.effective_user.language_code
+        return context
+
     @property
     def services(self) -> Services:
         return cast(Services, self.bot_data[SERVICES_KEY])
+
+    @property
+    def chat_id(self) -> int:
+        """The chat this update (or job) is about; 0 when there is none."""
+        return self._chat_id or 0
+
+    @property
+    def pack(self) -> LanguagePack:
+        """The content pack for the user's Telegram language, else the default language."""
+        library = self.services.library
+        if self._pack is None or self._pack[0] is not library:
+            self._pack = (library, library.pack(self._language))
+        return self._pack[1]
 
 
 def attach_services(

@@ -1,4 +1,8 @@
-"""Multi-step flows (/addmeeting, /timezone): their state lives in the database, not in memory."""
+"""Multi-step flows (/addmeeting, /timezone, /announce): their state lives in the database.
+
+Which callback takes a flow's text, and how long a flow waits, is `register`'s table (`_flows` in
+`bot.handlers`); the text router clears a flow that waited too long. A service: imports storage.
+"""
 
 from __future__ import annotations
 

@@ -11,8 +11,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import func, select
 
-from bot.__main__ import MEETINGS_FILE
-from bot.config import Settings
+from bot.config import MEETINGS_FILE, Settings
 from bot.content import ContentError, Problem, load_content
 from bot.examples import ExamplesError
 from bot.meetings import Directory, load_directory

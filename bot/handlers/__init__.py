@@ -1,8 +1,16 @@
-"""register(application): every handler of the bot, in one place, in the order that matters."""
+"""Telegram handlers; `register(application)` adds every one of them, in the order that matters.
+
+`register` owns every routing table: the commands (also the command menu, `MENU_COMMANDS`), the
+button prefixes and the multi-step flows, and who may use the organizer tools. Handler modules may
+import `bot.handlers.common`, views, services and the domain; only this module imports a handler
+module (what one feature needs of another comes in through `register`).
+"""
 
 from __future__ import annotations
 
-from typing import Any
+import functools
+from collections.abc import Collection
+from typing import Any, NamedTuple
 
 from telegram import Update
 from telegram.ext import (
@@ -14,9 +22,13 @@ from telegram.ext import (
     filters,
 )
 
+from bot import callbacks
+from bot.context import BotContext
+from bot.flows import Flow, clear_flow
 from bot.handlers import (
     addmeeting,
     admin,
+    calendar,
     fallback,
     faq,
     grounding,
@@ -28,6 +40,8 @@ from bot.handlers import (
     text,
     timezone,
 )
+from bot.handlers.common import Handler
+from bot.purge import ORGANIZER_FLOW_TTL
 
 # Handler groups run in ascending order; a handler stops later groups by raising
 # ApplicationHandlerStop.
@@ -36,11 +50,101 @@ USER_GROUP = -5
 FEATURE_GROUP = 0
 LAST_GROUP = 10
 
-PRIVATE_TEXT = filters.ChatType.PRIVATE & filters.TEXT
+PRIVATE = filters.ChatType.PRIVATE
+PRIVATE_TEXT = PRIVATE & filters.TEXT
 
 
-def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
-    """Add every handler of the bot to `application`."""
+class Command(NamedTuple):
+    name: str
+    callback: Handler
+    # Organizer commands: routed for `admins` only, and kept out of the public menu.
+    organizers: bool = False
+
+
+# The one table of commands, in the order of the command menu.
+COMMANDS: tuple[Command, ...] = (
+    Command("start", start.start),
+    Command("faq", faq.faq),
+    Command("ground", grounding.ground),
+    Command("meetings", meetings.meetings),
+    Command("mymeetings", reminders.my_meetings),
+    Command("timezone", timezone.timezone),
+    Command("addmeeting", addmeeting.start),
+    Command("sos", safety.sos),
+    Command("privacy", privacy.privacy),
+    Command("forget", privacy.forget),
+    Command("cancel", addmeeting.cancel),
+    Command("help", start.help_command),
+    Command("reload", admin.reload, organizers=True),
+    Command("announce", admin.announce, organizers=True),
+    Command("stats", admin.stats, organizers=True),
+)
+# What `bot.app` puts in Telegram's command menu, in every language.
+MENU_COMMANDS: tuple[str, ...] = tuple(c.name for c in COMMANDS if not c.organizers)
+
+
+def _button_routes(admins: Collection[int]) -> dict[str, fallback.ButtonCallback]:
+    """Button payload prefix -> the feature's callback."""
+    add_meeting = functools.partial(addmeeting.on_button, show_leads=reminders.show_lead_picker)
+    return {
+        faq.PREFIX: faq.on_button,
+        safety.PREFIX: safety.on_button,
+        privacy.PREFIX: privacy.on_button,
+        timezone.PREFIX: timezone.on_button,
+        addmeeting.PREFIX: add_meeting,
+        admin.PREFIX: _organizers_press(admin.on_button, admins),
+        # These modules do not export their PREFIX yet.
+        "gr": grounding.on_button,
+        "rem": reminders.on_button,
+        "mt": meetings.on_button,
+        "cal": calendar.on_button,
+    }
+
+
+def _flows(admins: Collection[int]) -> text.Flows:
+    """Flow name -> (what takes text typed in it, its time-out)."""
+    add_meeting = functools.partial(addmeeting.on_text, show_leads=reminders.show_lead_picker)
+    return {
+        addmeeting.FLOW: (add_meeting, addmeeting.FLOW_TTL),
+        timezone.FLOW: (timezone.on_text, timezone.FLOW_TTL),
+        admin.FLOW: (_organizers_text(admin.on_text, admins), ORGANIZER_FLOW_TTL),
+    }
+
+
+def _is_organizer(update: Update, admins: Collection[int]) -> bool:
+    user = update.effective_user
+    return user is not None and user.id in admins
+
+
+def _organizers_press(
+    callback: fallback.ButtonCallback, admins: Collection[int]
+) -> fallback.ButtonCallback:
+    """`callback` for organizers; anyone else's press is a stale button."""
+
+    async def guarded(update: Update, context: BotContext, button: callbacks.Button) -> None:
+        if not _is_organizer(update, admins):
+            raise LookupError(button)
+        await callback(update, context, button)
+
+    return guarded
+
+
+def _organizers_text(callback: text.FlowText, admins: Collection[int]) -> text.FlowText:
+    """`callback` for organizers; anyone else (a former organizer, say) leaves the flow."""
+
+    async def guarded(update: Update, context: BotContext, flow: Flow) -> bool:
+        if not _is_organizer(update, admins):
+            await clear_flow(context.services.storage, context.chat_id)
+            return False
+        return await callback(update, context, flow)
+
+    return guarded
+
+
+def register(
+    application: Application[Any, Any, Any, Any, Any, Any], *, admins: Collection[int]
+) -> None:
+    """Add every handler of the bot to `application`; `admins` may use the organizer tools."""
     # order matters: the crisis check sees every text message first, commands included, in any
     # state, and is the only thing that answers when it finds danger.
     application.add_handler(
@@ -50,50 +154,38 @@ def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     # order matters: after the crisis check, so that a crisis reply is always the first reply.
     application.add_handler(TypeHandler(Update, fallback.remember_user), group=USER_GROUP)
 
-    commands = [
-        ("start", start.start),
-        ("help", start.help_command),
-        ("faq", faq.faq),
-        ("ground", grounding.ground),
-        ("sos", safety.sos),
-        ("privacy", privacy.privacy),
-        ("forget", privacy.forget),
-        ("meetings", meetings.meetings),
-        ("mymeetings", reminders.my_meetings),
-        ("timezone", timezone.timezone),
-        ("addmeeting", addmeeting.start),
-        ("cancel", addmeeting.cancel),
-        # Organizer commands: checked against `admins` inside, and kept out of the public menu.
-        ("reload", admin.reload),
-        ("announce", admin.announce),
-        ("stats", admin.stats),
-    ]
-    for name, callback in commands:
+    organizers = filters.User(user_id=admins)
+    for command in COMMANDS:
+        # An organizer command from anyone else falls through to "unknown command" below.
+        allowed = PRIVATE & organizers if command.organizers else PRIVATE
         application.add_handler(
-            CommandHandler(name, callback, filters=filters.ChatType.PRIVATE), group=FEATURE_GROUP
+            CommandHandler(command.name, command.callback, filters=allowed), group=FEATURE_GROUP
         )
-    application.add_handler(CallbackQueryHandler(fallback.button), group=FEATURE_GROUP)
+    application.add_handler(
+        CallbackQueryHandler(fallback.button_router(_button_routes(admins))), group=FEATURE_GROUP
+    )
     # order matters: known commands above; any other command is unknown, not a question.
     application.add_handler(
-        MessageHandler(filters.ChatType.PRIVATE & filters.COMMAND, fallback.unknown_command),
+        MessageHandler(PRIVATE & filters.COMMAND, fallback.unknown_command),
         group=FEATURE_GROUP,
     )
     application.add_handler(
-        MessageHandler(PRIVATE_TEXT & filters.UpdateType.MESSAGE, text.on_text),
+        MessageHandler(
+            PRIVATE_TEXT & filters.UpdateType.MESSAGE,
+            text.text_router(_flows(admins), ordinary=faq.free_text),
+        ),
         group=FEATURE_GROUP,
     )
     # order matters: a shared location is not text, but has its own answer.
     application.add_handler(
         MessageHandler(
-            filters.ChatType.PRIVATE & filters.LOCATION & filters.UpdateType.MESSAGE,
+            PRIVATE & filters.LOCATION & filters.UpdateType.MESSAGE,
             meetings.nearby,
         ),
         group=FEATURE_GROUP,
     )
     application.add_handler(
-        MessageHandler(
-            filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE & ~filters.TEXT, fallback.not_text
-        ),
+        MessageHandler(PRIVATE & filters.UpdateType.MESSAGE & ~filters.TEXT, fallback.not_text),
         group=FEATURE_GROUP,
     )
     # order matters: last, after the answer, so that the answer comes first.

@@ -6,6 +6,9 @@ crisis check still sees every message first: it runs in an earlier handler group
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Awaitable
+from typing import Protocol
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from telegram import Update
@@ -14,20 +17,28 @@ from bot import callbacks
 from bot.content import LanguagePack
 from bot.context import BotContext
 from bot.flows import Flow, clear_flow, get_flow, set_flow
-from bot.handlers.common import Row, esc, keyboard, pack_for, show
-from bot.handlers.reminders import show_lead_picker
+from bot.handlers.common import Row, esc, keyboard, show
+from bot.meetings import Meeting
 from bot.personal import parse_days, parse_time
 from bot.subscriptions import MeetingRef
 from bot.timezones import find_zones
 
+PREFIX = "add"
 FLOW = "add"
+# An answer typed this long after the last question is more likely a question of its own.
+FLOW_TTL = dt.timedelta(minutes=30)
 MAX_NAME = 80
 MAX_PLACE = 200
 MAX_LINK = 500
 
 
-def _chat_id(update: Update) -> int:
-    return update.effective_chat.id if update.effective_chat else 0
+class LeadPicker(Protocol):
+    """Shows the reminder times for a meeting just added (the reminders feature's, given by
+    `register`: a handler does not import another)."""
+
+    def __call__(
+        self, update: Update, context: BotContext, ref: MeetingRef, meeting: Meeting, *, edit: bool
+    ) -> Awaitable[None]: ...
 
 
 def _days_keyboard(pack: LanguagePack, chosen: list[int]) -> list[Row]:
@@ -43,15 +54,15 @@ def _days_keyboard(pack: LanguagePack, chosen: list[int]) -> list[Row]:
 async def start(update: Update, context: BotContext) -> None:
     """/addmeeting: ask for the meeting's name."""
     services = context.services
-    await set_flow(services.storage, _chat_id(update), Flow(FLOW, "name"), services.clock())
-    await show(update, esc(pack_for(update, context).text("add_name")))
+    await set_flow(services.storage, context.chat_id, Flow(FLOW, "name"), services.clock())
+    await show(update, esc(context.pack.text("add_name")))
 
 
 async def cancel(update: Update, context: BotContext) -> None:
     """/cancel: leave whatever flow the chat is in."""
-    pack = pack_for(update, context)
-    flow = await get_flow(context.services.storage, _chat_id(update))
-    if await clear_flow(context.services.storage, _chat_id(update)):
+    pack = context.pack
+    flow = await get_flow(context.services.storage, context.chat_id)
+    if await clear_flow(context.services.storage, context.chat_id):
         key = "add_cancelled" if flow is not None and flow.name == FLOW else "flow_cancelled"
         await show(update, esc(pack.text(key)))
     else:
@@ -60,15 +71,15 @@ async def cancel(update: Update, context: BotContext) -> None:
 
 async def _ask(update: Update, context: BotContext, flow: Flow, *, edit: bool = False) -> None:
     services = context.services
-    pack = pack_for(update, context)
-    await set_flow(services.storage, _chat_id(update), flow, services.clock())
+    pack = context.pack
+    await set_flow(services.storage, context.chat_id, flow, services.clock())
     if flow.step == "days":
         markup = keyboard(_days_keyboard(pack, flow.data.get("days", [])))
         await show(update, esc(pack.text("add_days")), markup, edit=edit)
     elif flow.step == "time":
         await show(update, esc(pack.text("add_time")), edit=edit)
     elif flow.step == "zone":
-        zone = await services.user_zone(_chat_id(update))
+        zone = await services.user_zone(context.chat_id)
         rows = [[(pack.text("add_zone_mine", zone=zone.key), callbacks.make("add", "zone"))]]
         await show(update, esc(pack.text("add_zone")), keyboard(rows), edit=edit)
     elif flow.step == "link":
@@ -84,48 +95,51 @@ def _zone_from_text(text: str) -> str | None:
         return None
 
 
-async def handle_text(update: Update, context: BotContext, flow: Flow) -> None:
-    """A typed answer to the current step."""
+async def on_text(
+    update: Update, context: BotContext, flow: Flow, *, show_leads: LeadPicker
+) -> bool:
+    """A typed answer to the current step (always taken: a bad answer is asked again)."""
     message = update.effective_message
     if message is None or message.text is None:
-        return
-    pack = pack_for(update, context)
+        return False
+    pack = context.pack
     text = message.text.strip()
     data = dict(flow.data)
     if flow.step == "name":
         if not 1 <= len(text) <= MAX_NAME:
             await show(update, esc(pack.text("add_name_bad")))
-            return
+            return True
         await _ask(update, context, Flow(FLOW, "days", {**data, "name": text}))
     elif flow.step == "days":
         days = parse_days(text)
         if not days:
             await show(update, esc(pack.text("add_days_missing")))
-            return
+            return True
         await _ask(update, context, Flow(FLOW, "time", {**data, "days": list(days)}))
     elif flow.step == "time":
         start_time = parse_time(text)
         if start_time is None:
             await show(update, esc(pack.text("add_time_bad")))
-            return
+            return True
         await _ask(update, context, Flow(FLOW, "zone", {**data, "time": start_time}))
     elif flow.step == "zone":
         zone = _zone_from_text(text) or _find_zone(text)
         if zone is None:
             await show(update, esc(pack.text("add_zone_bad")))
-            return
+            return True
         await _ask(update, context, Flow(FLOW, "link", {**data, "zone": zone}))
     elif flow.step == "link":
         if text.lower().startswith(("http://", "https://")):
             if len(text) > MAX_LINK or " " in text:
                 await show(update, esc(pack.text("add_link_bad")))
-                return
-            await _save(update, context, data, link=text, place=None)
+                return True
+            await _save(update, context, data, show_leads, link=text, place=None)
         else:
             if len(text) > MAX_PLACE:
                 await show(update, esc(pack.text("add_link_bad")))
-                return
-            await _save(update, context, data, link=None, place=text)
+                return True
+            await _save(update, context, data, show_leads, link=None, place=text)
+    return True
 
 
 def _find_zone(text: str) -> str | None:
@@ -137,13 +151,14 @@ async def _save(
     update: Update,
     context: BotContext,
     data: dict[str, object],
+    show_leads: LeadPicker,
     *,
     link: str | None,
     place: str | None,
 ) -> None:
     services = context.services
-    pack = pack_for(update, context)
-    chat_id = _chat_id(update)
+    pack = context.pack
+    chat_id = context.chat_id
     days = [int(d) for d in data["days"]]  # type: ignore[attr-defined]
     ref: MeetingRef = await services.subscriptions.add_personal(
         chat_id,
@@ -162,16 +177,18 @@ async def _save(
     await show(update, esc(saved))
     meeting = await services.subscriptions.resolve(chat_id, ref)
     if meeting is not None:
-        await show_lead_picker(update, context, ref, meeting, edit=False)
+        await show_leads(update, context, ref, meeting, edit=False)
 
 
-async def on_button(update: Update, context: BotContext, button: callbacks.Button) -> None:
+async def on_button(
+    update: Update, context: BotContext, button: callbacks.Button, *, show_leads: LeadPicker
+) -> None:
     """Day toggles, Done, "same zone as mine", Skip; only for the flow's own step."""
     if button.action == "start":
         await start(update, context)
         return
     services = context.services
-    flow = await get_flow(services.storage, _chat_id(update))
+    flow = await get_flow(services.storage, context.chat_id)
     if flow is None or flow.name != FLOW:
         raise LookupError(button)
     data = dict(flow.data)
@@ -184,13 +201,13 @@ async def on_button(update: Update, context: BotContext, button: callbacks.Butto
         await _ask(update, context, Flow(FLOW, "days", {**data, "days": sorted(days)}), edit=True)
     elif button.action == "days" and flow.step == "days":
         if not data.get("days"):
-            await show(update, esc(pack_for(update, context).text("add_days_missing")))
+            await show(update, esc(context.pack.text("add_days_missing")))
             return
         await _ask(update, context, Flow(FLOW, "time", data))
     elif button.action == "zone" and flow.step == "zone":
-        zone = await services.user_zone(_chat_id(update))
+        zone = await services.user_zone(context.chat_id)
         await _ask(update, context, Flow(FLOW, "link", {**data, "zone": zone.key}))
     elif button.action == "skip" and flow.step == "link":
-        await _save(update, context, data, link=None, place=None)
+        await _save(update, context, data, show_leads, link=None, place=None)
     else:
         raise LookupError(button)

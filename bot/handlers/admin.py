@@ -1,8 +1,9 @@
 """Organizer tools: /reload, /announce and /stats, for the ids in `settings.admins` only.
 
-Every command and every button checks the pressing user again. Anyone else gets exactly the answer
-to an unknown command, or to a stale button, so the tools do not reveal that they exist. The text
-of an announcement is kept in the `flows` row only until it is sent or cancelled.
+The routing (`bot.handlers.register`) lets only organizers reach these commands, buttons and the
+announcement flow; anyone else gets exactly the answer to an unknown command, or to a stale button,
+so the tools do not reveal that they exist. The text of an announcement is kept in the `flows` row
+only until it is sent or cancelled.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from bot import callbacks
 from bot.content import MAX_MESSAGE_CHARS, ContentError, LanguagePack, Problem
 from bot.context import BotContext
 from bot.flows import Flow, clear_flow, get_flow, set_flow
-from bot.handlers.common import Row, esc, keyboard, pack_for, show
+from bot.handlers.common import Row, esc, keyboard, show
 from bot.handlers.reminders import tell_changes
 from bot.meetings import Meeting
 from bot.organizer import (
@@ -37,29 +38,13 @@ from bot.services import Services
 from bot.subscriptions import meeting_key
 
 _LOGGER = logging.getLogger(__name__)
+PREFIX = "adm"
 FLOW = "announce"
 PAGE_SIZE = 8
 MAX_LABEL = 50
 MAX_STATS_MEETINGS = 30
 # Room for the header a recipient sees above the organizer's text.
 MAX_ANNOUNCEMENT = MAX_MESSAGE_CHARS - 200
-
-
-def is_admin(update: Update, context: BotContext) -> bool:
-    """Whether the person behind this update is an organizer (checked on every use)."""
-    user = update.effective_user
-    return user is not None and user.id in context.services.settings.admins
-
-
-async def _refuse(update: Update, context: BotContext) -> None:
-    # Imported here: fallback imports this module for its buttons.
-    from bot.handlers.fallback import unknown_command
-
-    await unknown_command(update, context)
-
-
-def _chat_id(update: Update) -> int:
-    return update.effective_chat.id if update.effective_chat else 0
 
 
 def _capped(
@@ -90,21 +75,18 @@ def problems_text(pack: LanguagePack, problems: Sequence[Problem]) -> str:
 
 async def reload(update: Update, context: BotContext) -> None:
     """/reload: re-read content and meetings; on any problem keep the old ones and list them."""
-    if not is_admin(update, context):
-        await _refuse(update, context)
-        return
     services = context.services
     try:
         library = await asyncio.to_thread(load_library, services.settings)
     except ContentError as exc:
-        await show(update, problems_text(pack_for(update, context), exc.problems))
+        await show(update, problems_text(context.pack, exc.problems))
         return
     services.library = library
     notices = await services.subscriptions.sync_directory(library.directory, services.clock())
     told = await tell_changes(context.bot, services, notices)
     services.subscriptions.on_change()  # the directory changed: the reminder timer looks again
     questions, exercises, meetings = describe_library(library)
-    text = pack_for(update, context).text(
+    text = context.pack.text(
         "admin_reload_ok", questions=questions, exercises=exercises, meetings=meetings, told=told
     )
     await show(update, esc(text))
@@ -115,11 +97,8 @@ async def reload(update: Update, context: BotContext) -> None:
 
 async def stats(update: Update, context: BotContext) -> None:
     """/stats: how the bot is used, in counts only (never who)."""
-    if not is_admin(update, context):
-        await _refuse(update, context)
-        return
     services = context.services
-    pack = pack_for(update, context)
+    pack = context.pack
     numbers = await gather_stats(services.storage, services.library.directory, services.clock())
     reminders, counters = numbers.reminders, numbers.counters
     head = [
@@ -170,14 +149,11 @@ class AnnounceReport:
 
 async def announce(update: Update, context: BotContext) -> None:
     """/announce: pick a meeting whose subscribers should get a message."""
-    if not is_admin(update, context):
-        await _refuse(update, context)
-        return
     await _meeting_page(update, context, 0, edit=False)
 
 
 async def _meeting_page(update: Update, context: BotContext, page: int, *, edit: bool) -> None:
-    pack = pack_for(update, context)
+    pack = context.pack
     counts = await subscriber_counts(context.services.storage)
     listed = [(m, counts[m.slug]) for m in context.services.library.directory if counts.get(m.slug)]
     if not listed:
@@ -221,24 +197,21 @@ async def _choose(update: Update, context: BotContext, meeting: Meeting) -> None
     services = context.services
     now = services.clock()
     flow = Flow(FLOW, "text", {"slug": meeting.slug})
-    await set_flow(services.storage, _chat_id(update), flow, now)
+    await set_flow(services.storage, context.chat_id, flow, now)
     count = len(await services.subscriptions.active_chats_for(meeting.slug))
-    text = pack_for(update, context).text("admin_announce_write", name=meeting.name, count=count)
+    text = context.pack.text("admin_announce_write", name=meeting.name, count=count)
     await show(update, esc(text), edit=True)
 
 
-async def handle_flow_text(update: Update, context: BotContext, flow: Flow) -> bool:
+async def on_text(update: Update, context: BotContext, flow: Flow) -> bool:
     """Text typed during /announce becomes the draft, shown back with Send and Cancel."""
     message = update.effective_message
-    if flow.name != FLOW or message is None or message.text is None:
+    if message is None or message.text is None:
         return False
     services = context.services
     now = services.clock()
-    chat_id = _chat_id(update)
-    if not is_admin(update, context) or not flow.fresh(now, ORGANIZER_FLOW_TTL):
-        await clear_flow(services.storage, chat_id)
-        return False
-    pack = pack_for(update, context)
+    chat_id = context.chat_id
+    pack = context.pack
     meeting = services.library.directory.get(str(flow.data.get("slug")))
     if meeting is None:
         await clear_flow(services.storage, chat_id)
@@ -307,7 +280,7 @@ def report_text(pack: LanguagePack, report: AnnounceReport) -> str:
 
 async def _send(update: Update, context: BotContext, nonce: str | None) -> None:
     services = context.services
-    chat_id = _chat_id(update)
+    chat_id = context.chat_id
     flow = await get_flow(services.storage, chat_id)
     if (
         flow is None
@@ -321,7 +294,7 @@ async def _send(update: Update, context: BotContext, nonce: str | None) -> None:
     # Send finds nothing to send.
     await clear_flow(services.storage, chat_id)
     meeting = services.library.directory.get(str(flow.data.get("slug")))
-    pack = pack_for(update, context)
+    pack = context.pack
     if meeting is None:
         await show(update, esc(pack.text("admin_announce_gone")), edit=True)
         return
@@ -336,17 +309,15 @@ async def _send(update: Update, context: BotContext, nonce: str | None) -> None:
 
 async def _cancel(update: Update, context: BotContext) -> None:
     services = context.services
-    flow = await get_flow(services.storage, _chat_id(update))
+    flow = await get_flow(services.storage, context.chat_id)
     if flow is None or flow.name != FLOW:
         raise LookupError(FLOW)
-    await clear_flow(services.storage, _chat_id(update))
-    await show(update, esc(pack_for(update, context).text("admin_announce_cancelled")), edit=True)
+    await clear_flow(services.storage, context.chat_id)
+    await show(update, esc(context.pack.text("admin_announce_cancelled")), edit=True)
 
 
 async def on_button(update: Update, context: BotContext, button: callbacks.Button) -> None:
-    """Announce buttons; a non-organizer's press is treated as a stale button."""
-    if not is_admin(update, context):
-        raise LookupError(button)
+    """Announce buttons (the routing keeps everyone but organizers away from them)."""
     if button.action == "page":
         await _meeting_page(update, context, button.int_arg(0), edit=True)
     elif button.action == "ann":

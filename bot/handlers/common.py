@@ -1,15 +1,20 @@
-"""Small helpers shared by the handlers: language, keyboards, replying or editing in place."""
+"""Small helpers shared by the handlers: language, keyboards, replying or editing in place.
+
+The one module a handler may import from another (besides services, views and the domain).
+"""
 
 from __future__ import annotations
 
 import html
-from collections.abc import Sequence
+from collections.abc import Callable, Coroutine, Sequence
+from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.error import BadRequest
 
 from bot.content import LanguagePack
 from bot.context import BotContext
+from bot.views.timezones import clock_text
 
 Row = Sequence[tuple[str, str]]
 
@@ -20,9 +25,12 @@ def esc(text: str) -> str:
 
 
 def pack_for(update: Update, context: BotContext) -> LanguagePack:
-    """The content pack for the user's Telegram language, else the default language."""
-    user = update.effective_user
-    return context.services.library.pack(user.language_code if user else None)
+    """The content pack for the user's Telegram language (worked out once: `context.pack`)."""
+    return context.pack
+
+
+# What PTB calls for an update.
+Handler = Callable[[Update, BotContext], Coroutine[Any, Any, None]]
 
 
 def keyboard(rows: Sequence[Row]) -> InlineKeyboardMarkup:
@@ -52,3 +60,15 @@ async def show(
     chat = update.effective_chat
     if chat is not None:
         await chat.send_message(text, reply_markup=markup)
+
+
+async def tell_timezone_once(update: Update, context: BotContext) -> None:
+    """Once per user: which zone times are shown in, and how to change it."""
+    services = context.services
+    user = await services.storage.get_user(context.chat_id)
+    if user is None or user.told_timezone:
+        return
+    zone = await services.user_zone(context.chat_id)
+    told = context.pack.text("tz_told", zone=zone.key, time=clock_text(zone, services.clock()))
+    await show(update, esc(told))
+    await services.storage.set_user_fields(context.chat_id, told_timezone=True)

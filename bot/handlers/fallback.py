@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 
 from telegram import Update
 from telegram.error import BadRequest, Forbidden
@@ -12,37 +12,12 @@ from telegram.ext import ApplicationHandlerStop
 
 from bot import callbacks
 from bot.context import BotContext
-from bot.handlers import (
-    addmeeting,
-    admin,
-    calendar,
-    faq,
-    grounding,
-    meetings,
-    privacy,
-    reminders,
-    safety,
-    start,
-    timezone,
-)
-from bot.handlers.common import esc, keyboard, pack_for, show
+from bot.handlers.common import Handler, esc, keyboard, show
+from bot.views.menu import main_menu
 
 _LOGGER = logging.getLogger(__name__)
 
-ButtonHandler = Callable[[Update, BotContext, callbacks.Button], Awaitable[None]]
-
-_BUTTONS: dict[str, ButtonHandler] = {
-    "faq": faq.on_button,
-    "gr": grounding.on_button,
-    "sos": safety.on_button,
-    "priv": privacy.on_button,
-    "rem": reminders.on_button,
-    "add": addmeeting.on_button,
-    "mt": meetings.on_button,
-    "tz": timezone.on_button,
-    "cal": calendar.on_button,
-    "adm": admin.on_button,
-}
+ButtonCallback = Callable[[Update, BotContext, callbacks.Button], Awaitable[None]]
 
 
 async def remember_user(update: Update, context: BotContext) -> None:
@@ -51,9 +26,8 @@ async def remember_user(update: Update, context: BotContext) -> None:
     if user is None or chat is None or chat.type != "private":
         return
     services = context.services
-    pack = pack_for(update, context)
     context.is_new_user = await services.storage.touch_user(
-        chat.id, pack.language, services.clock()
+        chat.id, context.pack.language, services.clock()
     )
 
 
@@ -62,35 +36,40 @@ async def point_new_user_onwards(update: Update, context: BotContext) -> None:
     message = update.effective_message
     command = message.text.split()[0] if message is not None and message.text else ""
     if context.is_new_user and update.callback_query is None and command not in ("/start", "/help"):
-        await show(update, esc(pack_for(update, context).text("new_user_note")))
+        await show(update, esc(context.pack.text("new_user_note")))
 
 
-async def button(update: Update, context: BotContext) -> None:
-    """Route a button press; refuse malformed or stale payloads politely, changing nothing."""
-    query = update.callback_query
-    if query is None:
-        return
-    parsed = callbacks.parse(query.data)
-    handler = _BUTTONS.get(parsed.feature) if parsed else None
-    with contextlib.suppress(BadRequest):  # too old to answer: the press can still be served
-        await query.answer()
-    try:
-        if parsed is None or handler is None:
-            raise LookupError(query.data)
-        await handler(update, context, parsed)
-    except LookupError:
-        pack = pack_for(update, context)
-        await show(update, esc(pack.text("stale_button")), keyboard(start.main_menu(pack)))
+def button_router(features: Mapping[str, ButtonCallback]) -> Handler:
+    """A button handler: each press to its feature's callback by payload prefix (`register` gives
+    the map); malformed or stale payloads are refused politely, changing nothing."""
+
+    async def button(update: Update, context: BotContext) -> None:
+        query = update.callback_query
+        if query is None:
+            return
+        parsed = callbacks.parse(query.data)
+        handler = features.get(parsed.feature) if parsed else None
+        with contextlib.suppress(BadRequest):  # too old to answer: the press can still be served
+            await query.answer()
+        try:
+            if parsed is None or handler is None:
+                raise LookupError(query.data)
+            await handler(update, context, parsed)
+        except LookupError:
+            pack = context.pack
+            await show(update, esc(pack.text("stale_button")), keyboard(main_menu(pack)))
+
+    return button
 
 
 async def unknown_command(update: Update, context: BotContext) -> None:
     """A command the bot does not have."""
-    await show(update, esc(pack_for(update, context).text("unknown_command")))
+    await show(update, esc(context.pack.text("unknown_command")))
 
 
 async def not_text(update: Update, context: BotContext) -> None:
     """Stickers, photos, voice: say that only text is read."""
-    await show(update, esc(pack_for(update, context).text("not_text")))
+    await show(update, esc(context.pack.text("not_text")))
 
 
 async def on_error(update: object, context: BotContext) -> None:
@@ -108,6 +87,6 @@ async def on_error(update: object, context: BotContext) -> None:
     )
     if isinstance(update, Update) and update.effective_chat is not None:
         try:
-            await show(update, esc(pack_for(update, context).text("error")))
+            await show(update, esc(context.pack.text("error")))
         except Exception:  # noqa: BLE001 - the apology is best effort
             _LOGGER.warning("could not send the apology either")

@@ -7,8 +7,10 @@ from telegram import Update
 from bot import callbacks
 from bot.content import FaqCategory, FaqEntry, LanguagePack
 from bot.context import BotContext
-from bot.handlers.common import Row, esc, keyboard, one_per_row, pack_for, show
+from bot.handlers.common import Row, esc, keyboard, one_per_row, show
+from bot.views.menu import main_menu
 
+PREFIX = "faq"
 MAX_TEXT = 4096
 
 
@@ -51,13 +53,13 @@ def _answer_keyboard(pack: LanguagePack, entry: FaqEntry, category: FaqCategory)
 
 async def faq(update: Update, context: BotContext) -> None:
     """/faq: the topics, as buttons."""
-    pack = pack_for(update, context)
+    pack = context.pack
     await show(update, esc(pack.text("faq_pick_category")), keyboard(_topics(pack)))
 
 
 async def on_button(update: Update, context: BotContext, button: callbacks.Button) -> None:
     """Topic list, a topic's questions, or an answer, edited in place."""
-    pack = pack_for(update, context)
+    pack = context.pack
     if button.action == "home":
         await show(update, esc(pack.text("faq_pick_category")), keyboard(_topics(pack)), edit=True)
         return
@@ -86,7 +88,7 @@ async def free_text(update: Update, context: BotContext) -> None:
     message = update.effective_message
     if message is None or message.text is None:
         return
-    pack = pack_for(update, context)
+    pack = context.pack
     reading = context.services.library.reader(pack).read(message.text)
     entries = _entries(pack)
     if reading.intent is not None:
@@ -113,15 +115,6 @@ async def free_text(update: Update, context: BotContext) -> None:
     await show(update, esc(pack.text("match_none")), keyboard(_topics(pack)))
 
 
-def _menu(pack: LanguagePack) -> list[Row]:
-    return [
-        [(pack.text("button_faq"), callbacks.make("faq", "home"))],
-        [(pack.text("button_meetings"), callbacks.make("mt", "ls", "all", 0))],
-        [(pack.text("button_ground"), callbacks.make("gr", "home"))],
-        [(pack.text("button_sos"), callbacks.make("sos", "help"))],
-    ]
-
-
 def _intent_reply(pack: LanguagePack, intent: str) -> tuple[str, list[Row]]:
     """The reply to a typed request for one of the bot's own features."""
     if intent == "grounding":
@@ -135,4 +128,4 @@ def _intent_reply(pack: LanguagePack, intent: str) -> tuple[str, list[Row]]:
             [(pack.text("button_meetings"), callbacks.make("mt", "ls", "all", 0))]
         ]
     key = f"intent_{intent}"
-    return (pack.text(key) if key in pack.ui else pack.text("help")), _menu(pack)
+    return (pack.text(key) if key in pack.ui else pack.text("help")), main_menu(pack)

@@ -13,7 +13,7 @@ from bot import callbacks
 from bot.content import Exercise, LanguagePack
 from bot.context import BotContext
 from bot.handlers.common import Row, esc, keyboard, one_per_row, pack_for, show
-from bot.jobs import cancel_jobs
+from bot.jobs import guide_job_name, stop_guide
 
 
 @dataclass(frozen=True)
@@ -24,10 +24,6 @@ class GuideState:
     language: str
     position: int
     message_id: int
-
-
-def guide_job_name(chat_id: int) -> str:
-    return f"guide:{chat_id}"
 
 
 def _exercises(pack: LanguagePack) -> dict[str, Exercise]:
@@ -117,17 +113,10 @@ async def on_button(update: Update, context: BotContext, button: callbacks.Butto
     elif button.action == "guide" and button.arg in exercises and exercises[button.arg].guided:
         await _start_guide(update, context, pack, exercises[button.arg])
     elif button.action == "stop":
-        stop_guide(context, update.effective_chat.id if update.effective_chat else 0)
+        stop_guide(context.job_queue, context.chat_id)
         await show(update, esc(pack.text("ground_guided_stopped")), edit=True)
     else:
         raise LookupError(button)
-
-
-def stop_guide(context: BotContext, chat_id: int) -> bool:
-    """Cancel the guided exercise running in `chat_id`; True when there was one."""
-    if context.job_queue is None:
-        return False
-    return cancel_jobs(context.job_queue, guide_job_name(chat_id))
 
 
 def _total(exercise: Exercise) -> int:
@@ -154,7 +143,7 @@ async def _start_guide(
     chat = update.effective_chat
     if chat is None or context.job_queue is None:
         return
-    stop_guide(context, chat.id)
+    stop_guide(context.job_queue, chat.id)
     await chat.send_message(esc(pack.text("ground_guided_start")))
     stop = keyboard([[(pack.text("button_stop"), callbacks.make("gr", "stop"))]])
     message = await chat.send_message(_step_text(pack, exercise, 0), reply_markup=stop)

@@ -19,8 +19,7 @@ from telegram import Update
 from bot import callbacks
 from bot.content import LanguagePack
 from bot.context import BotContext
-from bot.handlers.common import Row, esc, keyboard, pack_for, show
-from bot.handlers.timezone import tell_timezone_once
+from bot.handlers.common import Row, esc, keyboard, pack_for, show, tell_timezone_once
 from bot.meetings import PROGRAM_NAMES, Directory, Meeting, nearest
 from bot.subscriptions import MeetingRef
 from scheduler.recurrence import occurrences

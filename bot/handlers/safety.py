@@ -8,8 +8,10 @@ from telegram.ext import ApplicationHandlerStop
 from bot import callbacks
 from bot.content import CrisisKind, LanguagePack
 from bot.context import BotContext
-from bot.handlers.common import esc, keyboard, pack_for, show
+from bot.handlers.common import esc, keyboard, show
 from bot.safety import Level
+
+PREFIX = "sos"
 
 _KIND_BUTTONS: tuple[tuple[str, CrisisKind], ...] = (
     ("button_overdose", "overdose"),
@@ -33,9 +35,8 @@ async def send_crisis(
 ) -> None:
     """Send the region's message for `kind`, then buttons for the other kinds and for grounding."""
     services = context.services
-    pack = pack_for(update, context)
-    chat = update.effective_chat
-    region = services.region(pack, await services.chosen_zone(chat.id if chat else None))
+    pack = context.pack
+    region = services.region(pack, await services.chosen_zone(context.chat_id or None))
     text = region.crisis if kind == "self_harm" else getattr(region, kind)
     await show(update, esc(text), keyboard(_crisis_keyboard(pack, kind)), edit=edit)
     await services.storage.count("crisis_shown", services.clock().date())
@@ -63,11 +64,10 @@ async def check_message(update: Update, context: BotContext) -> None:
 
 async def _ask_gently(update: Update, context: BotContext) -> None:
     services = context.services
-    pack = pack_for(update, context)
+    pack = context.pack
     concern = pack.safety.concern
     assert concern is not None  # the content check guarantees it
-    chat = update.effective_chat
-    region = services.region(pack, await services.chosen_zone(chat.id if chat else None))
+    region = services.region(pack, await services.chosen_zone(context.chat_id or None))
     text = f"{esc(concern.question)}\n\n{esc(region.crisis_line)}"
     rows = [
         [(concern.safe_button, callbacks.make("sos", "safe"))],
@@ -85,7 +85,7 @@ async def sos(update: Update, context: BotContext) -> None:
 
 async def on_button(update: Update, context: BotContext, button: callbacks.Button) -> None:
     """Buttons of the crisis and gentle-check messages."""
-    pack = pack_for(update, context)
+    pack = context.pack
     if button.action == "help":
         await send_crisis(update, context, "self_harm")
     elif button.action == "kind" and button.arg in (
