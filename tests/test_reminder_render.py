@@ -7,8 +7,8 @@ from zoneinfo import ZoneInfo
 
 from bench.seed import meeting_for
 from bot.content import load_content
-from bot.handlers.reminders import RenderedReminders, render_reminder
 from bot.subscriptions import MeetingRef
+from bot.views.reminders import RenderedReminders, render_reminder
 from scheduler.engine import Due
 from tests.conftest import CONTENT_DIR
 

@@ -61,7 +61,7 @@ def ny_settings(database_url: str) -> Settings:
 
 async def tick(app) -> None:
     """Run the reminder timer now (it reads the injected clock), instead of waiting for it."""
-    from bot.handlers.reminders import JOB_NAME
+    from bot.delivery import JOB_NAME
 
     jobs = [j for j in app.job_queue.get_jobs_by_name(JOB_NAME) if not j.removed]
     assert jobs, "the reminder timer is not armed"

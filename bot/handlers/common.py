@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import html
 from collections.abc import Sequence
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
@@ -10,13 +9,9 @@ from telegram.error import BadRequest
 
 from bot.content import LanguagePack
 from bot.context import BotContext
+from bot.views.html import Row, esc
 
-Row = Sequence[tuple[str, str]]
-
-
-def esc(text: str) -> str:
-    """Escape content for Telegram HTML; content is plain text by design."""
-    return html.escape(text.strip(), quote=False)
+__all__ = ["Row", "esc", "keyboard", "one_per_row", "pack_for", "show"]
 
 
 def pack_for(update: Update, context: BotContext) -> LanguagePack:
