@@ -45,7 +45,8 @@ from bot.offline_api import OfflineBotApi
 from bot.services import Library
 from bot.storage import Delivery
 from bot.views.reminders import render_reminder
-from scheduler.engine import Attempt, Dispatcher, Due
+from scheduler.engine import Attempt, Dispatcher
+from scheduler.store import Due
 
 ROOT = Path(__file__).resolve().parent.parent
 TOKEN = "123456:BENCH-token"

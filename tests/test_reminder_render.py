@@ -9,7 +9,7 @@ from bench.seed import meeting_for
 from bot.content import load_content
 from bot.subscriptions import MeetingRef
 from bot.views.reminders import RenderedReminders, render_reminder
-from scheduler.engine import Due
+from scheduler.store import Due
 from tests.conftest import CONTENT_DIR
 
 START = dt.datetime(2026, 3, 10, 18, 0, tzinfo=dt.UTC)

@@ -204,10 +204,10 @@ async def test_a_send_cut_off_by_a_crash_is_sent_at_start_up(content, ny_setting
         await chat.send("/start")
         await subscribe(chat, 60)
         clock.now = dt.datetime(2026, 3, 2, 23, 0, tzinfo=UTC)
-        from scheduler.engine import ReminderEngine
+        from bot.reminder_store import ReminderStore
 
         services: Services = app.bot_data["services"]
-        engine = ReminderEngine(services.storage, lambda: services.library.directory)
+        engine = ReminderStore(services.storage, lambda: services.library.directory)
         claimed = await engine.claim_due(clock.now)  # claimed, then the process "dies"
         assert len(claimed) == 1
     api2 = OfflineBotApi()

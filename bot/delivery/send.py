@@ -11,9 +11,10 @@ from telegram.ext import AIORateLimiter
 
 from bot.config import Settings
 from bot.delivery.outcomes import settle
+from bot.reminder_store import ReminderDue
 from bot.services import Services
 from bot.views.reminders import RenderedReminders
-from scheduler.engine import Attempt, Due
+from scheduler.engine import Attempt
 from scheduler.limiter import FREE_OVERALL_PER_SECOND
 
 _RENDERED = RenderedReminders()
@@ -26,7 +27,7 @@ def _zone(name: str | None, services: Services) -> ZoneInfo:
         return ZoneInfo(services.settings.defaults.timezone)
 
 
-async def send_due(bot: Bot, services: Services, due: Due) -> Attempt:
+async def send_due(bot: Bot, services: Services, due: ReminderDue) -> Attempt:
     """One attempt at sending a claimed reminder; what Telegram said, for the engine to act on.
 
     A refusal is read by the one rule (`outcomes.attempt_for`): 429 -> flood, network errors and

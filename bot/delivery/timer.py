@@ -19,9 +19,13 @@ from telegram.ext import Application, ContextTypes
 from bot.delivery.notices import tell_changes
 from bot.delivery.send import send_due
 from bot.jobs import cancel_jobs
+from bot.meetings import Meeting
+from bot.reminder_store import ReminderDue, ReminderStore
 from bot.services import Services
-from scheduler.engine import CLAIM_BATCH, Attempt, Dispatcher, Due, Policy, ReminderEngine, nap
+from bot.subscriptions import MeetingRef
+from scheduler.engine import Attempt, Dispatcher, Policy, nap
 from scheduler.limiter import SendLimiter
+from scheduler.store import CLAIM_BATCH
 
 _LOGGER = logging.getLogger(__name__)
 JOB_NAME = "reminders"
@@ -40,7 +44,7 @@ class ReminderDelivery:
         self.application = application
         self.services = services
         config = services.settings.reminders
-        self.engine = ReminderEngine(
+        self.engine = ReminderStore(
             services.storage,
             lambda: services.library.directory,
             lease=dt.timedelta(seconds=config.lease_seconds),
@@ -72,11 +76,11 @@ class ReminderDelivery:
             seconds, clock=self.services.clock, sleep=self.sleep, should_stop=self.should_stop
         )
 
-    def dispatcher(self, *, take_over_only: bool = False) -> Dispatcher:
+    def dispatcher(self, *, take_over_only: bool = False) -> Dispatcher[Meeting, MeetingRef]:
         bot = self.application.bot
         services = self.services
 
-        async def send(due: Due) -> Attempt:
+        async def send(due: ReminderDue) -> Attempt:
             return await send_due(bot, services, due)
 
         return Dispatcher(
@@ -156,7 +160,7 @@ async def arm(application: AnyApplication, services: Services) -> None:
     engine = (
         delivery.engine
         if delivery is not None
-        else ReminderEngine(services.storage, lambda: services.library.directory)
+        else ReminderStore(services.storage, lambda: services.library.directory)
     )
     wake = await engine.next_wake()
     delay = MAX_SLEEP

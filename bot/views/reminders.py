@@ -13,8 +13,8 @@ from zoneinfo import ZoneInfo
 
 from bot import callbacks
 from bot.content import LanguagePack
+from bot.reminder_store import ReminderDue
 from bot.views.html import Row, esc
-from scheduler.engine import Due
 
 ENGLISH_UNITS: Mapping[str, str] = {
     "now": "now",
@@ -81,7 +81,7 @@ def leads_text(pack: LanguagePack, leads: Sequence[int]) -> str:
 
 
 def render_reminder(
-    pack: LanguagePack, due: Due, zone: ZoneInfo, now: dt.datetime
+    pack: LanguagePack, due: ReminderDue, zone: ZoneInfo, now: dt.datetime
 ) -> tuple[str, list[Row]]:
     """The reminder message: which meeting, when in words and clock time, how to join or where."""
     meeting = due.meeting
@@ -129,7 +129,7 @@ class RenderedReminders:
         self._entries: dict[tuple[object, ...], tuple[object, object, str, list[Row]]] = {}
 
     def render(
-        self, pack: LanguagePack, due: Due, zone: ZoneInfo, now: dt.datetime
+        self, pack: LanguagePack, due: ReminderDue, zone: ZoneInfo, now: dt.datetime
     ) -> tuple[str, list[Row]]:
         seconds = (due.occurrence_at - now).total_seconds()
         minutes = (math.floor(abs(seconds) / 60 + 0.5), seconds < 0)  # as format_relative rounds
