@@ -38,13 +38,15 @@ from bench.seed import meeting_for, next_start, seed, write_content
 from bot.app import build_application
 from bot.config import Settings
 from bot.content import load_content
+from bot.delivery import delivery_of, send_due
 from bot.handlers.common import keyboard
-from bot.handlers.reminders import delivery_of, render_reminder, send_due
 from bot.meetings import Directory
 from bot.offline_api import OfflineBotApi
 from bot.services import Library
 from bot.storage import Delivery
-from scheduler.engine import Attempt, Dispatcher, Due
+from bot.views.reminders import render_reminder
+from scheduler.engine import Attempt, Dispatcher
+from scheduler.store import Due
 
 ROOT = Path(__file__).resolve().parent.parent
 TOKEN = "123456:BENCH-token"

@@ -16,8 +16,8 @@ from telegram.request import BaseRequest, HTTPXRequest
 
 from bot.config import Settings
 from bot.context import BotContext, attach_services
+from bot.delivery import rate_limiter, start_engine
 from bot.handlers import MENU_COMMANDS, register
-from bot.handlers.reminders import rate_limiter, start_engine
 from bot.logs import quiet_libraries
 from bot.purge import schedule_purge
 from bot.services import Clock, Library, Services, utc_now

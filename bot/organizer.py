@@ -16,9 +16,9 @@ from bot.content import ContentError, Problem, load_content
 from bot.examples import ExamplesError
 from bot.meetings import Directory, load_directory
 from bot.models import build_models
+from bot.reminder_store import ReminderStore
 from bot.services import Library
 from bot.storage import Storage, Subscription, User
-from scheduler.engine import ReminderEngine
 
 STATS_DAYS = 7
 # The anonymous daily counters shown by /stats, in the order shown.
@@ -110,7 +110,7 @@ async def gather_stats(storage: Storage, directory: Directory, now: dt.datetime)
         for slug, count in (await subscriber_counts(storage)).items()
         if (meeting := directory.get(slug)) is not None
     ]
-    engine = ReminderEngine(storage, lambda: directory)
+    engine = ReminderStore(storage, lambda: directory)
     reminders = await engine.counts(now - dt.timedelta(days=STATS_DAYS))
     counters = {name: await storage.counted(name, since_day) for name in COUNTERS}
     return Stats(

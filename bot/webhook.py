@@ -23,7 +23,7 @@ from tornado.web import RequestHandler
 
 from bot.app import BotApplication
 from bot.config import Settings
-from bot.handlers.reminders import JOB_NAME, MAX_SLEEP
+from bot.delivery import JOB_NAME, MAX_SLEEP
 from bot.services import Services
 
 _LOGGER = logging.getLogger(__name__)

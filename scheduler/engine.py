@@ -1,23 +1,4 @@
-"""The reminder engine: claim due reminders from the database, send them within limits, record them.
-
-The database is the source of truth. Each subscription row carries `next_fire_at` (UTC, indexed)
-and the `occurrence_at` it is for.
-
-Claiming happens in one transaction: due rows are selected (with `FOR UPDATE SKIP LOCKED` on
-PostgreSQL, so that two processes never take the same row), a ledger row keyed by (subscription,
-occurrence) is written as `pending` (or `missed` when the meeting has already begun), and
-`next_fire_at` moves on to the following occurrence. Sending happens after the commit; the ledger
-row then becomes `sent`, `failed` or `missed` (a reminder that could not go out before its meeting
-began is never sent late).
-
-Leases. A `pending` row belongs to the process that claimed it for `lease` seconds from its
-`updated_at`, which that process renews while it holds the row (a renewal is conditional on the
-stamp it wrote, so a row another process took over is never renewed, and never sent, by the old
-holder). A `pending` row whose lease ran out belongs to a process that died: `take_over` (run at
-start-up and periodically by every process, not only at start-up) claims it again and sends it if
-the meeting has not begun. A process that stops gracefully releases what it claimed but did not
-start sending (stamp `UNLEASED`), so it can be taken at once. No new column is needed: the lease
-is `updated_at` of a `pending` row.
+"""The send loop: claim what is due, send it within Telegram's limits, record every outcome.
 
 The only reminders that can arrive twice are those whose send was in flight (request made, outcome
 not yet committed) when a process died. A process keeps one send in flight, and commits its
@@ -25,12 +6,9 @@ outcome before the next starts, unless Telegram answers too slowly for one at a 
 configured rate (`in_flight_for`); then more, never above `max_in_flight`, and outcomes that
 arrive together are committed together.
 
-Start-up is O(1) in the number of subscriptions: nothing is scheduled per subscription; one timer
-sleeps until the earliest `next_fire_at` (or the earliest lease to run out).
-
-Note for the schema (not required for correctness): `take_over` and `next_wake` look for
-`status = 'pending'` rows; on a large ledger an index on deliveries (status, updated_at) — on
-PostgreSQL a partial one, `WHERE status = 'pending'` — keeps that cheap.
+Claims and leases are `scheduler.store`'s, outcomes are written by `scheduler.writer`, and the
+send itself comes in as a callback (`Send`: the Telegram glue). Imports nothing from `bot/`; may
+import the rest of `scheduler` and the standard library.
 """
 
 from __future__ import annotations
@@ -42,452 +20,15 @@ import logging
 import math
 import time
 from collections import Counter, deque
-from collections.abc import Awaitable, Callable, Mapping, Sequence
-from dataclasses import dataclass, replace
-from typing import Any, Literal
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, Generic, Literal
 
-from sqlalchemy import bindparam, func, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
-
-from bot.meetings import Directory, Meeting
-from bot.storage import Delivery, PersonalMeeting, Storage, Subscription, User
-from bot.subscriptions import MeetingRef, personal_meeting, plan, remindable
 from scheduler.limiter import SendLimiter
-from scheduler.recurrence import due_decision
+from scheduler.store import ClaimStore, Due, M, R
+from scheduler.writer import OutcomeWriter
 
 _LOGGER = logging.getLogger(__name__)
-CLAIM_BATCH = 500
-# The stamp of a pending row nobody holds: any process may take it at once.
-UNLEASED = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
-PENDING = "pending"
-_SUBSCRIPTIONS = Subscription.metadata.tables["subscriptions"]
-_DELIVERIES = Delivery.metadata.tables["deliveries"]
-# Move one subscription on to its next reminder (or pause it), by id: run once per claimed row.
-_ADVANCE = (
-    update(_SUBSCRIPTIONS)
-    .where(_SUBSCRIPTIONS.c.id == bindparam("b_id"))
-    .values(
-        paused=bindparam("paused"),
-        next_fire_at=bindparam("next_fire_at"),
-        occurrence_at=bindparam("occurrence_at"),
-    )
-)
-
-
-@dataclass(frozen=True)
-class Due:
-    """A reminder to send now."""
-
-    delivery_id: int
-    chat_id: int
-    language: str
-    timezone: str | None
-    ref: MeetingRef
-    meeting: Meeting
-    lead_minutes: int
-    occurrence_at: dt.datetime
-
-
-class ReminderEngine:
-    """Claims due reminders and records what happened to them."""
-
-    def __init__(
-        self,
-        storage: Storage,
-        directory: Callable[[], Directory],
-        *,
-        lease: dt.timedelta | None = None,
-    ) -> None:
-        self.storage = storage
-        self._directory = directory
-        # None: claims carry no lease and may be taken over at once (a single process, tests).
-        self.lease = lease
-
-    def stamp(self, now: dt.datetime) -> dt.datetime:
-        """The `updated_at` a claim made at `now` carries: the start of its lease."""
-        return now if self.lease is not None else UNLEASED
-
-    def _meeting(self, sub: Subscription, personal: PersonalMeeting | None) -> Meeting | None:
-        if sub.meeting_slug is not None:
-            return self._directory().get(sub.meeting_slug)
-        return personal_meeting(personal) if personal is not None else None
-
-    @staticmethod
-    def _due(
-        delivery_id: int,
-        sub: Subscription,
-        language: str,
-        timezone: str | None,
-        meeting: Meeting,
-        occurrence: dt.datetime,
-    ) -> Due:
-        ref = (
-            MeetingRef.directory(meeting.slug)
-            if sub.meeting_slug is not None
-            else MeetingRef.personal(sub.personal_id or 0)
-        )
-        return Due(
-            delivery_id, sub.chat_id, language, timezone, ref, meeting, sub.lead_minutes, occurrence
-        )
-
-    def _on_postgres(self) -> bool:
-        """PostgreSQL: row claims skip locked rows, and the ledger insert has its dialect."""
-        return self.storage.engine.dialect.name == "postgresql"
-
-    async def claim_due(self, now: dt.datetime, limit: int = CLAIM_BATCH) -> list[Due]:
-        """Claim up to `limit` due reminders; the ones to send now (missed ones are recorded)."""
-        stamp = self.stamp(now)
-        async with self.storage.session() as session:
-            query = (
-                select(
-                    Subscription.id,
-                    Subscription.chat_id,
-                    Subscription.meeting_slug,
-                    Subscription.personal_id,
-                    Subscription.lead_minutes,
-                    Subscription.next_fire_at,
-                    Subscription.occurrence_at,
-                    User.language,
-                    User.timezone,
-                    PersonalMeeting,
-                )
-                .join(User, User.chat_id == Subscription.chat_id)
-                .outerjoin(PersonalMeeting, PersonalMeeting.id == Subscription.personal_id)
-                .where(
-                    Subscription.next_fire_at <= now,
-                    Subscription.paused.is_(None),
-                    User.blocked.is_(False),
-                )
-                .order_by(Subscription.next_fire_at)
-                .limit(limit)
-            )
-            if self._on_postgres():
-                query = query.with_for_update(skip_locked=True, of=Subscription)
-            rows = (await session.execute(query)).all()
-            if not rows:
-                return []
-            changes: list[dict[str, object]] = []
-            ledger: list[dict[str, object]] = []
-            to_send: dict[int, Due] = {}
-            # Everyone with the same meeting and lead time moves on to the same next reminder:
-            # plan it once per batch, not once per person (a burst is mostly a few meetings).
-            plans: dict[tuple[object, int, dt.datetime], tuple[dt.datetime, dt.datetime]] = {}
-            refs: dict[object, MeetingRef] = {}
-            for row in rows:
-                personal: PersonalMeeting | None = row.PersonalMeeting
-                meeting = (
-                    self._directory().get(row.meeting_slug)
-                    if row.meeting_slug is not None
-                    else personal_meeting(personal)
-                    if personal is not None
-                    else None
-                )
-                fire_at, occurrence = row.next_fire_at, row.occurrence_at
-                if (
-                    meeting is None
-                    or not remindable(meeting)
-                    or fire_at is None
-                    or occurrence is None
-                ):
-                    paused = "gone" if meeting is None else "closed"
-                    changes.append(
-                        {
-                            "b_id": row.id,
-                            "paused": paused,
-                            "next_fire_at": None,
-                            "occurrence_at": None,
-                        }
-                    )
-                    continue
-                decision = due_decision(fire_at, occurrence, now)
-                # Advance first: the next reminder is for a meeting that has not begun yet.
-                key = row.meeting_slug if row.meeting_slug is not None else row.personal_id
-                after = max(fire_at, now - dt.timedelta(minutes=row.lead_minutes))
-                planned = plans.get((key, row.lead_minutes, after))
-                if planned is None:
-                    planned = plan(meeting, row.lead_minutes, after)
-                    plans[(key, row.lead_minutes, after)] = planned
-                changes.append(
-                    {
-                        "b_id": row.id,
-                        "paused": None,
-                        "next_fire_at": planned[0],
-                        "occurrence_at": planned[1],
-                    }
-                )
-                status = PENDING if decision == "send" else "missed"
-                ledger.append(
-                    {
-                        "subscription_id": row.id,
-                        "occurrence_at": occurrence,
-                        "status": status,
-                        "updated_at": stamp if status == PENDING else now,
-                    }
-                )
-                if status == PENDING:
-                    ref = refs.get(key)
-                    if ref is None:
-                        ref = (
-                            MeetingRef.directory(meeting.slug)
-                            if row.meeting_slug is not None
-                            else MeetingRef.personal(row.personal_id or 0)
-                        )
-                        refs[key] = ref
-                    to_send[row.id] = Due(
-                        0,
-                        row.chat_id,
-                        row.language,
-                        row.timezone,
-                        ref,
-                        meeting,
-                        row.lead_minutes,
-                        occurrence,
-                    )
-            await self._advance(session, changes)
-            if not ledger:
-                return []
-            # An occurrence already in the ledger (claimed once before) is not inserted or
-            # returned again: never sent twice. Rows are matched by subscription (once per
-            # batch), so no ordering of RETURNING is needed, which keeps this one multi-row
-            # INSERT on SQLite too.
-            dialect_insert = pg_insert if self._on_postgres() else sqlite_insert
-            inserted = await session.execute(
-                dialect_insert(_DELIVERIES)
-                .on_conflict_do_nothing(index_elements=["subscription_id", "occurrence_at"])
-                .returning(_DELIVERIES.c.id, _DELIVERIES.c.subscription_id),
-                ledger,
-            )
-            return [
-                replace(to_send[sub_id], delivery_id=delivery_id)
-                for delivery_id, sub_id in inserted.all()
-                if sub_id in to_send
-            ]
-
-    @staticmethod
-    async def _advance(session: AsyncSession, changes: Sequence[dict[str, object]]) -> None:
-        """Move claimed subscriptions on: one UPDATE for every group that moves on together
-        (the subscribers of one meeting with one lead time), the rest in one executemany."""
-        groups: dict[tuple[object, object, object], list[dict[str, object]]] = {}
-        for change in changes:
-            key = (change["paused"], change["next_fire_at"], change["occurrence_at"])
-            groups.setdefault(key, []).append(change)
-        single = [group[0] for group in groups.values() if len(group) == 1]
-        for (paused, next_fire, occurrence), group in groups.items():
-            if len(group) > 1:
-                await session.execute(
-                    update(_SUBSCRIPTIONS)
-                    .where(_SUBSCRIPTIONS.c.id.in_([change["b_id"] for change in group]))
-                    .values(paused=paused, next_fire_at=next_fire, occurrence_at=occurrence)
-                )
-        if single:
-            await session.execute(_ADVANCE, single)
-
-    async def take_over(self, now: dt.datetime, limit: int | None = CLAIM_BATCH) -> list[Due]:
-        """Pending reminders whose lease ran out (their process died): claim them to send again.
-
-        Those whose meeting has begun, or is gone, are recorded as missed; those of a person who
-        blocked the bot as failed.
-        """
-        expired_before = now - (self.lease or dt.timedelta(0))
-        due: list[Due] = []
-        async with self.storage.session() as session:
-            query = (
-                select(Delivery, Subscription, User.language, User.timezone, User.blocked)
-                .add_columns(PersonalMeeting)
-                .join(Subscription, Subscription.id == Delivery.subscription_id)
-                .join(User, User.chat_id == Subscription.chat_id)
-                .outerjoin(PersonalMeeting, PersonalMeeting.id == Subscription.personal_id)
-                .where(Delivery.status == PENDING, Delivery.updated_at <= expired_before)
-                .order_by(Delivery.occurrence_at)
-            )
-            if limit is not None:
-                query = query.limit(limit)
-            if self._on_postgres():
-                query = query.with_for_update(skip_locked=True, of=Delivery)
-            rows = (await session.execute(query)).all()
-            for delivery, sub, language, timezone, blocked, personal in rows:
-                meeting = self._meeting(sub, personal)
-                if meeting is None or delivery.occurrence_at <= now:
-                    delivery.status, delivery.updated_at = "missed", now
-                    continue
-                if blocked:
-                    delivery.status, delivery.updated_at = "failed", now
-                    continue
-                delivery.updated_at = self.stamp(now)
-                due.append(
-                    self._due(delivery.id, sub, language, timezone, meeting, delivery.occurrence_at)
-                )
-        return due
-
-    async def recover(self, now: dt.datetime) -> list[Due]:
-        """Reminders claimed but never sent (their process stopped): send them or mark missed."""
-        return await self.take_over(now, limit=None)
-
-    async def renew(
-        self, held: Mapping[int, dt.datetime], now: dt.datetime
-    ) -> dict[int, dt.datetime]:
-        """Extend the lease of rows still held (stamp unchanged, still pending): id -> new stamp."""
-        return await self._restamp(held, self.stamp(now))
-
-    async def release(self, held: Mapping[int, dt.datetime]) -> None:
-        """Give back rows claimed but not sent (a graceful stop): anyone may take them at once."""
-        await self._restamp(held, UNLEASED)
-
-    async def _restamp(
-        self, held: Mapping[int, dt.datetime], stamp: dt.datetime
-    ) -> dict[int, dt.datetime]:
-        """Move rows this process still holds (pending, with the stamp it wrote) to `stamp`;
-        a row another process took over keeps its stamp and is left out of the result."""
-        kept: dict[int, dt.datetime] = {}
-        by_stamp: dict[dt.datetime, list[int]] = {}
-        for delivery_id, old in held.items():
-            by_stamp.setdefault(old, []).append(delivery_id)
-        async with self.storage.session() as session:
-            for old, ids in by_stamp.items():
-                for chunk in _chunks(ids, 500):
-                    result = await session.execute(
-                        update(Delivery)
-                        .where(
-                            Delivery.id.in_(chunk),
-                            Delivery.status == PENDING,
-                            Delivery.updated_at == old,
-                        )
-                        .values(updated_at=stamp)
-                        .returning(Delivery.id)
-                    )
-                    kept.update((delivery_id, stamp) for delivery_id in result.scalars())
-        return kept
-
-    async def next_wake(self) -> dt.datetime | None:
-        """When the earliest active reminder falls due, or the earliest lease runs out."""
-        async with self.storage.session() as session:
-            fire = await session.scalar(
-                select(func.min(Subscription.next_fire_at))
-                .join(User, User.chat_id == Subscription.chat_id)
-                .where(Subscription.paused.is_(None), User.blocked.is_(False))
-            )
-            oldest = await session.scalar(
-                select(func.min(Delivery.updated_at)).where(Delivery.status == PENDING)
-            )
-        expiry = oldest + (self.lease or dt.timedelta(0)) if oldest is not None else None
-        times = [t for t in (fire, expiry) if t is not None]
-        return min(times) if times else None
-
-    async def counts(self, since: dt.datetime) -> dict[str, int]:
-        """How many reminders were sent, missed and failed since `since` (counts only)."""
-        async with self.storage.session() as session:
-            rows = await session.execute(
-                select(Delivery.status, func.count())
-                .where(Delivery.updated_at >= since)
-                .group_by(Delivery.status)
-            )
-            return {status: count for status, count in rows.all()}
-
-
-class OutcomeWriter:
-    """Writes send outcomes on a connection of its own, in autocommit mode.
-
-    Each outcome is durable as soon as its one statement returns: there is no separate BEGIN and
-    COMMIT. The delivery loop records every send before the next one starts (so that a crash can
-    duplicate only the send in flight), which makes this the hottest write of the engine: a
-    single outcome on SQLite (aiosqlite) or PostgreSQL (asyncpg) goes straight to the driver
-    with one fixed statement, which costs a quarter to a third of the same statement through
-    SQLAlchemy's adapters (bench/README.md). The timestamp goes through the column type's own bind
-    processor, so the row is exactly what SQLAlchemy would have written. Several outcomes go
-    through SQLAlchemy, one atomic `UPDATE ... WHERE id IN (...)` per status. A connection that
-    fails is dropped and the next write opens another.
-
-    On PostgreSQL this connection commits with `synchronous_commit` off: a write returns once
-    the server has it, before its disk flush (the flush was most of the write, 0.1-0.3 ms here).
-    That is the same promise SQLite makes with `synchronous=NORMAL`. If this process dies, the
-    server still flushes what it acknowledged, so the crash window stays the send under way. If
-    the database server itself crashes, it can lose the last fraction of a second of outcomes
-    (wal_writer_delay, at most three times 200 ms by default). Those rows go back to `pending`
-    and their reminders are sent again: a reminder can come twice, and none is lost. Claims keep
-    durable commits.
-    """
-
-    _FAST_SQL = {
-        "aiosqlite": "UPDATE deliveries SET status = ?, updated_at = ? "
-        "WHERE id = ? AND status = 'pending'",
-        "asyncpg": "UPDATE deliveries SET status = $1, updated_at = $2 "
-        "WHERE id = $3 AND status = 'pending'",
-    }
-    _many = (
-        update(Delivery)
-        .where(Delivery.id.in_(bindparam("ids", expanding=True)), Delivery.status == PENDING)
-        .values(status=bindparam("new_status"), updated_at=bindparam("stamp"))
-    )
-
-    def __init__(self, engine: AsyncEngine) -> None:
-        self._engine = engine
-        self._connection: AsyncConnection | None = None
-        self._driver: Any = None
-        dialect = engine.dialect
-        self._fast_sql = self._FAST_SQL.get(dialect.driver)
-        self._asyncpg = dialect.driver == "asyncpg"  # positional arguments, synchronous_commit
-        processor = _DELIVERIES.c.updated_at.type.bind_processor(dialect)
-        self._stamp: Callable[[dt.datetime], Any] = processor or (lambda value: value)
-
-    async def _open(self) -> AsyncConnection:
-        if self._connection is None:
-            connection = await self._engine.connect()
-            try:
-                connection = await connection.execution_options(isolation_level="AUTOCOMMIT")
-                raw = await connection.get_raw_connection()
-            except BaseException:
-                await connection.close()
-                raise
-            self._connection, self._driver = connection, raw.driver_connection
-            if self._asyncpg:
-                await self._driver.execute("SET synchronous_commit TO OFF")
-        return self._connection
-
-    async def write(self, outcomes: Sequence[tuple[int, str]], now: dt.datetime) -> None:
-        connection = await self._open()
-        try:
-            if len(outcomes) == 1 and self._fast_sql is not None:
-                (delivery_id, status), stamp = outcomes[0], self._stamp(now)
-                if self._asyncpg:
-                    await self._driver.execute(self._fast_sql, status, stamp, delivery_id)
-                else:
-                    await self._driver.execute(self._fast_sql, (status, stamp, delivery_id))
-                return
-            by_status: dict[str, list[int]] = {}
-            for delivery_id, status in outcomes:
-                by_status.setdefault(status, []).append(delivery_id)
-            for status, ids in by_status.items():
-                for chunk in _chunks(ids, 500):
-                    await connection.execute(
-                        self._many, {"ids": list(chunk), "new_status": status, "stamp": now}
-                    )
-        except BaseException:
-            await self.close()
-            raise
-
-    async def close(self) -> None:
-        connection, driver = self._connection, self._driver
-        self._connection, self._driver = None, None
-        if connection is None:
-            return
-        try:
-            if self._asyncpg:
-                # Back to the pool as it came: other work commits durably.
-                await driver.execute("RESET synchronous_commit")
-        except Exception:  # noqa: BLE001 - a connection in doubt is not given back
-            with contextlib.suppress(Exception):
-                await connection.invalidate()
-        with contextlib.suppress(Exception):
-            await connection.close()
-
-
-def _chunks(items: Sequence[int], size: int) -> list[Sequence[int]]:
-    return [items[i : i + size] for i in range(0, len(items), size)]
-
-
-# --- Sending ------------------------------------------------------------------------------------
 
 Outcome = Literal["sent", "blocked", "failed", "flood", "transient"]
 
@@ -505,7 +46,7 @@ class Attempt:
     retry_after: float = 0.0
 
 
-Send = Callable[[Due], Awaitable[Attempt]]
+Send = Callable[[Due[M, R]], Awaitable[Attempt]]
 Clock = Callable[[], dt.datetime]
 Sleep = Callable[[float], Awaitable[None]]
 
@@ -564,8 +105,8 @@ class _Recorder:
     outcome is written at once when no write is under way; whatever arrives during a write goes
     in the next one (a group commit, when several sends are in flight)."""
 
-    def __init__(self, engine: ReminderEngine, clock: Clock) -> None:
-        self._writer = OutcomeWriter(engine.storage.engine)
+    def __init__(self, engine: ClaimStore[Any, Any], clock: Clock) -> None:
+        self._writer = OutcomeWriter(engine.storage.engine, engine.deliveries)
         self._clock = clock
         self._waiting: list[tuple[int, str, asyncio.Future[None]]] = []
         self._writing = False
@@ -609,7 +150,7 @@ class _Recorder:
         await self._writer.close()
 
 
-class Dispatcher:
+class Dispatcher(Generic[M, R]):
     """One delivery run: claim what is due, send it within the limits, record every outcome.
 
     Sends go concurrently (up to `max_in_flight`) through `limiter`; a run ends when nothing more
@@ -619,8 +160,8 @@ class Dispatcher:
 
     def __init__(
         self,
-        engine: ReminderEngine,
-        send: Send,
+        engine: ClaimStore[M, R],
+        send: Send[M, R],
         *,
         clock: Clock,
         limiter: SendLimiter | None = None,
@@ -665,8 +206,8 @@ class Dispatcher:
     async def run(self) -> Counter[str]:
         """Deliver everything due now; counts of what happened (sent, missed, failed...)."""
         tasks: set[asyncio.Task[None]] = set()
-        queue: deque[Due] = deque()
-        claiming: asyncio.Task[list[Due]] | None = None
+        queue: deque[Due[M, R]] = deque()
+        claiming: asyncio.Task[list[Due[M, R]]] | None = None
         exhausted = False  # a claim came back empty: nothing more is due for now
         try:
             while not self._should_stop():
@@ -717,13 +258,13 @@ class Dispatcher:
         """How many sends may be under way now (see `in_flight_for`)."""
         return in_flight_for(self.policy.target_rate, self.policy.max_in_flight, self._answer_times)
 
-    async def _claim(self) -> list[Due]:
+    async def _claim(self) -> list[Due[M, R]]:
         now = self._clock()
         lease = self.engine.lease
         if self._take_over_only and self._taken_over_at is not None:
             return []
         try:
-            taken: list[Due] = []
+            taken: list[Due[M, R]] = []
             if (
                 self._taken_over_at is None
                 or lease is None
@@ -776,7 +317,7 @@ class Dispatcher:
                     self._renewed_at = now
         return delivery_id in self._held
 
-    async def _record(self, due: Due, status: str) -> None:
+    async def _record(self, due: Due[M, R], status: str) -> None:
         self._held.pop(due.delivery_id, None)
         self.report[status] += 1
         try:
@@ -787,7 +328,7 @@ class Dispatcher:
             _LOGGER.exception("could not record a reminder's outcome")
             self.report["record_errors"] += 1
 
-    async def _deliver(self, due: Due) -> None:
+    async def _deliver(self, due: Due[M, R]) -> None:
         transient = 0
         while True:
             limited = (

@@ -18,7 +18,7 @@ Every `datetime` going in must be aware (any zone); every one coming out is awar
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Literal
 from zoneinfo import ZoneInfo
@@ -163,46 +163,3 @@ def due_decision(fire_at: datetime, occurrence: datetime, now: datetime) -> Deci
     if now < fire_at:
         return "wait"
     return "send"
-
-
-ENGLISH_UNITS: Mapping[str, str] = {
-    "now": "now",
-    "in": "in {0}",
-    "ago": "{0} ago",
-    "day": "{0} day",
-    "days": "{0} days",
-    "hour": "{0} hour",
-    "hours": "{0} hours",
-    "minute": "{0} minute",
-    "minutes": "{0} minutes",
-}
-
-
-def format_relative(delta: timedelta, words: Mapping[str, str] = ENGLISH_UNITS) -> str:
-    """A short English phrase for a time from now: "in 1 hour", "in 2 hours 15 minutes".
-
-    Rounded to the nearest minute (so a reminder sent a few seconds late still says "in 1 hour");
-    from one day up, to the nearest hour ("in 1 day 3 hours"). Under half a minute is "now", and a
-    negative delta reads "... ago".
-    """
-
-    def plural(count: int, unit: str) -> str:
-        return words[unit if count == 1 else unit + "s"].format(count)
-
-    seconds = delta.total_seconds()
-    minutes = math.floor(abs(seconds) / 60 + 0.5)
-    if minutes == 0:
-        return words["now"]
-    if minutes >= 24 * 60:
-        hours = math.floor(minutes / 60 + 0.5)
-        parts = [plural(hours // 24, "day")]
-        if hours % 24:
-            parts.append(plural(hours % 24, "hour"))
-    else:
-        parts = []
-        if minutes >= 60:
-            parts.append(plural(minutes // 60, "hour"))
-        if minutes % 60:
-            parts.append(plural(minutes % 60, "minute"))
-    text = " ".join(parts)
-    return words["ago" if seconds < 0 else "in"].format(text)

@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import select
 
 from bot.config import Settings
-from bot.handlers.reminders import delivery_of
+from bot.delivery import delivery_of
 from bot.offline_api import Failure, OfflineBotApi
 from bot.services import Services
 from bot.storage import Delivery

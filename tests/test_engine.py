@@ -17,18 +17,12 @@ from sqlalchemy import func, select, update
 
 from bench.seed import meeting_for, seed
 from bot.meetings import Directory
+from bot.reminder_store import ReminderStore
 from bot.storage import Delivery, Storage, Subscription
-from scheduler.engine import (
-    UNLEASED,
-    Attempt,
-    Dispatcher,
-    Due,
-    OutcomeWriter,
-    Policy,
-    ReminderEngine,
-    in_flight_for,
-)
+from scheduler.engine import Attempt, Dispatcher, Policy, in_flight_for
 from scheduler.limiter import SendLimiter, read_retry_after, retry_after_seconds
+from scheduler.store import UNLEASED, Due
+from scheduler.writer import OutcomeWriter
 from tests.fakes import FixedClock
 
 UTC = dt.UTC
@@ -161,9 +155,9 @@ async def storage(database_url: str) -> AsyncIterator[Storage]:
         yield opened
 
 
-def engine_for(storage: Storage, lease: dt.timedelta | None = LEASE) -> ReminderEngine:
+def engine_for(storage: Storage, lease: dt.timedelta | None = LEASE) -> ReminderStore:
     directory = Directory((MEETING,))
-    return ReminderEngine(storage, lambda: directory, lease=lease)
+    return ReminderStore(storage, lambda: directory, lease=lease)
 
 
 async def statuses(storage: Storage) -> Counter[str]:
@@ -299,7 +293,7 @@ async def test_outcomes_written_one_at_a_time_or_together_read_back_the_same(sto
     claimed = await engine.claim_due(NOW, limit=5)
     ids = [due.delivery_id for due in claimed]
     later = NOW + dt.timedelta(seconds=7, microseconds=123456)
-    writer = OutcomeWriter(storage.engine)
+    writer = OutcomeWriter(storage.engine, engine.deliveries)
     try:
         await writer.write([(ids[0], "sent")], later)  # the single-outcome path
         await writer.write([(ids[1], "failed"), (ids[2], "sent"), (ids[3], "sent")], later)

@@ -20,7 +20,7 @@ from sqlalchemy import func, select
 
 from bench.seed import meeting_for, next_start, seed, write_content
 from bot.storage import Delivery, Storage
-from scheduler.engine import UNLEASED
+from scheduler.store import UNLEASED
 from tests.conftest import ROOT
 from tests.loopback_api import LoopbackBotApi
 

@@ -9,9 +9,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from bot.views.reminders import format_relative
 from scheduler.recurrence import (
     due_decision,
-    format_relative,
     local_start,
     next_occurrence,
     next_reminder,

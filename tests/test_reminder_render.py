@@ -7,9 +7,9 @@ from zoneinfo import ZoneInfo
 
 from bench.seed import meeting_for
 from bot.content import load_content
-from bot.handlers.reminders import RenderedReminders, render_reminder
 from bot.subscriptions import MeetingRef
-from scheduler.engine import Due
+from bot.views.reminders import RenderedReminders, render_reminder
+from scheduler.store import Due
 from tests.conftest import CONTENT_DIR
 
 START = dt.datetime(2026, 3, 10, 18, 0, tzinfo=dt.UTC)

@@ -61,7 +61,7 @@ def ny_settings(database_url: str) -> Settings:
 
 async def tick(app) -> None:
     """Run the reminder timer now (it reads the injected clock), instead of waiting for it."""
-    from bot.handlers.reminders import JOB_NAME
+    from bot.delivery import JOB_NAME
 
     jobs = [j for j in app.job_queue.get_jobs_by_name(JOB_NAME) if not j.removed]
     assert jobs, "the reminder timer is not armed"
@@ -204,10 +204,10 @@ async def test_a_send_cut_off_by_a_crash_is_sent_at_start_up(content, ny_setting
         await chat.send("/start")
         await subscribe(chat, 60)
         clock.now = dt.datetime(2026, 3, 2, 23, 0, tzinfo=UTC)
-        from scheduler.engine import ReminderEngine
+        from bot.reminder_store import ReminderStore
 
         services: Services = app.bot_data["services"]
-        engine = ReminderEngine(services.storage, lambda: services.library.directory)
+        engine = ReminderStore(services.storage, lambda: services.library.directory)
         claimed = await engine.claim_due(clock.now)  # claimed, then the process "dies"
         assert len(claimed) == 1
     api2 = OfflineBotApi()

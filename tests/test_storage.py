@@ -12,8 +12,8 @@ import pytest
 from sqlalchemy import select
 
 from bot.meetings import Directory
+from bot.reminder_store import ReminderStore
 from bot.storage import PersonalMeeting, Storage, Subscription, User
-from scheduler.engine import ReminderEngine
 
 UTC = dt.UTC
 NOW = dt.datetime(2026, 3, 2, 18, 0, tzinfo=UTC)  # a Monday, an hour before 19:00 UTC
@@ -87,7 +87,7 @@ async def seed_due(storage: Storage, chats: int) -> None:
 
 
 async def test_next_wake_is_an_aware_utc_time(storage: Storage):
-    engine = ReminderEngine(storage, lambda: Directory(()))
+    engine = ReminderStore(storage, lambda: Directory(()))
     assert await engine.next_wake() is None
     await seed_due(storage, 2)
     assert await engine.next_wake() == NOW
@@ -99,8 +99,8 @@ async def test_two_processes_never_claim_one_reminder(database_url: str, storage
     await seed_due(storage, 10)
     other = await Storage.open(database_url)
     try:
-        first = ReminderEngine(storage, lambda: Directory(()))
-        second = ReminderEngine(other, lambda: Directory(()))
+        first = ReminderStore(storage, lambda: Directory(()))
+        second = ReminderStore(other, lambda: Directory(()))
         claims = await asyncio.gather(first.claim_due(NOW, limit=5), second.claim_due(NOW, limit=5))
     finally:
         await other.close()

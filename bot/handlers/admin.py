@@ -14,17 +14,16 @@ import logging
 import math
 import secrets
 from collections.abc import Sequence
-from dataclasses import dataclass
 
-from telegram import Bot, Update
-from telegram.error import BadRequest, Forbidden, TelegramError
+from telegram import Update
+from telegram.error import BadRequest
 
 from bot import callbacks
 from bot.content import MAX_MESSAGE_CHARS, ContentError, LanguagePack, Problem
 from bot.context import BotContext
+from bot.delivery import AnnounceReport, deliver_announcement, tell_changes
 from bot.flows import Flow, clear_flow, get_flow, set_flow
 from bot.handlers.common import Row, esc, keyboard, show
-from bot.handlers.reminders import tell_changes
 from bot.meetings import Meeting
 from bot.organizer import (
     STATS_DAYS,
@@ -36,6 +35,7 @@ from bot.organizer import (
 from bot.purge import ORGANIZER_FLOW_TTL
 from bot.services import Services
 from bot.subscriptions import meeting_key
+from bot.views.notices import announcement
 
 _LOGGER = logging.getLogger(__name__)
 PREFIX = "adm"
@@ -137,16 +137,6 @@ async def stats(update: Update, context: BotContext) -> None:
 # /announce -------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class AnnounceReport:
-    """What happened to one announcement: counts only."""
-
-    total: int
-    sent: int = 0
-    blocked: int = 0
-    failed: int = 0
-
-
 async def announce(update: Update, context: BotContext) -> None:
     """/announce: pick a meeting whose subscribers should get a message."""
     await _meeting_page(update, context, 0, edit=False)
@@ -186,11 +176,6 @@ def _meeting_for_key(services: Services, key: str | None) -> Meeting:
     if meeting is None:
         raise LookupError(key)
     return meeting
-
-
-def _announcement(pack: LanguagePack, name: str, text: str) -> str:
-    """The message subscribers get: who it is from, then the organizer's words as plain text."""
-    return f"<b>{esc(pack.text('admin_announce_header', name=name))}</b>\n\n{esc(text)}"
 
 
 async def _choose(update: Update, context: BotContext, meeting: Meeting) -> None:
@@ -234,35 +219,8 @@ async def on_text(update: Update, context: BotContext, flow: Flow) -> bool:
             (pack.text("admin_announce_cancel"), callbacks.make("adm", "stop")),
         ]
     ]
-    await show(update, f"{preview}\n\n{_announcement(pack, meeting.name, text)}", keyboard(rows))
+    await show(update, f"{preview}\n\n{announcement(pack, meeting.name, text)}", keyboard(rows))
     return True
-
-
-async def deliver_announcement(
-    bot: Bot, services: Services, meeting: Meeting, text: str
-) -> AnnounceReport:
-    """Send `text` to the meeting's subscribers, each in their language; counts of what happened."""
-    chats = await services.subscriptions.active_chats_for(meeting.slug)
-    sent = blocked = failed = 0
-    for chat_id in chats:
-        user = await services.storage.get_user(chat_id)
-        pack = services.library.pack(user.language if user else None)
-        try:
-            await bot.send_message(chat_id, _announcement(pack, meeting.name, text))
-            sent += 1
-        except Forbidden:
-            await services.subscriptions.deactivate_chat(chat_id)
-            blocked += 1
-        except BadRequest as exc:
-            if "chat not found" in str(exc).lower():
-                await services.subscriptions.deactivate_chat(chat_id)
-                blocked += 1
-            else:
-                failed += 1
-        except TelegramError as exc:
-            _LOGGER.warning("an announcement could not be delivered: %s", type(exc).__name__)
-            failed += 1
-    return AnnounceReport(len(chats), sent, blocked, failed)
 
 
 def report_text(pack: LanguagePack, report: AnnounceReport) -> str:

@@ -5,7 +5,6 @@ The one module a handler may import from another (besides services, views and th
 
 from __future__ import annotations
 
-import html
 from collections.abc import Callable, Coroutine, Sequence
 from typing import Any
 
@@ -14,14 +13,10 @@ from telegram.error import BadRequest
 
 from bot.content import LanguagePack
 from bot.context import BotContext
+from bot.views.html import Row, esc
 from bot.views.timezones import clock_text
 
-Row = Sequence[tuple[str, str]]
-
-
-def esc(text: str) -> str:
-    """Escape content for Telegram HTML; content is plain text by design."""
-    return html.escape(text.strip(), quote=False)
+__all__ = ["Row", "esc", "keyboard", "one_per_row", "pack_for", "show"]
 
 
 def pack_for(update: Update, context: BotContext) -> LanguagePack:

@@ -1,0 +1,144 @@
+"""Reminder texts: the reminder message, times in words and on the clock, lead-time labels.
+
+Pure rendering from a language pack (no I/O, no clock of its own: `now` comes in). May import the
+domain, `bot.content`, `bot.callbacks` and `scheduler`'s value types.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections.abc import Mapping, Sequence
+from zoneinfo import ZoneInfo
+
+from bot import callbacks
+from bot.content import LanguagePack
+from bot.reminder_store import ReminderDue
+from bot.views.html import Row, esc
+
+ENGLISH_UNITS: Mapping[str, str] = {
+    "now": "now",
+    "in": "in {0}",
+    "ago": "{0} ago",
+    "day": "{0} day",
+    "days": "{0} days",
+    "hour": "{0} hour",
+    "hours": "{0} hours",
+    "minute": "{0} minute",
+    "minutes": "{0} minutes",
+}
+
+
+def format_relative(delta: dt.timedelta, words: Mapping[str, str] = ENGLISH_UNITS) -> str:
+    """A short English phrase for a time from now: "in 1 hour", "in 2 hours 15 minutes".
+
+    Rounded to the nearest minute (so a reminder sent a few seconds late still says "in 1 hour");
+    from one day up, to the nearest hour ("in 1 day 3 hours"). Under half a minute is "now", and a
+    negative delta reads "... ago".
+    """
+
+    def plural(count: int, unit: str) -> str:
+        return words[unit if count == 1 else unit + "s"].format(count)
+
+    seconds = delta.total_seconds()
+    minutes = math.floor(abs(seconds) / 60 + 0.5)
+    if minutes == 0:
+        return words["now"]
+    if minutes >= 24 * 60:
+        hours = math.floor(minutes / 60 + 0.5)
+        parts = [plural(hours // 24, "day")]
+        if hours % 24:
+            parts.append(plural(hours % 24, "hour"))
+    else:
+        parts = []
+        if minutes >= 60:
+            parts.append(plural(minutes // 60, "hour"))
+        if minutes % 60:
+            parts.append(plural(minutes % 60, "minute"))
+    text = " ".join(parts)
+    return words["ago" if seconds < 0 else "in"].format(text)
+
+
+def format_when(moment: dt.datetime, zone: ZoneInfo, pack: LanguagePack) -> str:
+    """`Tue 3 Mar, 18:00` in `zone`, in the pack's language."""
+    local = moment.astimezone(zone)
+    day = pack.text(f"day_{(local.weekday() + 1) % 7}")  # weekday(): 0 = Monday; ours: 0 = Sunday
+    return f"{day} {local.day} {pack.text(f'month_{local.month}')}, {local:%H:%M}"
+
+
+def relative_words(pack: LanguagePack) -> dict[str, str]:
+    """The words `format_relative` needs ("in {0}", "{0} hours"...), in the pack's language."""
+    return {unit: pack.text(f"rel_{unit}") for unit in ENGLISH_UNITS}
+
+
+def lead_label(pack: LanguagePack, minutes: int) -> str:
+    key = f"rem_lead_{minutes}"
+    return pack.text(key) if key in pack.ui else f"{minutes} min"
+
+
+def leads_text(pack: LanguagePack, leads: Sequence[int]) -> str:
+    return ", ".join(lead_label(pack, m).removesuffix(" before") for m in leads)
+
+
+def render_reminder(
+    pack: LanguagePack, due: ReminderDue, zone: ZoneInfo, now: dt.datetime
+) -> tuple[str, list[Row]]:
+    """The reminder message: which meeting, when in words and clock time, how to join or where."""
+    meeting = due.meeting
+    local = due.occurrence_at.astimezone(zone)
+    lines = [
+        f"⏰ <b>{esc(pack.text('rem_reminder', name=meeting.name))}</b>",
+        esc(
+            pack.text(
+                "rem_starts",
+                relative=format_relative(due.occurrence_at - now, relative_words(pack)),
+                time=f"{local:%H:%M}",
+                date=format_when(due.occurrence_at, zone, pack).rsplit(",", 1)[0],
+            )
+        ),
+    ]
+    own = due.occurrence_at.astimezone(meeting.tz)
+    if own.utcoffset() != local.utcoffset():
+        lines.append(esc(pack.text("rem_their_time", time=f"{own:%H:%M}", zone=meeting.timezone)))
+    if meeting.conference_url:
+        lines.append(esc(pack.text("rem_join", link=meeting.conference_url)))
+    if meeting.conference_phone:
+        lines.append(esc(pack.text("rem_phone", phone=meeting.conference_phone)))
+    place = ", ".join(p for p in (meeting.location, meeting.address) if p)
+    if place:
+        lines.append(esc(pack.text("rem_where", place=place)))
+    minutes = int(due.occurrence_at.timestamp() // 60)
+    rows: list[Row] = [
+        [(pack.text("rem_skip"), callbacks.make("rem", "skip", due.ref.encode(), minutes))],
+        [(pack.text("rem_stop"), callbacks.make("rem", "stop", due.ref.encode()))],
+        [(pack.text("rem_ground_first"), callbacks.make("gr", "home"))],
+    ]
+    return "\n".join(lines), rows
+
+
+class RenderedReminders:
+    """Reminder messages already rendered, for the others in a burst.
+
+    Everyone who chose one meeting with one lead time, in one language and time zone, gets the
+    same message: the text depends on nothing else (the "in 1 hour" is whole minutes). Entries
+    hold their pack and meeting, so a /reload (new objects) never matches an old entry.
+    """
+
+    def __init__(self, size: int = 1024) -> None:
+        self._size = size
+        self._entries: dict[tuple[object, ...], tuple[object, object, str, list[Row]]] = {}
+
+    def render(
+        self, pack: LanguagePack, due: ReminderDue, zone: ZoneInfo, now: dt.datetime
+    ) -> tuple[str, list[Row]]:
+        seconds = (due.occurrence_at - now).total_seconds()
+        minutes = (math.floor(abs(seconds) / 60 + 0.5), seconds < 0)  # as format_relative rounds
+        key = (id(pack), id(due.meeting), due.ref, due.occurrence_at, zone.key, minutes)
+        found = self._entries.get(key)
+        if found is not None and found[0] is pack and found[1] is due.meeting:
+            return found[2], found[3]
+        text, rows = render_reminder(pack, due, zone, now)
+        if len(self._entries) >= self._size:
+            self._entries.clear()
+        self._entries[key] = (pack, due.meeting, text, rows)
+        return text, rows
