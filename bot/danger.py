@@ -30,6 +30,7 @@ LABELS: tuple[str, ...] = (SAFE, GENTLE, *CRISIS_KINDS)
 # Calibrated on the development split (bench/bench_understanding.py reports both splits).
 CRISIS_PROBABILITY = 0.70
 FLOOR_PROBABILITY = 0.25
+WORRIED = 0.75
 SURE = 0.90
 
 _CONCERN = Assessment(Level.CONCERN)
@@ -82,7 +83,7 @@ class DangerReader:
             return Assessment(Level.CRISIS, kind)
         if ruled.level is Level.CONCERN:
             return ruled
-        if (worded and worrying >= FLOOR_PROBABILITY) or worrying >= SURE:
+        if (worded and worrying >= FLOOR_PROBABILITY) or worrying >= WORRIED:
             return _CONCERN
         return _NONE
 

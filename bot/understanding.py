@@ -41,12 +41,14 @@ _SENTENCE = re.compile(r"(?<=[.?!\n])\s+|\s*\n\s*")
 class Reading:
     """What to do with one message: answer `answer`, or offer `suggestions`, or route to the
     feature `intent`; all empty means "I don't know that one". `also`: a second question's entry,
-    to offer after the answer."""
+    to offer after the answer; `alternatives`: the runners-up, should the answer miss."""
 
     answer: str | None = None
     suggestions: tuple[str, ...] = ()
     intent: str | None = None
     also: str | None = None
+    # The next likeliest entries after `answer`, for "that's not what I asked".
+    alternatives: tuple[str, ...] = ()
 
 
 NOTHING = Reading()
@@ -80,10 +82,10 @@ class QuestionReader:
             # The question sits inside a longer message: the part that reads clearly wins.
             best = answered[0]
             later = next((r.answer for r in answered[1:] if r.answer != best.answer), None)
-            return Reading(answer=best.answer, also=later)
+            return Reading(answer=best.answer, also=later, alternatives=best.alternatives)
         if whole.answer is not None:
             later = next((r.answer for r in answered if r.answer != whole.answer), None)
-            return Reading(answer=whole.answer, also=later)
+            return Reading(answer=whole.answer, also=later, alternatives=whole.alternatives)
         return whole
 
     def _rules_only(self, text: str) -> Reading:
@@ -103,7 +105,8 @@ class QuestionReader:
         if rules.confident is not None:
             likeliest = [label for label, _ in entries[:MAX_SUGGESTIONS]]
             if rules.confident.entry_id in likeliest and top_label != OUT_OF_SCOPE:
-                return Reading(answer=rules.confident.entry_id)
+                answer = rules.confident.entry_id
+                return Reading(answer=answer, alternatives=_others(entries, answer))
         if top_label == OUT_OF_SCOPE and top >= DECLINE_PROBABILITY:
             return NOTHING
         if not entries:
@@ -111,12 +114,16 @@ class QuestionReader:
         best, p1 = entries[0]
         p2 = entries[1][1] if len(entries) > 1 else 0.0
         if top_label == best and p1 >= ANSWER_PROBABILITY and p1 - p2 >= ANSWER_MARGIN:
-            return Reading(answer=best)
+            return Reading(answer=best, alternatives=_others(entries, best))
         if p1 < SUGGEST_PROBABILITY:
             return NOTHING
         floor = max(SUGGEST_PROBABILITY, p1 * SUGGEST_RELATIVE)
         offered = tuple(label for label, p in entries[:MAX_SUGGESTIONS] if p >= floor)
         return Reading(suggestions=offered)
+
+
+def _others(entries: Sequence[tuple[str, float]], answer: str) -> tuple[str, ...]:
+    return tuple(label for label, _ in entries if label != answer)[: MAX_SUGGESTIONS - 1]
 
 
 def training_set(

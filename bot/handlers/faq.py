@@ -63,6 +63,9 @@ async def on_button(update: Update, context: BotContext, button: callbacks.Butto
     if button.action == "home":
         await show(update, esc(pack.text("faq_pick_category")), keyboard(_topics(pack)), edit=True)
         return
+    if button.action == "miss":
+        await _missed(update, context, button)
+        return
     if button.action == "cat":
         category = next((c for c in pack.faq.categories if c.id == button.arg), None)
         if category is None:
@@ -102,6 +105,7 @@ async def free_text(update: Update, context: BotContext) -> None:
             # A second question in the same message: offered first, above the related ones.
             also = entries[reading.also][1]
             rows.insert(0, [(also.question, callbacks.make("faq", "q", also.id))])
+        rows.append([(pack.text("button_not_it"), _miss_payload(entry.id, reading.alternatives))])
         await show(update, render_answer(pack, entry), keyboard(rows))
         return
     suggestions = [i for i in reading.suggestions if i in entries][:3]
@@ -113,6 +117,32 @@ async def free_text(update: Update, context: BotContext) -> None:
         await show(update, esc(pack.text("match_unsure")), keyboard(rows))
         return
     await show(update, esc(pack.text("match_none")), keyboard(_topics(pack)))
+
+
+def _miss_payload(answered: str, alternatives: tuple[str, ...]) -> str:
+    """`faq:miss:<answered>:<alternatives...>`, as many runners-up as fit in a button."""
+    for count in range(len(alternatives), -1, -1):
+        try:
+            return callbacks.make("faq", "miss", answered, *alternatives[:count])
+        except ValueError:
+            continue
+    return callbacks.make("faq", "home")
+
+
+async def _missed(update: Update, context: BotContext, button: callbacks.Button) -> None:
+    """ "That's not what I asked": count the miss (the entry only, never the question), and
+    offer the runners-up as a new message, leaving the answer where it was."""
+    pack = context.pack
+    entries = _entries(pack)
+    if not button.args or button.args[0] not in entries:
+        raise LookupError(button)
+    services = context.services
+    await services.storage.count(f"faq_miss:{button.args[0]}", services.clock().date())
+    offered = [i for i in button.args[1:] if i in entries]
+    rows = one_per_row([(entries[i][1].question, callbacks.make("faq", "q", i)) for i in offered])
+    rows.append([(pack.text("button_topics"), callbacks.make("faq", "home"))])
+    text = pack.text("miss_offer" if offered else "miss_topics")
+    await show(update, esc(text), keyboard(rows))
 
 
 def _intent_reply(pack: LanguagePack, intent: str) -> tuple[str, list[Row]]:
