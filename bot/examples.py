@@ -27,7 +27,9 @@ DANGER_WORDS_FILE = Path("danger_words.yaml")
 Expect = Literal["crisis", "gentle", "none"]
 Kind = Literal["self_harm", "overdose", "other_danger", "abuse", "none"]
 _Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=4000)]
-_Label = Annotated[str, StringConstraints(pattern=r"^(?:[a-z0-9][a-z0-9-]*|intent:[a-z]+)$")]
+_Label = Annotated[
+    str, StringConstraints(pattern=r"^(?:[a-z0-9][a-z0-9-]*|intent:[a-z]+|out_of_scope)$")
+]
 
 
 class _Model(BaseModel):

@@ -1,0 +1,52 @@
+"""Typed messages through the real Application: the learned readers as people meet them."""
+
+from __future__ import annotations
+
+from bot.services import Services
+from tests.fakes import Chat
+
+
+async def test_a_question_at_the_end_of_a_long_message_is_answered(chat: Chat) -> None:
+    calls = await chat.send(
+        "so my counselor says i should try a group, ive been sober 9 days and honestly im "
+        "terrified of walking in. i dont want to share my story with strangers. "
+        "do i have to talk if i go?"
+    )
+    assert calls[-1].method == "sendMessage"
+    assert "talk" in calls[-1].text.lower() and "sources" in calls[-1].text.lower()
+
+
+async def test_that_is_not_what_i_asked_offers_the_runners_up_and_counts_the_miss(
+    chat: Chat, services: Services
+) -> None:
+    (answer,) = [c for c in await chat.send("how much does it cost to go") if c.buttons]
+    assert "cost" in answer.text.lower() or "free" in answer.text.lower()
+    offered = await chat.press_label(answer, "not what i asked")
+    assert [c.method for c in offered if c.method.startswith("edit")] == []  # the answer stays
+    (offer,) = [c for c in offered if c.method == "sendMessage"]
+    assert "one of these" in offer.text or "topics" in offer.text
+    today = services.clock().date()
+    missed = [key for key in ("faq_miss:cost",) if await services.storage.counted(key, today)]
+    assert missed == ["faq_miss:cost"]
+
+
+async def test_a_forged_miss_button_changes_nothing(chat: Chat, services: Services) -> None:
+    calls = await chat.press("faq:miss:no-such-entry")
+    assert calls  # answered (out of date), not a crash
+    assert await services.storage.counted("faq_miss:no-such-entry", services.clock().date()) == 0
+
+
+async def test_requests_for_the_bots_features_go_to_those_features(chat: Chat) -> None:
+    grounding = await chat.send("can you help me calm down, panic attack")
+    assert any("gr:sit:" in data for call in grounding for _, data in call.buttons)
+    hello = await chat.send("hi")
+    assert any("faq:home" in data for call in hello for _, data in call.buttons)
+    meetings = await chat.send("are there any meetings tonight")
+    assert any(data.startswith("mt:ls") for call in meetings for _, data in call.buttons)
+
+
+async def test_danger_vocabulary_never_gets_an_faq_answer_first(chat: Chat) -> None:
+    calls = await chat.send("how many of my pills would it take, asking for real")
+    first = calls[0]
+    assert "sources" not in first.text.lower()
+    assert any("sos:" in data for _, data in first.buttons)
