@@ -31,6 +31,7 @@ LABELS: tuple[str, ...] = (SAFE, GENTLE, *CRISIS_KINDS)
 CRISIS_PROBABILITY = 0.70
 FLOOR_PROBABILITY = 0.25
 WORRIED = 0.75
+MODEL_MIN_WORDS = 3
 SURE = 0.90
 
 _CONCERN = Assessment(Level.CONCERN)
@@ -76,6 +77,10 @@ class DangerReader:
         worded = self.vocabulary is not None and self.vocabulary.search(normalise(text)) is not None
         if self.model is None:
             return _CONCERN if worded or ruled.level is Level.CONCERN else _NONE
+        if not worded and len(text.split()) < MODEL_MIN_WORDS:
+            # A word or two says too little for the model alone ("now", "ok"): the rules and the
+            # vocabulary have read it.
+            return ruled
         danger, worrying, kind = self._learned(text)
         # Two signals agreeing (the model and the vocabulary) are needed for all but the
         # clearest verdicts: either alone errs on ordinary talk.
