@@ -43,6 +43,10 @@ CONTENT = ROOT / "content"
 LOCKED = ROOT / "tests" / "corpora" / "locked"
 
 
+def pct(part: int, whole: int) -> str:
+    return f"{part / whole:.3f}" if whole else "n/a"
+
+
 @dataclass
 class Score:
     in_scope: int = 0
@@ -68,9 +72,6 @@ class Score:
             self.routed += reading.intent == label.removeprefix(INTENT_PREFIX)
 
     def line(self, name: str) -> str:
-        def pct(a: int, b: int) -> str:
-            return f"{a / b:.3f}" if b else "n/a"
-
         return (
             f"{name}: direct {pct(self.direct, self.in_scope)} top3 {pct(self.top3, self.in_scope)}"
             f" wrong {pct(self.wrong, self.in_scope)} (n={self.in_scope});"
@@ -200,9 +201,6 @@ class SafetyScore:
             self.false_gentle += assessment.level is Level.CONCERN
 
     def line(self, name: str) -> str:
-        def pct(a: int, b: int) -> str:
-            return f"{a / b:.3f}" if b else "n/a"
-
         return (
             f"{name}: danger resources-first {pct(self.resources_first, self.crisis)}"
             f" full-right-kind {pct(self.right_kind, self.crisis)} (n={self.crisis});"
