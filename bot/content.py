@@ -1,10 +1,13 @@
 """Load and validate the curated content in `content/` into frozen objects.
 
-Layout: one folder per language (`content/en/`, `content/es/`...), each with up to four files:
-`faq.yaml`, `grounding.yaml`, `safety.yaml` and `ui.yaml`. The default language must have all four;
-another language may translate any of them, file by file (ui.yaml key by key, safety.yaml region by
-region), and falls back to the default language for the rest. Every problem is reported as
-`file:line: entry id: what is wrong`.
+Layout: one folder per language (`content/en/`, `content/es/`...), each with up to five files:
+`faq.yaml`, `grounding.yaml`, `safety.yaml`, `ui.yaml` and `vocabulary.yaml` (the recovery words
+the question matcher knows). The default language must have the first four; another language may
+translate any of them, file by file (ui.yaml key by key, safety.yaml region by region), and falls
+back to the default language for the rest. Each language's generic resources for reading
+questions (contractions, chat spelling, stop words) are package data, `bot/lang/<language>.yaml`,
+validated the same way; a language without them reads with the default language's. Every problem
+is reported as `file:line: entry id: what is wrong`.
 """
 
 from __future__ import annotations
@@ -149,6 +152,27 @@ class SafetyFile(_Model):
 
 class UiFile(_Model):
     model_config = ConfigDict(extra="allow", frozen=True)
+
+
+class VocabularyFile(_Model):
+    """Recovery vocabulary (`vocabulary.yaml`): the words and phrases that mean one concept to
+    the question matcher, and the concepts that also say another ("have to share" is talking)."""
+
+    concepts: dict[str, tuple[Text, ...]] = Field(default_factory=dict)
+    implies: dict[str, tuple[Text, ...]] = Field(default_factory=dict)
+
+
+class LanguageFile(_Model):
+    """A language's generic resources for reading questions (`bot/lang/<language>.yaml`, shipped
+    with the package): contraction patterns, chat spelling, irregular forms, stop words."""
+
+    # (regular expression, replacement), applied in order to folded text.
+    contractions: tuple[tuple[str, str], ...] = ()
+    # Chat spelling -> plain words; an empty value drops the word ("kinda").
+    spellings: dict[str, str] = Field(default_factory=dict)
+    irregular: dict[str, str] = Field(default_factory=dict)
+    # Words separated by white space.
+    stop_words: str = ""
 
 
 # Every text the handlers need from ui.yaml; the default language must define all of them.
@@ -343,6 +367,9 @@ class LanguagePack:
     grounding: GroundingFile
     safety: SafetyFile
     ui: Mapping[str, str]
+    # What the question matcher reads this language's questions with.
+    words: LanguageFile = LanguageFile()
+    vocabulary: VocabularyFile = VocabularyFile()
 
     def text(self, key: str, **values: object) -> str:
         """A ui.yaml text with `{name}` placeholders filled in."""
@@ -379,7 +406,15 @@ _FILES: dict[str, type[BaseModel]] = {
     "grounding.yaml": GroundingFile,
     "safety.yaml": SafetyFile,
     "ui.yaml": UiFile,
+    "vocabulary.yaml": VocabularyFile,
 }
+# Files a language may go without, the default language too (the matcher then has no concepts).
+_OPTIONAL = frozenset({"vocabulary.yaml"})
+# Package data: each language's generic resources for reading questions, `<language>.yaml`.
+LANGUAGE_DATA = Path(__file__).resolve().parent / "lang"
+# A concept's name, and a word or phrase of it: lower-case words, as the matcher reads them.
+_CONCEPT_NAME = re.compile(r"[a-z0-9]+")
+_CONCEPT_MEMBER = re.compile(r"[a-z0-9]+( [a-z0-9]+)*")
 
 
 def _entry_scope(data: Any, loc: Path_) -> tuple[str, int]:
@@ -570,6 +605,44 @@ def _check_patterns(
             problems.append(_loc_problem(loaded, (*loc, i), str(exc)))
 
 
+def _check_vocabulary(
+    vocabulary: VocabularyFile, loaded: LoadedYaml, problems: list[Problem]
+) -> None:
+    """Names and words the matcher can read, each word under one concept only."""
+    owner: dict[str, str] = {}
+    for concept, members in vocabulary.concepts.items():
+        if not _CONCEPT_NAME.fullmatch(concept):
+            problems.append(
+                _loc_problem(
+                    loaded, ("concepts", concept), f"{concept}: use lower-case letters and digits"
+                )
+            )
+        for i, member in enumerate(members):
+            loc: Path_ = ("concepts", concept, i)
+            if not _CONCEPT_MEMBER.fullmatch(member):
+                problems.append(
+                    _loc_problem(
+                        loaded,
+                        loc,
+                        f"{concept}: {member!r}: write lower-case words (letters and digits) "
+                        "separated by single spaces",
+                    )
+                )
+            elif member in owner:
+                problems.append(
+                    _loc_problem(
+                        loaded, loc, f"{concept}: {member!r} is already under {owner[member]}"
+                    )
+                )
+            else:
+                owner[member] = concept
+    for concept, implied in vocabulary.implies.items():
+        for i, other in enumerate((concept, *implied)):
+            if other not in vocabulary.concepts:
+                loc = ("implies", concept) if i == 0 else ("implies", concept, i - 1)
+                problems.append(_loc_problem(loaded, loc, f"implies: unknown concept {other!r}"))
+
+
 def _check_ui(ui: Mapping[str, Any], loaded: LoadedYaml, problems: list[Problem]) -> None:
     for key, value in ui.items():
         if not isinstance(value, str) or not value.strip():
@@ -596,7 +669,7 @@ def load_content(directory: Path, default_language: str = "en") -> Content:
         for name, model in _FILES.items():
             path = directory / language / name
             if not path.exists():
-                if language == default_language:
+                if language == default_language and name not in _OPTIONAL:
                     problems.append(Problem(path, 1, "", "missing: the default language needs it"))
                 continue
             try:
@@ -616,16 +689,44 @@ def load_content(directory: Path, default_language: str = "en") -> Content:
                 _check_grounding(value, loaded, problems)
             elif isinstance(value, SafetyFile):
                 _check_safety(value, loaded, problems)
+            elif isinstance(value, VocabularyFile):
+                _check_vocabulary(value, loaded, problems)
             else:
                 _check_ui(loaded.data or {}, loaded, problems)
             parsed[language][name] = (value, loaded)
 
+    words = {
+        language: found
+        for language in languages
+        if (found := _load_words(LANGUAGE_DATA / f"{language}.yaml", problems)) is not None
+    }
     default = parsed[default_language]
     if not problems:
         _check_default_complete(default, directory / default_language, problems)
     if problems:
         raise ContentError(_tidy(problems))
-    return _assemble(parsed, default_language)
+    return _assemble(parsed, words, default_language)
+
+
+def _load_words(path: Path, problems: list[Problem]) -> LanguageFile | None:
+    """A language's resources from the package, or None when it has none."""
+    if not path.exists():
+        return None
+    try:
+        loaded = load_yaml(path)
+    except YamlFileError as exc:
+        problems.append(Problem(path, 0, "", str(exc)))
+        return None
+    value, loaded = _validate(loaded, LanguageFile, problems)
+    if value is not None:
+        for i, (pattern, _) in enumerate(value.contractions):
+            try:
+                re.compile(pattern)
+            except re.error as exc:
+                problems.append(
+                    _loc_problem(loaded, ("contractions", i), f"not a valid pattern: {exc}")
+                )
+    return value
 
 
 def _check_default_complete(
@@ -661,7 +762,9 @@ def _tidy(problems: list[Problem]) -> list[Problem]:
 
 
 def _assemble(
-    parsed: dict[str, dict[str, tuple[BaseModel, LoadedYaml]]], default_language: str
+    parsed: dict[str, dict[str, tuple[BaseModel, LoadedYaml]]],
+    words: Mapping[str, LanguageFile],
+    default_language: str,
 ) -> Content:
     default = {name: value for name, (value, _) in parsed[default_language].items()}
     default_ui = dict(parsed[default_language]["ui.yaml"][1].data or {})
@@ -697,8 +800,11 @@ def _assemble(
             safety = default_safety
         faq = own.get("faq.yaml", default["faq.yaml"])
         grounding = own.get("grounding.yaml", default["grounding.yaml"])
+        vocabulary = own.get("vocabulary.yaml", default.get("vocabulary.yaml", VocabularyFile()))
         assert isinstance(faq, FaqFile) and isinstance(grounding, GroundingFile)
-        packs[language] = LanguagePack(language, faq, grounding, safety, ui)
+        assert isinstance(vocabulary, VocabularyFile)
+        resources = words.get(language, words.get(default_language, LanguageFile()))
+        packs[language] = LanguagePack(language, faq, grounding, safety, ui, resources, vocabulary)
     detection = DetectionRules(
         crisis={kind: tuple(dict.fromkeys(p)) for kind, p in crisis.items()},
         concern=tuple(dict.fromkeys(concern)),

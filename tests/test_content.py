@@ -153,3 +153,18 @@ def test_check_content_command_prints_problems_and_fails(content_copy: Path, cap
     assert check_content(content_copy, "en") == 1
     out = capsys.readouterr().out
     assert f"{faq}:12: cost: see_also names unknown id 'nowhere'" in out
+
+
+def test_vocabulary_words_are_checked_with_their_line(content_copy: Path):
+    """A word under two concepts, or one the matcher cannot read, is named with its line."""
+    path = content_copy / "en" / "vocabulary.yaml"
+    path.write_text("concepts:\n  cost: [money, fee]\n  pay:\n    - fee\n    - Zoloft\n")
+    problems = _problems(content_copy)
+    assert f"{path}:4: pay: 'fee' is already under cost" in problems, problems
+    assert any(p.startswith(f"{path}:5: pay: 'Zoloft'") for p in problems), problems
+
+
+def test_a_language_without_vocabulary_still_matches(content_copy: Path):
+    (content_copy / "en" / "vocabulary.yaml").unlink()
+    library = Library.build(load_content(content_copy))
+    assert library.matchers["en"].rank("does it cost anything")
