@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Any, Literal, TypeVar
 
@@ -175,163 +176,15 @@ class LanguageFile(_Model):
     stop_words: str = ""
 
 
-# Every text the handlers need from ui.yaml; the default language must define all of them.
-UI_KEYS: tuple[str, ...] = (
-    "welcome",
-    "help",
-    "privacy",
-    "forget_confirm",
-    "forget_done",
-    "forget_cancelled",
-    "faq_pick_category",
-    "faq_pick_question",
-    "match_unsure",
-    "match_none",
-    "ground_intro",
-    "ground_guided_start",
-    "ground_guided_stopped",
-    "ground_guided_done",
-    "ground_thanks",
-    "button_faq",
-    "button_ground",
-    "button_sos",
-    "button_back",
-    "button_topics",
-    "button_random",
-    "button_another",
-    "button_helped",
-    "button_guide_me",
-    "button_stop",
-    "button_yes_forget",
-    "button_no",
-    "unknown_command",
-    "not_text",
-    "stale_button",
-    "sources",
-    "related",
-    "terminal_banner",
-    "sos_more",
-    "button_overdose",
-    "button_abuse",
-    "button_other_danger",
-    "error",
-    "delete_my_data",
-    "new_user_note",
-    "command_start",
-    "command_faq",
-    "command_ground",
-    "command_sos",
-    "command_privacy",
-    "command_forget",
-    "command_help",
-    "month_1",
-    "month_2",
-    "month_3",
-    "month_4",
-    "month_5",
-    "month_6",
-    "month_7",
-    "month_8",
-    "month_9",
-    "month_10",
-    "month_11",
-    "month_12",
-    "rel_now",
-    "rel_in",
-    "rel_ago",
-    "rel_day",
-    "rel_days",
-    "rel_hour",
-    "rel_hours",
-    "rel_minute",
-    "rel_minutes",
-    "button_meetings",
-    "flow_cancelled",
-    "command_meetings",
-    "command_timezone",
-    "command_mymeetings",
-    "command_addmeeting",
-    "command_cancel",
-    "ground_step",
-    "ground_round",
-    "meetings_header",
-    "meetings_filters",
-    "meetings_page",
-    "meetings_none",
-    "meetings_near_hint",
-    "meetings_filter_day",
-    "meetings_filter_day_set",
-    "meetings_filter_program",
-    "meetings_filter_program_set",
-    "meetings_filter_online",
-    "meetings_filter_in_person",
-    "meetings_filter_dd",
-    "meetings_filter_newcomer",
-    "meetings_clear",
-    "meetings_prev",
-    "meetings_next",
-    "meetings_pick_day",
-    "meetings_any_day",
-    "meetings_pick_program",
-    "meetings_any_program",
-    "meetings_today",
-    "meetings_now",
-    "meetings_every_day",
-    "meetings_mark_closed",
-    "meetings_mark_online_only",
-    "meetings_when",
-    "meetings_when_there",
-    "meetings_length",
-    "meetings_minutes",
-    "meetings_hours",
-    "meetings_hours_minutes",
-    "meetings_join",
-    "meetings_phone",
-    "meetings_where",
-    "meetings_types",
-    "meetings_closed",
-    "meetings_closed_online",
-    "meetings_remind",
-    "meetings_calendar",
-    "meetings_near_header",
-    "meetings_near_none",
-    "meetings_distance",
-    "tz_current",
-    "tz_ask",
-    "tz_set",
-    "tz_pick",
-    "tz_none",
-    "tz_told",
-    "cal_caption",
-    "cal_caption_all",
-    "cal_none",
-    "admin_reload_ok",
-    "admin_reload_failed",
-    "admin_more",
-    "admin_announce_pick",
-    "admin_announce_none",
-    "admin_announce_write",
-    "admin_announce_too_long",
-    "admin_announce_gone",
-    "admin_announce_preview",
-    "admin_announce_send",
-    "admin_announce_cancel",
-    "admin_announce_cancelled",
-    "admin_announce_header",
-    "admin_announce_sent",
-    "admin_announce_blocked_one",
-    "admin_announce_blocked_many",
-    "admin_announce_failed",
-    "admin_stats_header",
-    "admin_stats_users",
-    "admin_stats_reminders",
-    "admin_stats_crisis",
-    "admin_stats_concern",
-    "admin_stats_grounding",
-    "admin_stats_meetings",
-    "admin_stats_personal",
-    "admin_stats_no_meetings",
-)
+# Package data: the ui.yaml keys the code asks for, which tests/test_ui_keys.py finds in the code.
+UI_KEYS_FILE = Path(__file__).resolve().parent / "lang" / "ui_keys.txt"
+
+
+@lru_cache(maxsize=1)
+def required_ui_keys() -> tuple[str, ...]:
+    """Every text the code needs from ui.yaml; the default language must define all of them."""
+    lines = UI_KEYS_FILE.read_text(encoding="utf-8").splitlines()
+    return tuple(line.strip() for line in lines if line.strip() and not line.startswith("#"))
 
 
 @dataclass(frozen=True)
@@ -385,6 +238,8 @@ class Content:
     packs: Mapping[str, LanguagePack]
     detection: DetectionRules
     entries: Mapping[str, FaqEntry] = field(default_factory=dict)
+    # Not errors: texts another language does not translate yet (the default language's serve).
+    warnings: tuple[Problem, ...] = ()
 
     def pack(self, language: str | None) -> LanguagePack:
         """The pack for a Telegram language code such as `es-419`, else the default language."""
@@ -733,7 +588,7 @@ def _check_default_complete(
     default: dict[str, tuple[BaseModel, LoadedYaml]], folder: Path, problems: list[Problem]
 ) -> None:
     ui_loaded = default["ui.yaml"][1]
-    for key in UI_KEYS:
+    for key in required_ui_keys():
         if key not in (ui_loaded.data or {}):
             problems.append(Problem(folder / "ui.yaml", 1, "", f"{key}: missing text"))
     safety, loaded = default["safety.yaml"]
@@ -815,4 +670,18 @@ def _assemble(
     )
     default_faq = packs[default_language].faq
     entries = {e.id: e for c in default_faq.categories for e in c.entries}
-    return Content(default_language, packs, detection, entries)
+    warnings: list[Problem] = []
+    for language, files in parsed.items():
+        if language != default_language and "ui.yaml" in files:
+            loaded = files["ui.yaml"][1]
+            missing = sorted(default_ui.keys() - (loaded.data or {}).keys())
+            if missing:
+                warnings.append(
+                    Problem(
+                        loaded.path,
+                        1,
+                        "",
+                        f"not translated yet ({default_language} shown): {', '.join(missing)}",
+                    )
+                )
+    return Content(default_language, packs, detection, entries, tuple(warnings))

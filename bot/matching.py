@@ -184,8 +184,15 @@ class Lexicon:
         self._irregular: Mapping[str, str] = words.irregular
         self.concepts: Mapping[str, tuple[str, ...]] = vocabulary.concepts
         self.implies: Mapping[str, tuple[str, ...]] = vocabulary.implies
-        # One cache per lexicon: a base form depends on the language's irregular forms.
-        self.base: Callable[[str], str] = lru_cache(maxsize=_BASE_CACHE)(self._base)
+        # One cache per lexicon: a base form depends on the language's irregular forms. The
+        # cached function must not hold `self`: a reference cycle would keep a replaced library.
+        irregular = self._irregular
+
+        def base(word: str) -> str:
+            """Surface word -> the stemmed base form used everywhere."""
+            return _stem(irregular.get(word, word))
+
+        self.base: Callable[[str], str] = lru_cache(maxsize=_BASE_CACHE)(base)
         concept_words: dict[str, str] = {}
         concept_phrases: dict[tuple[str, ...], str] = {}
         for concept, members in self.concepts.items():
@@ -212,10 +219,6 @@ class Lexicon:
             for w in member.split()
             if len(w) >= CORRECT_MIN_LEN and w.isalpha()
         ) | frozenset(w for w in self._irregular if len(w) >= CORRECT_MIN_LEN)
-
-    def _base(self, word: str) -> str:
-        """Surface word -> the stemmed base form used everywhere."""
-        return _stem(self._irregular.get(word, word))
 
     def surface_tokens(self, text: str) -> list[str]:
         """Folded words with contractions and chat spelling expanded; not stemmed."""
