@@ -35,6 +35,7 @@ from bot.examples import Examples, QuestionExample, load_examples
 from bot.matching import FaqMatcher
 from bot.models import cross_validation, safety_pairs
 from bot.safety import Assessment, CrisisDetector, Level
+from bot.services import Library
 from bot.understanding import INTENT_PREFIX, OUT_OF_SCOPE, QuestionReader, Reading, training_set
 from bot.yamlfile import load_yaml
 
@@ -120,8 +121,7 @@ def run(language: str) -> None:
     faq = _faq(pack)
     ids = [entry_id for entry_id, _, _ in faq]
     entries = frozenset(ids)
-    entry_objects = [e for c in pack.faq.categories for e in c.entries]
-    matcher = FaqMatcher.build(entry_objects)
+    matcher = Library.build(content).matcher(pack)  # today's rule matcher, as the bot builds it
     rules = _rules_reader(matcher, ids)
     examples: list[QuestionExample] = list(load_examples(CONTENT / language).questions)
     dev = [(q.text, q.label) for q in examples]

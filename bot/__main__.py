@@ -104,6 +104,8 @@ def check_content(directory: Path, language: str, out: TextIO | None = None) -> 
             print(problem, file=out)
         print(f"{len(exc.problems)} problem(s) found in {directory}", file=out)
         return 1
+    for warning in content.warnings:
+        print(f"warning: {warning}", file=out)
     meetings, meeting_problems = load_directory(directory / MEETINGS_FILE)
     for problem in meeting_problems:
         print(problem, file=out)

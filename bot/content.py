@@ -1,10 +1,13 @@
 """Load and validate the curated content in `content/` into frozen objects.
 
-Layout: one folder per language (`content/en/`, `content/es/`...), each with up to four files:
-`faq.yaml`, `grounding.yaml`, `safety.yaml` and `ui.yaml`. The default language must have all four;
-another language may translate any of them, file by file (ui.yaml key by key, safety.yaml region by
-region), and falls back to the default language for the rest. Every problem is reported as
-`file:line: entry id: what is wrong`.
+Layout: one folder per language (`content/en/`, `content/es/`...), each with up to five files:
+`faq.yaml`, `grounding.yaml`, `safety.yaml`, `ui.yaml` and `vocabulary.yaml` (the recovery words
+the question matcher knows). The default language must have the first four; another language may
+translate any of them, file by file (ui.yaml key by key, safety.yaml region by region), and falls
+back to the default language for the rest. Each language's generic resources for reading
+questions (contractions, chat spelling, stop words) are package data, `bot/lang/<language>.yaml`,
+validated the same way; a language without them reads with the default language's. Every problem
+is reported as `file:line: entry id: what is wrong`.
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Any, Literal, TypeVar
 
@@ -151,163 +155,36 @@ class UiFile(_Model):
     model_config = ConfigDict(extra="allow", frozen=True)
 
 
-# Every text the handlers need from ui.yaml; the default language must define all of them.
-UI_KEYS: tuple[str, ...] = (
-    "welcome",
-    "help",
-    "privacy",
-    "forget_confirm",
-    "forget_done",
-    "forget_cancelled",
-    "faq_pick_category",
-    "faq_pick_question",
-    "match_unsure",
-    "match_none",
-    "ground_intro",
-    "ground_guided_start",
-    "ground_guided_stopped",
-    "ground_guided_done",
-    "ground_thanks",
-    "button_faq",
-    "button_ground",
-    "button_sos",
-    "button_back",
-    "button_topics",
-    "button_random",
-    "button_another",
-    "button_helped",
-    "button_guide_me",
-    "button_stop",
-    "button_yes_forget",
-    "button_no",
-    "unknown_command",
-    "not_text",
-    "stale_button",
-    "sources",
-    "related",
-    "terminal_banner",
-    "sos_more",
-    "button_overdose",
-    "button_abuse",
-    "button_other_danger",
-    "error",
-    "delete_my_data",
-    "new_user_note",
-    "command_start",
-    "command_faq",
-    "command_ground",
-    "command_sos",
-    "command_privacy",
-    "command_forget",
-    "command_help",
-    "month_1",
-    "month_2",
-    "month_3",
-    "month_4",
-    "month_5",
-    "month_6",
-    "month_7",
-    "month_8",
-    "month_9",
-    "month_10",
-    "month_11",
-    "month_12",
-    "rel_now",
-    "rel_in",
-    "rel_ago",
-    "rel_day",
-    "rel_days",
-    "rel_hour",
-    "rel_hours",
-    "rel_minute",
-    "rel_minutes",
-    "button_meetings",
-    "flow_cancelled",
-    "command_meetings",
-    "command_timezone",
-    "command_mymeetings",
-    "command_addmeeting",
-    "command_cancel",
-    "ground_step",
-    "ground_round",
-    "meetings_header",
-    "meetings_filters",
-    "meetings_page",
-    "meetings_none",
-    "meetings_near_hint",
-    "meetings_filter_day",
-    "meetings_filter_day_set",
-    "meetings_filter_program",
-    "meetings_filter_program_set",
-    "meetings_filter_online",
-    "meetings_filter_in_person",
-    "meetings_filter_dd",
-    "meetings_filter_newcomer",
-    "meetings_clear",
-    "meetings_prev",
-    "meetings_next",
-    "meetings_pick_day",
-    "meetings_any_day",
-    "meetings_pick_program",
-    "meetings_any_program",
-    "meetings_today",
-    "meetings_now",
-    "meetings_every_day",
-    "meetings_mark_closed",
-    "meetings_mark_online_only",
-    "meetings_when",
-    "meetings_when_there",
-    "meetings_length",
-    "meetings_minutes",
-    "meetings_hours",
-    "meetings_hours_minutes",
-    "meetings_join",
-    "meetings_phone",
-    "meetings_where",
-    "meetings_types",
-    "meetings_closed",
-    "meetings_closed_online",
-    "meetings_remind",
-    "meetings_calendar",
-    "meetings_near_header",
-    "meetings_near_none",
-    "meetings_distance",
-    "tz_current",
-    "tz_ask",
-    "tz_set",
-    "tz_pick",
-    "tz_none",
-    "tz_told",
-    "cal_caption",
-    "cal_caption_all",
-    "cal_none",
-    "admin_reload_ok",
-    "admin_reload_failed",
-    "admin_more",
-    "admin_announce_pick",
-    "admin_announce_none",
-    "admin_announce_write",
-    "admin_announce_too_long",
-    "admin_announce_gone",
-    "admin_announce_preview",
-    "admin_announce_send",
-    "admin_announce_cancel",
-    "admin_announce_cancelled",
-    "admin_announce_header",
-    "admin_announce_sent",
-    "admin_announce_blocked_one",
-    "admin_announce_blocked_many",
-    "admin_announce_failed",
-    "admin_stats_header",
-    "admin_stats_users",
-    "admin_stats_reminders",
-    "admin_stats_crisis",
-    "admin_stats_concern",
-    "admin_stats_grounding",
-    "admin_stats_meetings",
-    "admin_stats_personal",
-    "admin_stats_no_meetings",
-)
+class VocabularyFile(_Model):
+    """Recovery vocabulary (`vocabulary.yaml`): the words and phrases that mean one concept to
+    the question matcher, and the concepts that also say another ("have to share" is talking)."""
+
+    concepts: dict[str, tuple[Text, ...]] = Field(default_factory=dict)
+    implies: dict[str, tuple[Text, ...]] = Field(default_factory=dict)
+
+
+class LanguageFile(_Model):
+    """A language's generic resources for reading questions (`bot/lang/<language>.yaml`, shipped
+    with the package): contraction patterns, chat spelling, irregular forms, stop words."""
+
+    # (regular expression, replacement), applied in order to folded text.
+    contractions: tuple[tuple[str, str], ...] = ()
+    # Chat spelling -> plain words; an empty value drops the word ("kinda").
+    spellings: dict[str, str] = Field(default_factory=dict)
+    irregular: dict[str, str] = Field(default_factory=dict)
+    # Words separated by white space.
+    stop_words: str = ""
+
+
+# Package data: the ui.yaml keys the code asks for, which tests/test_ui_keys.py finds in the code.
+UI_KEYS_FILE = Path(__file__).resolve().parent / "lang" / "ui_keys.txt"
+
+
+@lru_cache(maxsize=1)
+def required_ui_keys() -> tuple[str, ...]:
+    """Every text the code needs from ui.yaml; the default language must define all of them."""
+    lines = UI_KEYS_FILE.read_text(encoding="utf-8").splitlines()
+    return tuple(line.strip() for line in lines if line.strip() and not line.startswith("#"))
 
 
 @dataclass(frozen=True)
@@ -343,6 +220,9 @@ class LanguagePack:
     grounding: GroundingFile
     safety: SafetyFile
     ui: Mapping[str, str]
+    # What the question matcher reads this language's questions with.
+    words: LanguageFile = LanguageFile()
+    vocabulary: VocabularyFile = VocabularyFile()
 
     def text(self, key: str, **values: object) -> str:
         """A ui.yaml text with `{name}` placeholders filled in."""
@@ -358,6 +238,8 @@ class Content:
     packs: Mapping[str, LanguagePack]
     detection: DetectionRules
     entries: Mapping[str, FaqEntry] = field(default_factory=dict)
+    # Not errors: texts another language does not translate yet (the default language's serve).
+    warnings: tuple[Problem, ...] = ()
 
     def pack(self, language: str | None) -> LanguagePack:
         """The pack for a Telegram language code such as `es-419`, else the default language."""
@@ -379,7 +261,15 @@ _FILES: dict[str, type[BaseModel]] = {
     "grounding.yaml": GroundingFile,
     "safety.yaml": SafetyFile,
     "ui.yaml": UiFile,
+    "vocabulary.yaml": VocabularyFile,
 }
+# Files a language may go without, the default language too (the matcher then has no concepts).
+_OPTIONAL = frozenset({"vocabulary.yaml"})
+# Package data: each language's generic resources for reading questions, `<language>.yaml`.
+LANGUAGE_DATA = Path(__file__).resolve().parent / "lang"
+# A concept's name, and a word or phrase of it: lower-case words, as the matcher reads them.
+_CONCEPT_NAME = re.compile(r"[a-z0-9]+")
+_CONCEPT_MEMBER = re.compile(r"[a-z0-9]+( [a-z0-9]+)*")
 
 
 def _entry_scope(data: Any, loc: Path_) -> tuple[str, int]:
@@ -570,6 +460,44 @@ def _check_patterns(
             problems.append(_loc_problem(loaded, (*loc, i), str(exc)))
 
 
+def _check_vocabulary(
+    vocabulary: VocabularyFile, loaded: LoadedYaml, problems: list[Problem]
+) -> None:
+    """Names and words the matcher can read, each word under one concept only."""
+    owner: dict[str, str] = {}
+    for concept, members in vocabulary.concepts.items():
+        if not _CONCEPT_NAME.fullmatch(concept):
+            problems.append(
+                _loc_problem(
+                    loaded, ("concepts", concept), f"{concept}: use lower-case letters and digits"
+                )
+            )
+        for i, member in enumerate(members):
+            loc: Path_ = ("concepts", concept, i)
+            if not _CONCEPT_MEMBER.fullmatch(member):
+                problems.append(
+                    _loc_problem(
+                        loaded,
+                        loc,
+                        f"{concept}: {member!r}: write lower-case words (letters and digits) "
+                        "separated by single spaces",
+                    )
+                )
+            elif member in owner:
+                problems.append(
+                    _loc_problem(
+                        loaded, loc, f"{concept}: {member!r} is already under {owner[member]}"
+                    )
+                )
+            else:
+                owner[member] = concept
+    for concept, implied in vocabulary.implies.items():
+        for i, other in enumerate((concept, *implied)):
+            if other not in vocabulary.concepts:
+                loc = ("implies", concept) if i == 0 else ("implies", concept, i - 1)
+                problems.append(_loc_problem(loaded, loc, f"implies: unknown concept {other!r}"))
+
+
 def _check_ui(ui: Mapping[str, Any], loaded: LoadedYaml, problems: list[Problem]) -> None:
     for key, value in ui.items():
         if not isinstance(value, str) or not value.strip():
@@ -596,7 +524,7 @@ def load_content(directory: Path, default_language: str = "en") -> Content:
         for name, model in _FILES.items():
             path = directory / language / name
             if not path.exists():
-                if language == default_language:
+                if language == default_language and name not in _OPTIONAL:
                     problems.append(Problem(path, 1, "", "missing: the default language needs it"))
                 continue
             try:
@@ -616,23 +544,51 @@ def load_content(directory: Path, default_language: str = "en") -> Content:
                 _check_grounding(value, loaded, problems)
             elif isinstance(value, SafetyFile):
                 _check_safety(value, loaded, problems)
+            elif isinstance(value, VocabularyFile):
+                _check_vocabulary(value, loaded, problems)
             else:
                 _check_ui(loaded.data or {}, loaded, problems)
             parsed[language][name] = (value, loaded)
 
+    words = {
+        language: found
+        for language in languages
+        if (found := _load_words(LANGUAGE_DATA / f"{language}.yaml", problems)) is not None
+    }
     default = parsed[default_language]
     if not problems:
         _check_default_complete(default, directory / default_language, problems)
     if problems:
         raise ContentError(_tidy(problems))
-    return _assemble(parsed, default_language)
+    return _assemble(parsed, words, default_language)
+
+
+def _load_words(path: Path, problems: list[Problem]) -> LanguageFile | None:
+    """A language's resources from the package, or None when it has none."""
+    if not path.exists():
+        return None
+    try:
+        loaded = load_yaml(path)
+    except YamlFileError as exc:
+        problems.append(Problem(path, 0, "", str(exc)))
+        return None
+    value, loaded = _validate(loaded, LanguageFile, problems)
+    if value is not None:
+        for i, (pattern, _) in enumerate(value.contractions):
+            try:
+                re.compile(pattern)
+            except re.error as exc:
+                problems.append(
+                    _loc_problem(loaded, ("contractions", i), f"not a valid pattern: {exc}")
+                )
+    return value
 
 
 def _check_default_complete(
     default: dict[str, tuple[BaseModel, LoadedYaml]], folder: Path, problems: list[Problem]
 ) -> None:
     ui_loaded = default["ui.yaml"][1]
-    for key in UI_KEYS:
+    for key in required_ui_keys():
         if key not in (ui_loaded.data or {}):
             problems.append(Problem(folder / "ui.yaml", 1, "", f"{key}: missing text"))
     safety, loaded = default["safety.yaml"]
@@ -661,7 +617,9 @@ def _tidy(problems: list[Problem]) -> list[Problem]:
 
 
 def _assemble(
-    parsed: dict[str, dict[str, tuple[BaseModel, LoadedYaml]]], default_language: str
+    parsed: dict[str, dict[str, tuple[BaseModel, LoadedYaml]]],
+    words: Mapping[str, LanguageFile],
+    default_language: str,
 ) -> Content:
     default = {name: value for name, (value, _) in parsed[default_language].items()}
     default_ui = dict(parsed[default_language]["ui.yaml"][1].data or {})
@@ -697,8 +655,11 @@ def _assemble(
             safety = default_safety
         faq = own.get("faq.yaml", default["faq.yaml"])
         grounding = own.get("grounding.yaml", default["grounding.yaml"])
+        vocabulary = own.get("vocabulary.yaml", default.get("vocabulary.yaml", VocabularyFile()))
         assert isinstance(faq, FaqFile) and isinstance(grounding, GroundingFile)
-        packs[language] = LanguagePack(language, faq, grounding, safety, ui)
+        assert isinstance(vocabulary, VocabularyFile)
+        resources = words.get(language, words.get(default_language, LanguageFile()))
+        packs[language] = LanguagePack(language, faq, grounding, safety, ui, resources, vocabulary)
     detection = DetectionRules(
         crisis={kind: tuple(dict.fromkeys(p)) for kind, p in crisis.items()},
         concern=tuple(dict.fromkeys(concern)),
@@ -709,4 +670,18 @@ def _assemble(
     )
     default_faq = packs[default_language].faq
     entries = {e.id: e for c in default_faq.categories for e in c.entries}
-    return Content(default_language, packs, detection, entries)
+    warnings: list[Problem] = []
+    for language, files in parsed.items():
+        if language != default_language and "ui.yaml" in files:
+            loaded = files["ui.yaml"][1]
+            missing = sorted(default_ui.keys() - (loaded.data or {}).keys())
+            if missing:
+                warnings.append(
+                    Problem(
+                        loaded.path,
+                        1,
+                        "",
+                        f"not translated yet ({default_language} shown): {', '.join(missing)}",
+                    )
+                )
+    return Content(default_language, packs, detection, entries, tuple(warnings))

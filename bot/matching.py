@@ -1,12 +1,16 @@
 """Match a newcomer's free-text question to a curated FAQ entry, or say honestly we are unsure.
 
-Pure and I/O-free. `FaqMatcher.build()` precomputes everything; `match()` then costs a few dozen
-dictionary look-ups plus one C-level rapidfuzz pass over the phrasings.
+Pure and I/O-free: the algorithm lives here, the word tables are data. A `Lexicon` compiles one
+language's tables once (its resources in `bot/lang/<language>.yaml`, its recovery vocabulary in
+`content/<language>/vocabulary.yaml`, both read and validated by bot.content);
+`FaqMatcher.build()` precomputes everything else; `match()` then costs a few dozen dictionary
+look-ups plus one C-level rapidfuzz pass over the phrasings. Imports only bot.content (the
+content contract), rapidfuzz and the standard library.
 
 How a text becomes terms (`FaqMatcher.terms`; the corpus goes through the same steps, less the
 correction):
   fold accents and case, expand contractions ("what's", "dont") and chat slang ("u", "ppl",
-  "1st", "mtg"), fuzzy-correct tokens that are unknown to the corpus and the tables below
+  "1st", "mtg"), fuzzy-correct tokens that are unknown to the corpus and the tables
   ("sponser" -> "sponsor"), map irregular forms to a lemma ("drank" -> "drink"), stem lightly,
   replace multi-word phrases ("drink again", "higher power") by a concept, map single words to
   a concept ("pills" -> medication, "zoom" -> online), drop stop words.
@@ -34,14 +38,14 @@ from __future__ import annotations
 import math
 import re
 import unicodedata
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import OSA
 
-from bot.content import FaqEntry
+from bot.content import FaqEntry, LanguageFile, VocabularyFile
 
 # --- Decision thresholds (on the blended score, 0..1) --------------------------------------------
 # Answer directly when the best entry scores at least this and leads the runner-up by the margin.
@@ -112,770 +116,13 @@ class MatchResult:
     suggestions: tuple[Match, ...]
 
 
-# --- Normalisation tables -------------------------------------------------------------------------
+# --- Normalisation -------------------------------------------------------------------------------
 
 _APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "`": "'", "\u00b4": "'", "\u02bc": "'"})
-
-_CONTRACTIONS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
-    (re.compile(pattern), repl)
-    for pattern, repl in (
-        (r"\bwon't\b", "will not"),
-        (r"\bcan't\b", "can not"),
-        (r"\bain't\b", "is not"),
-        (r"n't\b", " not"),
-        (r"'re\b", " are"),
-        (r"'m\b", " am"),
-        (r"'ve\b", " have"),
-        (r"'ll\b", " will"),
-        (r"'d\b", " would"),
-        (r"'s\b", ""),
-        (r"&", " and "),
-        (r"\bw/o\b", " without "),
-        (r"\bw/", " with "),
-    )
-)
 _TOKEN = re.compile(r"[a-z0-9]+")
-
-# Chat spelling -> plain words (a value may be several words).
-_SLANG: dict[str, str] = {
-    "u": "you",
-    "ya": "you",
-    "yu": "you",
-    "r": "are",
-    "ur": "your",
-    "yr": "your",
-    "y": "why",
-    "n": "and",
-    "b4": "before",
-    "bc": "because",
-    "cuz": "because",
-    "coz": "because",
-    "bcuz": "because",
-    "becuz": "because",
-    "tho": "though",
-    "thru": "through",
-    "pls": "please",
-    "plz": "please",
-    "thx": "thanks",
-    "idk": "i do not know",
-    "dunno": "do not know",
-    "rn": "right now",
-    "abt": "about",
-    "w": "with",
-    "wo": "without",
-    "wat": "what",
-    "wats": "what is",
-    "wuts": "what is",
-    "til": "until",
-    "till": "until",
-    "tmrw": "tomorrow",
-    "tmr": "tomorrow",
-    "tmrow": "tomorrow",
-    "subs": "sub",
-    "wut": "what",
-    "wht": "what",
-    "hav": "have",
-    "hafta": "have to",
-    "gotta": "have to",
-    "wanna": "want to",
-    "gonna": "going to",
-    "kinda": "",
-    "sorta": "",
-    "im": "i am",
-    "ive": "i have",
-    "dont": "do not",
-    "didnt": "did not",
-    "doesnt": "does not",
-    "cant": "can not",
-    "cannot": "can not",
-    "wont": "will not",
-    "isnt": "is not",
-    "arent": "are not",
-    "wasnt": "was not",
-    "werent": "were not",
-    "shouldnt": "should not",
-    "couldnt": "could not",
-    "wouldnt": "would not",
-    "havent": "have not",
-    "hasnt": "has not",
-    "whats": "what is",
-    "thats": "that is",
-    "theres": "there is",
-    "youre": "you are",
-    "theyre": "they are",
-    "hes": "he is",
-    "shes": "she is",
-    "1st": "first",
-    "2nd": "second",
-    "3rd": "third",
-    "mtg": "meeting",
-    "mtgs": "meetings",
-    "mtng": "meeting",
-    "mtngs": "meetings",
-    "meetin": "meeting",
-    "ppl": "people",
-    "ppls": "people",
-    "pple": "people",
-    "every1": "everyone",
-    "evry1": "everyone",
-    "some1": "someone",
-    "sum1": "someone",
-    "any1": "anyone",
-    "no1": "no one",
-    "nite": "night",
-    "tonite": "tonight",
-    "2nite": "tonight",
-    "2day": "today",
-    "gf": "girlfriend",
-    "bf": "boyfriend",
-    "bff": "friend",
-    "mom": "mother",
-    "mum": "mother",
-    "dr": "doctor",
-    "doc": "doctor",
-    "msg": "message",
-    "msgs": "messages",
-    "txt": "text",
-    "convo": "conversation",
-    "info": "information",
-    "smth": "something",
-    "sth": "something",
-    "sumthing": "something",
-    "ok": "okay",
-    "k": "okay",
-    "alot": "a lot",
-    "diff": "difference",
-    "vs": "versus",
-    "12step": "twelve step",
-    "hp": "higher power",
-    "dx": "diagnosis",
-    "hve": "have",
-    "teh": "the",
-    "adn": "and",
-    "aint": "is not",
-}
-
-# Irregular and awkward forms -> the base form the stemmer cannot reach.
-_IRREGULAR: dict[str, str] = {
-    "drank": "drink",
-    "used": "use",
-    "using": "use",
-    "went": "go",
-    "gone": "go",
-    "goes": "go",
-    "going": "go",
-    "said": "say",
-    "spoke": "speak",
-    "spoken": "speak",
-    "told": "tell",
-    "felt": "feel",
-    "fell": "fall",
-    "fallen": "fall",
-    "came": "come",
-    "saw": "see",
-    "seen": "see",
-    "took": "take",
-    "taken": "take",
-    "brought": "bring",
-    "met": "meet",
-    "kept": "keep",
-    "paid": "pay",
-    "thought": "think",
-    "knew": "know",
-    "known": "know",
-    "ran": "run",
-    "wrote": "write",
-    "written": "write",
-    "bought": "buy",
-    "sat": "sit",
-    "began": "begin",
-    "begun": "begin",
-    "children": "child",
-    "anonymity": "anonymous",
-    "confidentiality": "confidential",
-    "privacy": "private",
-    "spirituality": "spiritual",
-    "religion": "religious",
-    "anxiety": "anxious",
-    "sobriety": "sober",
-    "alcoholism": "alcoholic",
-    "addiction": "addict",
-    "medicine": "medication",
-    "meds": "medication",
-    "med": "medication",
-}
-
-# Concept -> the words and phrases (base forms) that mean it here. A phrase is several words and
-# is replaced before stop words are dropped, so it may contain them ("fall off the wagon").
-# Merge only words a newcomer uses interchangeably: a concept that is too wide ("late" and
-# "dress code" both meaning etiquette) blurs entries the FAQ keeps apart.
-_SYNONYMS: dict[str, tuple[str, ...]] = {
-    "medication": (
-        "medication",
-        "pill",
-        "prescription",
-        "prescribe",
-        "antidepressant",
-        "ssri",
-        "antipsychotic",
-        "lithium",
-        "psych medication",
-        # common psychiatric medicines by name
-        "lexapro",
-        "zoloft",
-        "prozac",
-        "celexa",
-        "paxil",
-        "effexor",
-        "cymbalta",
-        "wellbutrin",
-        "seroquel",
-        "abilify",
-        "risperdal",
-        "lamictal",
-        "depakote",
-        "sertraline",
-        "fluoxetine",
-        "escitalopram",
-        "citalopram",
-        "bupropion",
-        "quetiapine",
-        "aripiprazole",
-        "lamotrigine",
-        "olanzapine",
-        "zyprexa",
-        "on something",
-    ),
-    "mat": (
-        "mat",
-        "moud",
-        "suboxone",
-        "methadone",
-        "buprenorphine",
-        "subutex",
-        "sublocade",
-        "naltrexone",
-        "vivitrol",
-        "sub",
-        "medication assisted",
-        "medication assisted treatment",
-        "replacement therapy",
-    ),
-    "cost": (
-        "cost",
-        "free",
-        "pay",
-        "money",
-        "donation",
-        "donate",
-        "basket",
-        "fee",
-        "price",
-        "charge",
-        "expensive",
-        "cheap",
-        "afford",
-        "broke",
-        "dues",
-        "cash",
-        "seventh tradition",
-        "7th tradition",
-    ),
-    "talk": ("talk", "speak", "share", "say", "open up"),
-    # Being expected to speak, as opposed to what to say: "do I have to talk", "make me share".
-    "mustspeak": (
-        "have to talk",
-        "have to speak",
-        "have to share",
-        "have to say anything",
-        "have to say something",
-        "need to talk",
-        "need to speak",
-        "need to share",
-        "need to say anything",
-        "make me talk",
-        "make me speak",
-        "make me share",
-        "make me say",
-        "force to talk",
-        "force to share",
-        "force to speak",
-        "forced to talk",
-        "forced to share",
-        "forced to speak",
-        "expect to share",
-        "expect to talk",
-        "required to share",
-        "required to talk",
-        "call on me",
-        "put on the spot",
-        "put me on the spot",
-    ),
-    "lateleave": (
-        "late",
-        "leave early",
-        "leave in the middle",
-        "leave before",
-        "leave during",
-        "step out",
-        "walk out",
-        "duck out",
-        "sneak out",
-        "halfway",
-        "arrive late",
-        "show up late",
-        "walk in late",
-        "run late",
-        "after it start",
-        "after it has start",
-    ),
-    "confidential": (
-        "confidential",
-        "anonymous",
-        "private",
-        "secret",
-        "gossip",
-        "tell anyone",
-        "tell anybody",
-        "tell others",
-        "tell other",
-        "tell people",
-        "tell everyone",
-        "find out",
-        "stay here",
-        "repeat",
-    ),
-    "relapse": (
-        "relapse",
-        "lapse",
-        "slip",
-        "slip up",
-        "use again",
-        "drink again",
-        "start drink again",
-        "start use again",
-        "fall off",
-        "fall off the wagon",
-        "fall off wagon",
-        "go back out",
-        "mess up",
-        "screw up",
-        "start over",
-        "lose my sobriety",
-    ),
-    "intoxicated": (
-        "drunk",
-        "high",
-        "intoxicate",
-        "wasted",
-        "stoned",
-        "hungover",
-        "buzzed",
-        "tipsy",
-        "under the influence",
-        "been drink",
-        "been use",
-        "have been drink",
-        "have been use",
-        "had a drink",
-        "drink today",
-        "use today",
-    ),
-    "online": (
-        "online",
-        "zoom",
-        "virtual",
-        "video",
-        "internet",
-        "remote",
-        "remotely",
-        "skype",
-        "webcam",
-        "camera",
-        "from home",
-        "google meet",
-        "video call",
-        "dial in",
-    ),
-    "sponsor": ("sponsor", "sponsee", "sponsorship", "mentor"),
-    "spiritual": (
-        "spiritual",
-        "god",
-        "higher power",
-        "religious",
-        "atheist",
-        "agnostic",
-        "pray",
-        "prayer",
-        "church",
-        "christian",
-        "faith",
-        "believe",
-        "belief",
-        "jesus",
-        "cult",
-        "secular",
-        "lord prayer",
-    ),
-    "nervous": (
-        "nervous",
-        "scare",
-        "anxious",
-        "afraid",
-        "fear",
-        "terrify",
-        "worry",
-        "nerve",
-        "panic",
-        "freak out",
-        "shy",
-        "intimidate",
-        "frighten",
-        "dread",
-        "courage",
-    ),
-    "expect": (
-        "expect",
-        "happen",
-        "go on",
-        "be like",
-        "is it like",
-        "are they like",
-        "is a meeting like",
-    ),
-    "meeting": ("meeting", "meet", "group", "session", "gathering"),
-    "first": (
-        "first",
-        "newcomer",
-        "newbie",
-        "beginner",
-        "new",
-        "first timer",
-        "never been",
-        "never go",
-    ),
-    "companion": (
-        "girlfriend",
-        "boyfriend",
-        "wife",
-        "husband",
-        "partner",
-        "friend",
-        "mother",
-        "father",
-        "dad",
-        "parent",
-        "family",
-        "spouse",
-        "sister",
-        "brother",
-        "son",
-        "daughter",
-        "relative",
-        "loved one",
-        "support person",
-    ),
-    "acquaintance": (
-        "boss",
-        "coworker",
-        "co worker",
-        "colleague",
-        "neighbor",
-        "neighbour",
-        "teacher",
-        "employer",
-        "someone i know",
-        "somebody i know",
-        "people i know",
-        "anyone i know",
-        "anybody i know",
-        "person i know",
-        "run into",
-        "bump into",
-        "recognize",
-        "recognise",
-    ),
-    "mentalhealth": (
-        "mental",
-        "mental health",
-        "mental illness",
-        "mentally ill",
-        "psychiatric",
-        "bipolar",
-        "depression",
-        "depress",
-        "schizophrenia",
-        "schizophrenic",
-        "psychosis",
-        "ptsd",
-        "adhd",
-        "bpd",
-        "ocd",
-        "disorder",
-        "diagnosis",
-        "diagnose",
-        "dual",
-        "dual diagnosis",
-        "co occur",
-        "cooccur",
-        "comorbid",
-        "anxious disorder",
-    ),
-    "dra": ("dra", "dual recovery", "dual recovery anonymous"),
-    "dtr": ("dtr", "double trouble", "double trouble in recovery"),
-    "alanon": ("alanon", "al anon", "naranon", "nar anon", "alateen", "narateen"),
-    "substance": (
-        "substance",
-        "alcohol",
-        "alcoholic",
-        "addict",
-        "drug",
-        "drink",
-        "booze",
-        "drinking problem",
-        "weed",
-        "pot",
-        "marijuana",
-        "cannabis",
-        "cocaine",
-        "coke",
-        "crack",
-        "meth",
-        "heroin",
-        "fentanyl",
-        "opioid",
-        "opiate",
-        "benzo",
-        "xanax",
-        "ketamine",
-        "gamble",
-    ),
-    "sober": ("sober", "clean", "abstinence", "abstinent"),
-    "harmreduction": (
-        "harm reduction",
-        "cut down",
-        "cut back",
-        "moderation",
-        "moderate",
-        "drink less",
-        "use less",
-        "not ready",
-        "control my drink",
-    ),
-    "notsure": ("not sure", "unsure", "do not know if", "how do i know if", "bad enough"),
-    "find": (
-        "find",
-        "locate",
-        "search",
-        "nearby",
-        "near",
-        "local",
-        "closest",
-        "near me",
-        "around me",
-        "around here",
-        "close by",
-        "in my area",
-        "in my town",
-        "in my city",
-        "directory",
-        "finder",
-        "look for",
-    ),
-    "boundary": (
-        "boundary",
-        "limit",
-        "pushy",
-        "hug",
-        "touch",
-        "say no",
-        "phone number",
-        "my number",
-        "personal space",
-    ),
-    "unsafe": (
-        "unsafe",
-        "harass",
-        "harassment",
-        "creepy",
-        "creep",
-        "predator",
-        "predatory",
-        "stalk",
-        "stalker",
-        "aggressive",
-        "threaten",
-        "threat",
-        "flirt",
-        "hit on",
-        "13th step",
-        "thirteenth step",
-        "leave me alone",
-    ),
-    "trigger": ("trigger", "war story", "use story", "drunkalogue"),
-    "latenight": ("late night", "middle of the night", "3am", "2am", "4am"),
-    "craving": (
-        "craving",
-        "crave",
-        "urge",
-        "tempt",
-        "temptation",
-        "want to use",
-        "want to drink",
-        "want a drink",
-        "need a drink",
-        "want to get high",
-    ),
-    "etiquette": (
-        "etiquette",
-        "rule",
-        "rude",
-        "polite",
-        "manner",
-        "appropriate",
-        "disrespectful",
-        "behave",
-        "behaviour",
-        "behavior",
-        "custom",
-        "what not to do",
-        "should not do",
-        "should not i do",
-        "dos and donts",
-    ),
-    "wear": ("wear", "clothes", "clothing", "outfit", "dress", "dress code", "uniform"),
-    "often": (
-        "often",
-        "frequency",
-        "how often",
-        "weekly",
-        "daily",
-        "every day",
-        "once a week",
-        "times a week",
-        "90 in 90",
-    ),
-    "court": (
-        "court",
-        "probation",
-        "parole",
-        "court card",
-        "court slip",
-        "mandate",
-        "proof of attendance",
-        "attendance sheet",
-        "dui",
-        "dwi",
-    ),
-    "chip": ("chip", "coin", "medallion", "keytag", "key tag"),
-    "youth": ("youth", "teen", "teenager", "kid", "minor", "high school", "under 18", "too young"),
-    "access": (
-        "accessible",
-        "accessibility",
-        "wheelchair",
-        "deaf",
-        "blind",
-        "disability",
-        "disabled",
-        "hard of hearing",
-        "sign language",
-        "asl",
-    ),
-    "store": (
-        "save",
-        "store",
-        "log",
-        "record",
-        "track",
-        "data",
-        "delete",
-        "history",
-        "collect",
-        "forget",
-    ),
-    "bot": ("bot", "chatbot", "this chat", "this app"),
-    "see": ("see", "read", "view", "look at"),
-    "message": (
-        "message",
-        "text",
-        "what i type",
-        "what i write",
-        "i type",
-        "i write",
-        "conversation",
-    ),
-    "replace": ("replace", "replacement", "substitute", "instead of", "rather than"),
-    "professional": (
-        "therapist",
-        "therapy",
-        "counselor",
-        "counsellor",
-        "counsel",
-        "doctor",
-        "psychiatrist",
-        "psychologist",
-        "professional",
-        "clinician",
-        "nurse",
-        "gp",
-        "treatment",
-        "rehab",
-        "clinic",
-    ),
-    "kind": (
-        "type",
-        "kind",
-        "variety",
-        "different",
-        "difference",
-        "versus",
-        "compare",
-        "option",
-        "alternative",
-        "choose",
-        "which one",
-        "fellowship",
-        "kind of group",
-        "type of group",
-        "sort of group",
-    ),
-    "aa": ("aa", "alcoholics anonymous", "alcoholic anonymous"),
-    "na": ("na", "narcotics anonymous", "narcotic anonymous"),
-    "ca": ("cocaine anonymous",),
-    "smart": ("smart", "smart recovery"),
-    "listen": (
-        "listen",
-        "observe",
-        "quiet",
-        "silent",
-        "pass",
-        "sit there",
-        "just sit",
-        "sit and listen",
-        "sit in the back",
-    ),
-    "introduce": ("introduce", "introduction", "intro", "identify", "my name", "call myself"),
-    "bring": ("bring", "along", "come with", "tag along"),
-    "alone": ("alone", "by myself", "on my own"),
-    "twelvestep": ("twelve step", "12 step", "step work", "the step"),
-}
-
-# A concept that also says another: "have to share" is about speaking too.
-_IMPLIES: dict[str, tuple[str, ...]] = {"mustspeak": ("talk",)}
-
-# Words that carry no topic. Question words that do ("where", "who", "when", "why") stay.
-_STOPWORDS: frozenset[str] = frozenset(
-    """
-    a an the i me my mine myself we us our ours you your yours yourself he she him her his they
-    them their it its itself this that these those is am are was were be been being do does did
-    doing done have has had having will would shall should can could may might must to of in on
-    at by for from with about as into onto than then so if or and but nor not no yes just also
-    too very really actually basically literally even still ever lol lmao omg haha ok okay um uh
-    hmm hi hey hello please thanks thank etc what which how there here any some all anyway
-    something anything thing stuff get got like lot much many more most other right now else out
-    up
-    """.split()  # noqa: SIM905 - a word list reads better than 150 quoted strings
-)
+# Words repeat (building the matcher asks for about 10,000 base forms of 1,500 words), and so do
+# the words of questions; the cache is bounded because questions can hold any word.
+_BASE_CACHE = 8192
 
 
 def _fold(text: str) -> str:
@@ -921,94 +168,105 @@ def _max_edits(length: int) -> int:
     return 1 if length <= 6 else 2 if length <= 12 else 3
 
 
-# Words repeat (building the matcher asks for about 10,000 base forms of 1,500 words), and so do
-# the words of questions; the cache is bounded because questions can hold any word.
-@lru_cache(maxsize=8192)
-def _base(word: str) -> str:
-    """Surface word -> the stemmed base form used everywhere."""
-    return _stem(_IRREGULAR.get(word, word))
+class Lexicon:
+    """The tables of one language, compiled once: how its words become the matcher's terms.
 
-
-def _surface_tokens(text: str) -> list[str]:
-    """Folded words with contractions and chat slang expanded; not stemmed."""
-    text = _fold(text[:MAX_QUERY_CHARS])
-    for pattern, repl in _CONTRACTIONS:
-        text = pattern.sub(repl, text)
-    words: list[str] = []
-    for token in _TOKEN.findall(text):
-        expanded = _SLANG.get(token)
-        words.extend(expanded.split() if expanded else (token,))
-        if len(words) >= MAX_QUERY_TOKENS:
-            break
-    return words[:MAX_QUERY_TOKENS]
-
-
-def _build_concepts() -> tuple[dict[str, str], dict[tuple[str, ...], str], int]:
-    words: dict[str, str] = {}
-    phrases: dict[tuple[str, ...], str] = {}
-    for concept, members in _SYNONYMS.items():
-        for member in members:
-            parts = tuple(_base(w) for w in member.split())
-            if len(parts) == 1:
-                words[parts[0]] = concept
-            else:
-                phrases[parts] = concept
-    longest = max((len(p) for p in phrases), default=1)
-    return words, phrases, longest
-
-
-_CONCEPT_WORDS, _CONCEPT_PHRASES, _LONGEST_PHRASE = _build_concepts()
-_STOP_BASES: frozenset[str] = frozenset(_base(w) for w in _STOPWORDS)
-_CONCEPT_TERMS: frozenset[str] = frozenset(_SYNONYMS)
-# Every base form the tables know; a question word outside these and the corpus gets corrected.
-_TABLE_BASES: frozenset[str] = frozenset(
-    {*_CONCEPT_WORDS, *(p for parts in _CONCEPT_PHRASES for p in parts), *_STOP_BASES}
-)
-_TABLE_SURFACES: frozenset[str] = frozenset(
-    w
-    for members in _SYNONYMS.values()
-    for member in members
-    for w in member.split()
-    if len(w) >= CORRECT_MIN_LEN and w.isalpha()
-) | frozenset(w for w in _IRREGULAR if len(w) >= CORRECT_MIN_LEN)
-
-
-def _concepts(bases: list[str], confidence: list[float]) -> dict[str, float]:
-    """Replace phrases then words by concepts, drop stop words: term -> confidence (0..1)."""
-    terms: dict[str, float] = {}
-    i = 0
-    n = len(bases)
-    while i < n:
-        for size in range(min(_LONGEST_PHRASE, n - i), 1, -1):
-            concept = _CONCEPT_PHRASES.get(tuple(bases[i : i + size]))
-            if concept is not None:
-                conf = min(confidence[i : i + size])
-                for term in (concept, *_IMPLIES.get(concept, ())):
-                    terms[term] = max(terms.get(term, 0.0), conf)
-                i += size
-                break
-        else:
-            base = bases[i]
-            if base not in _STOP_BASES and not base.isdigit():
-                term = _CONCEPT_WORDS.get(base, base)
-                terms[term] = max(terms.get(term, 0.0), confidence[i])
-            i += 1
-    return terms
-
-
-def analyse(text: str) -> dict[str, float]:
-    """The terms of `text` without fuzzy correction (how the corpus itself is read)."""
-    words = _surface_tokens(text)
-    return _concepts([_base(w) for w in words], [1.0] * len(words))
-
-
-def fuzzy_surface(words: Iterable[str]) -> str:
-    """The string rapidfuzz compares: surface words without stop words, sorted.
-
-    Sorting here, once per phrasing at build time, lets match() use plain `fuzz.ratio` and get
-    `token_sort_ratio` without re-sorting every phrasing on every question.
+    Built from the language's resources (`bot/lang/<language>.yaml`: contractions, chat spelling,
+    irregular forms, stop words) and its recovery vocabulary (`content/<language>/vocabulary.yaml`:
+    concepts and what they imply); either may be empty.
     """
-    return " ".join(sorted(w for w in words if _base(w) not in _STOP_BASES))
+
+    def __init__(self, words: LanguageFile, vocabulary: VocabularyFile) -> None:
+        self._contractions = tuple(
+            (re.compile(pattern), replacement) for pattern, replacement in words.contractions
+        )
+        self._spellings: Mapping[str, str] = words.spellings
+        self._irregular: Mapping[str, str] = words.irregular
+        self.concepts: Mapping[str, tuple[str, ...]] = vocabulary.concepts
+        self.implies: Mapping[str, tuple[str, ...]] = vocabulary.implies
+        # One cache per lexicon: a base form depends on the language's irregular forms. The
+        # cached function must not hold `self`: a reference cycle would keep a replaced library.
+        irregular = self._irregular
+
+        def base(word: str) -> str:
+            """Surface word -> the stemmed base form used everywhere."""
+            return _stem(irregular.get(word, word))
+
+        self.base: Callable[[str], str] = lru_cache(maxsize=_BASE_CACHE)(base)
+        concept_words: dict[str, str] = {}
+        concept_phrases: dict[tuple[str, ...], str] = {}
+        for concept, members in self.concepts.items():
+            for member in members:
+                parts = tuple(self.base(w) for w in member.split())
+                if len(parts) == 1:
+                    concept_words[parts[0]] = concept
+                else:
+                    concept_phrases[parts] = concept
+        self._concept_words = concept_words
+        self._concept_phrases = concept_phrases
+        self._longest_phrase = max((len(p) for p in concept_phrases), default=1)
+        self.stop_bases: frozenset[str] = frozenset(self.base(w) for w in words.stop_words.split())
+        self.concept_terms: frozenset[str] = frozenset(self.concepts)
+        # Every base form the tables know; a question word outside these and the corpus gets
+        # corrected.
+        self.table_bases: frozenset[str] = frozenset(
+            {*concept_words, *(p for parts in concept_phrases for p in parts), *self.stop_bases}
+        )
+        self.table_surfaces: frozenset[str] = frozenset(
+            w
+            for members in self.concepts.values()
+            for member in members
+            for w in member.split()
+            if len(w) >= CORRECT_MIN_LEN and w.isalpha()
+        ) | frozenset(w for w in self._irregular if len(w) >= CORRECT_MIN_LEN)
+
+    def surface_tokens(self, text: str) -> list[str]:
+        """Folded words with contractions and chat spelling expanded; not stemmed."""
+        text = _fold(text[:MAX_QUERY_CHARS])
+        for pattern, repl in self._contractions:
+            text = pattern.sub(repl, text)
+        words: list[str] = []
+        for token in _TOKEN.findall(text):
+            expanded = self._spellings.get(token)
+            words.extend(expanded.split() if expanded else (token,))
+            if len(words) >= MAX_QUERY_TOKENS:
+                break
+        return words[:MAX_QUERY_TOKENS]
+
+    def concepts_of(self, bases: list[str], confidence: list[float]) -> dict[str, float]:
+        """Replace phrases then words by concepts, drop stop words: term -> confidence (0..1)."""
+        terms: dict[str, float] = {}
+        i = 0
+        n = len(bases)
+        while i < n:
+            for size in range(min(self._longest_phrase, n - i), 1, -1):
+                concept = self._concept_phrases.get(tuple(bases[i : i + size]))
+                if concept is not None:
+                    conf = min(confidence[i : i + size])
+                    for term in (concept, *self.implies.get(concept, ())):
+                        terms[term] = max(terms.get(term, 0.0), conf)
+                    i += size
+                    break
+            else:
+                base = bases[i]
+                if base not in self.stop_bases and not base.isdigit():
+                    term = self._concept_words.get(base, base)
+                    terms[term] = max(terms.get(term, 0.0), confidence[i])
+                i += 1
+        return terms
+
+    def analyse(self, text: str) -> dict[str, float]:
+        """The terms of `text` without fuzzy correction (how the corpus itself is read)."""
+        words = self.surface_tokens(text)
+        return self.concepts_of([self.base(w) for w in words], [1.0] * len(words))
+
+    def fuzzy_surface(self, words: Iterable[str]) -> str:
+        """The string rapidfuzz compares: surface words without stop words, sorted.
+
+        Sorting here, once per phrasing at build time, lets match() use plain `fuzz.ratio` and get
+        `token_sort_ratio` without re-sorting every phrasing on every question.
+        """
+        return " ".join(sorted(w for w in words if self.base(w) not in self.stop_bases))
 
 
 @dataclass(frozen=True)
@@ -1022,6 +280,7 @@ class FaqMatcher:
 
     def __init__(
         self,
+        lexicon: Lexicon,
         ids: tuple[str, ...],
         idf: Mapping[str, float],
         anchors: tuple[frozenset[str], ...],
@@ -1036,6 +295,7 @@ class FaqMatcher:
         frequency: Mapping[str, int],
         known_bases: frozenset[str],
     ) -> None:
+        self._lexicon = lexicon
         self._ids = ids
         self._idf = idf
         self._anchors = anchors
@@ -1052,8 +312,9 @@ class FaqMatcher:
         self._corrections: dict[str, tuple[str, float] | None] = {}
 
     @classmethod
-    def build(cls, entries: Iterable[FaqEntry]) -> FaqMatcher:
-        """Precompute IDF, postings, anchors, phrasing norms and the correction vocabulary."""
+    def build(cls, entries: Iterable[FaqEntry], lexicon: Lexicon) -> FaqMatcher:
+        """Precompute IDF, postings, anchors, phrasing norms and the correction vocabulary, reading
+        the entries with `lexicon` (the tables of their language)."""
         entry_list = list(entries)
         ids = tuple(e.id for e in entry_list)
         if len(set(ids)) != len(ids):
@@ -1072,15 +333,15 @@ class FaqMatcher:
             terms_of_entry: set[str] = set()
             anchors_of_entry: set[str] = set()
             for position, text in enumerate((*phrasings_of_entry, *entry.keywords)):
-                words = _surface_tokens(text)
+                words = lexicon.surface_tokens(text)
                 for w in words:
                     if len(w) >= CORRECT_MIN_LEN and w.isalpha():
                         frequency[w] = frequency.get(w, 0) + 1
-                known.update(_base(w) for w in words)
-                terms = _concepts([_base(w) for w in words], [1.0] * len(words))
+                known.update(lexicon.base(w) for w in words)
+                terms = lexicon.concepts_of([lexicon.base(w) for w in words], [1.0] * len(words))
                 terms_of_entry.update(terms)
                 if position < len(phrasings_of_entry):
-                    fuzzy_text = fuzzy_surface(words)
+                    fuzzy_text = lexicon.fuzzy_surface(words)
                     if fuzzy_text and (fuzzy_text, index) not in seen_choices:
                         seen_choices.add((fuzzy_text, index))
                         fuzzy_choices.append(fuzzy_text)
@@ -1130,6 +391,7 @@ class FaqMatcher:
                 core_postings.setdefault(term, []).append((index, idf[term] / core_total))
 
         return cls(
+            lexicon=lexicon,
             ids=ids,
             idf=idf,
             anchors=tuple(anchors),
@@ -1140,9 +402,9 @@ class FaqMatcher:
             phrasings=tuple(phrasings),
             fuzzy_choices=tuple(fuzzy_choices),
             fuzzy_owner=tuple(fuzzy_owner),
-            vocabulary=tuple(sorted(frequency.keys() | _TABLE_SURFACES)),
+            vocabulary=tuple(sorted(frequency.keys() | lexicon.table_surfaces)),
             frequency=frequency,
-            known_bases=frozenset(known) | _TABLE_BASES,
+            known_bases=frozenset(known) | lexicon.table_bases,
         )
 
     # --- question analysis ------------------------------------------------------------------------
@@ -1178,22 +440,23 @@ class FaqMatcher:
 
     def terms(self, text: str) -> tuple[dict[str, float], str]:
         """The question's terms (term -> confidence 0..1) and the string rapidfuzz compares."""
-        words = _surface_tokens(text)
+        lexicon = self._lexicon
+        words = lexicon.surface_tokens(text)
         bases: list[str] = []
         confidence: list[float] = []
         fixed: list[str] = []
         for word in words:
-            base = _base(word)
+            base = lexicon.base(word)
             conf = 1.0
             if base not in self._known and not base.isdigit():
                 corrected = self._correct(word)
                 if corrected is not None:
                     word, conf = corrected
-                    base = _base(word)
+                    base = lexicon.base(word)
             bases.append(base)
             confidence.append(conf)
             fixed.append(word)
-        return _concepts(bases, confidence), fuzzy_surface(fixed)
+        return lexicon.concepts_of(bases, confidence), lexicon.fuzzy_surface(fixed)
 
     # --- scoring ----------------------------------------------------------------------------------
 
@@ -1209,6 +472,7 @@ class FaqMatcher:
         if not terms:
             return scores, firm
         idf = self._idf
+        concept_terms = self._lexicon.concept_terms
         weights = {t: idf.get(t, UNKNOWN_WEIGHT) for t in terms}
         total = sum(weights.values())
         if total <= 0.0:
@@ -1232,7 +496,7 @@ class FaqMatcher:
             if postings is None:
                 continue
             w = weights[term] * conf
-            concept = term in _CONCEPT_TERMS
+            concept = term in concept_terms
             is_firm = conf >= firm_level
             for entry in postings:
                 anchored = concept or term in self._anchors[entry] or term in fired.get(entry, ())

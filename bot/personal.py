@@ -68,7 +68,7 @@ def fold(text: str) -> str:
 
 @dataclass(frozen=True)
 class DaysReading:
-    """The days a message names, or why it cannot be kept (`not_weekly`, `only_except`)."""
+    """The days a message names, or why it cannot be kept (`irregular`, `only_except`)."""
 
     days: tuple[int, ...] = ()
     refused: str | None = None
@@ -96,7 +96,7 @@ def read_days(text: str) -> DaysReading:
     """The days in `text` ("mon wed", "every Tuesday", "mon-fri", "daily except sunday")."""
     folded = fold(text).replace("every day", "everyday")
     if _NOT_WEEKLY.search(folded) and _named_days(folded):
-        return DaysReading(refused="not_weekly")
+        return DaysReading(refused="irregular")
     split = _EXCEPT.search(folded)
     if split is None:
         return DaysReading(tuple(sorted(_named_days(folded))))

@@ -12,7 +12,7 @@ from bot.config import Settings
 from bot.content import Content, LanguagePack, RegionResources
 from bot.danger import DangerReader, vocabulary_pattern
 from bot.feed_zones import region_for_zone
-from bot.matching import FaqMatcher
+from bot.matching import FaqMatcher, Lexicon
 from bot.meetings import Directory
 from bot.models import Models
 from bot.safety import Assessment, CrisisDetector
@@ -48,14 +48,20 @@ class Library:
         """Precompute the crisis patterns and one question matcher and reader per language.
 
         Without `models` (trained by `bot.models.build_models`) the readers use the rules alone."""
-        # A language without its own faq.yaml has the default one: one matcher serves both.
-        built: dict[int, FaqMatcher] = {}
+        # A language without its own faq.yaml and word tables has the default ones: one matcher
+        # serves both.
+        lexicons: dict[tuple[int, int], Lexicon] = {}
+        built: dict[tuple[int, int, int], FaqMatcher] = {}
         matchers: dict[str, FaqMatcher] = {}
         for language, pack in content.packs.items():
-            if id(pack.faq) not in built:
+            tables = (id(pack.words), id(pack.vocabulary))
+            if tables not in lexicons:
+                lexicons[tables] = Lexicon(pack.words, pack.vocabulary)
+            key = (id(pack.faq), *tables)
+            if key not in built:
                 entries = (e for c in pack.faq.categories for e in c.entries)
-                built[id(pack.faq)] = FaqMatcher.build(entries)
-            matchers[language] = built[id(pack.faq)]
+                built[key] = FaqMatcher.build(entries, lexicons[tables])
+            matchers[language] = built[key]
         detector = CrisisDetector.from_rules(content.detection)
         models = models or Models()
         readers = {

@@ -153,3 +153,40 @@ def test_check_content_command_prints_problems_and_fails(content_copy: Path, cap
     assert check_content(content_copy, "en") == 1
     out = capsys.readouterr().out
     assert f"{faq}:12: cost: see_also names unknown id 'nowhere'" in out
+
+
+def test_vocabulary_words_are_checked_with_their_line(content_copy: Path):
+    """A word under two concepts, or one the matcher cannot read, is named with its line."""
+    path = content_copy / "en" / "vocabulary.yaml"
+    path.write_text("concepts:\n  cost: [money, fee]\n  pay:\n    - fee\n    - Zoloft\n")
+    problems = _problems(content_copy)
+    assert f"{path}:4: pay: 'fee' is already under cost" in problems, problems
+    assert any(p.startswith(f"{path}:5: pay: 'Zoloft'") for p in problems), problems
+
+
+def test_a_language_without_vocabulary_still_matches(content_copy: Path):
+    (content_copy / "en" / "vocabulary.yaml").unlink()
+    library = Library.build(load_content(content_copy))
+    assert library.matchers["en"].rank("does it cost anything")
+
+
+def test_a_default_ui_without_a_text_the_code_uses_is_refused(content_copy: Path, capsys):
+    """Every reminder needs `rem_reminder`: check-content refuses a ui.yaml without it."""
+    path = content_copy / "en" / "ui.yaml"
+    lines = path.read_text().splitlines(keepends=True)
+    start = next(i for i, line in enumerate(lines) if line.startswith("rem_reminder:"))
+    end = next(
+        (i for i in range(start + 1, len(lines)) if lines[i][:1] not in (" ", "\n")), len(lines)
+    )
+    path.write_text("".join(lines[:start] + lines[end:]))
+    assert any("rem_reminder: missing text" in p for p in _problems(content_copy))
+    assert check_content(content_copy, "en") == 1
+    assert "rem_reminder: missing text" in capsys.readouterr().out
+
+
+def test_untranslated_texts_are_warnings(content_copy: Path, capsys):
+    (content_copy / "es" / "ui.yaml").write_text('welcome: "Hola"\n')
+    content = load_content(content_copy)
+    assert any("not translated yet" in str(w) and "help" in str(w) for w in content.warnings)
+    assert check_content(content_copy, "en") == 0
+    assert "warning:" in capsys.readouterr().out

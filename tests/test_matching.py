@@ -8,7 +8,6 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot import matching
 from bot.content import FaqEntry, Source
 from bot.matching import (
     CONFIDENT_SCORE,
@@ -17,8 +16,8 @@ from bot.matching import (
     FaqMatcher,
     Match,
     MatchResult,
-    analyse,
 )
+from tests.english import ENGLISH, analyse
 
 _SRC = (Source(title="fixture"),)
 
@@ -112,7 +111,7 @@ FIXTURE = (
 
 @pytest.fixture(scope="module")
 def matcher() -> FaqMatcher:
-    return FaqMatcher.build(FIXTURE)
+    return FaqMatcher.build(FIXTURE, ENGLISH)
 
 
 def _offered(result: MatchResult) -> list[str]:
@@ -142,8 +141,8 @@ def test_synonyms_share_a_concept() -> None:
 
 def test_every_synonym_maps_to_its_own_concept() -> None:
     """A word listed under two concepts, or shadowed by a stop word, would silently lose one."""
-    for concept, members in matching._SYNONYMS.items():
-        implied = {c: 1.0 for c in matching._IMPLIES.get(concept, ())}
+    for concept, members in ENGLISH.concepts.items():
+        implied = {c: 1.0 for c in ENGLISH.implies.get(concept, ())}
         for member in members:
             assert analyse(member) == {concept: 1.0, **implied}, (member, concept)
 
@@ -262,14 +261,14 @@ def test_rank_is_sorted_and_limited(matcher: FaqMatcher) -> None:
 
 
 def test_empty_corpus_matches_nothing() -> None:
-    empty = FaqMatcher.build([])
+    empty = FaqMatcher.build([], ENGLISH)
     assert empty.match("do i have to talk") == MatchResult(None, ())
     assert empty.rank("anything") == []
 
 
 def test_duplicate_ids_are_refused() -> None:
     with pytest.raises(ValueError):
-        FaqMatcher.build([FIXTURE[0], FIXTURE[0]])
+        FaqMatcher.build([FIXTURE[0], FIXTURE[0]], ENGLISH)
 
 
 def test_match_is_fast(matcher: FaqMatcher) -> None:
@@ -294,7 +293,7 @@ def _check(result: MatchResult) -> None:
 
 
 # Hypothesis does not mix with function-scoped fixtures: one shared matcher.
-_MATCHER = FaqMatcher.build(FIXTURE)
+_MATCHER = FaqMatcher.build(FIXTURE, ENGLISH)
 
 
 @settings(max_examples=300, deadline=None)

@@ -58,7 +58,7 @@ def test_days(text: str, days: tuple[int, ...]) -> None:
     ],
 )
 def test_patterns_a_weekly_reminder_cannot_keep_are_refused(text: str) -> None:
-    assert read_days(text) == DaysReading(refused="not_weekly")
+    assert read_days(text) == DaysReading(refused="irregular")
     assert parse_days(text) == ()
 
 
