@@ -15,7 +15,6 @@ from contextlib import asynccontextmanager
 import pytest
 from sqlalchemy import func, select, update
 
-from bench.seed import meeting_for, seed
 from bot.meetings import Directory
 from bot.storage import Delivery, Storage, Subscription
 from scheduler.engine import (
@@ -30,6 +29,7 @@ from scheduler.engine import (
 )
 from scheduler.limiter import SendLimiter, read_retry_after, retry_after_seconds
 from tests.fakes import FixedClock
+from tests.seeding import meeting_for, seed
 
 UTC = dt.UTC
 NOW = dt.datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
