@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint bench check-content clean
+.PHONY: run test test-quick lint bench check-content clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -19,6 +19,10 @@ run: $(STAMP)
 ## Run the whole test suite.
 test: $(STAMP)
 	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
+
+## The development loop: pure units and chats only (SQLite), no processes, database suites or fuzz.
+test-quick: $(STAMP)
+	TEST_DATABASE_URL= $(BIN)/python -m pytest -q -m "unit or chat" $(PYTEST_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -34,7 +34,6 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import pool, text, update
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from bench.seed import meeting_for, next_start, seed, write_content
 from bot.app import build_application
 from bot.config import Settings
 from bot.content import load_content
@@ -47,6 +46,7 @@ from bot.storage import Delivery
 from bot.views.reminders import render_reminder
 from scheduler.engine import Attempt, Dispatcher
 from scheduler.store import Due
+from tests.seeding import meeting_for, next_start, seed, write_content
 
 ROOT = Path(__file__).resolve().parent.parent
 TOKEN = "123456:BENCH-token"

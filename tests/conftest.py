@@ -28,6 +28,61 @@ ROOT = Path(__file__).resolve().parent.parent
 CONTENT_DIR = ROOT / "content"
 
 
+# The tiers (markers declared in pyproject.toml), one per file: `make test` runs them all, `make
+# test-quick` the pure units and the chats. A new test file must be given a tier here.
+TIERS: dict[str, str] = {
+    "test_calendar.py": "unit",
+    "test_callbacks.py": "unit",
+    "test_classifier.py": "unit",
+    "test_delivery_outcomes.py": "unit",
+    "test_layers.py": "unit",
+    "test_personal.py": "unit",
+    "test_matching.py": "unit",
+    "test_matching_heldout.py": "unit",
+    "test_meetings.py": "unit",
+    "test_recurrence.py": "unit",
+    "test_safety.py": "unit",
+    "test_timezones.py": "unit",
+    "test_admin.py": "chat",
+    "test_delivery_faults.py": "chat",
+    "test_flows.py": "chat",
+    "test_flow_routing.py": "chat",
+    "test_privacy_files.py": "chat",
+    "test_safety_replies.py": "chat",
+    "test_understanding_chat.py": "chat",
+    "test_webhook_inputs.py": "chat",
+    "test_meetings_flow.py": "chat",
+    "test_privacy.py": "chat",
+    "test_reminder_render.py": "chat",
+    "test_reminders.py": "chat",
+    "test_fuzz.py": "fuzz",
+    "test_directory_sync.py": "db",
+    "test_engine.py": "db",
+    "test_migrations.py": "db",
+    "test_purge.py": "db",
+    "test_storage.py": "db",
+    "test_config.py": "process",
+    "test_end_to_end.py": "process",
+    "test_kill_restart.py": "process",
+    "test_startup.py": "process",
+    "test_terminal.py": "process",
+    "test_two_instances.py": "process",
+    "test_content.py": "content",
+    "test_content_faq.py": "content",
+    "test_content_grounding.py": "content",
+    "test_ui_keys.py": "content",
+}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark every test with its file's tier; a file without one is an error, not a silent skip."""
+    for item in items:
+        name = item.path.name
+        if name not in TIERS:
+            raise pytest.UsageError(f"{name} has no tier: add it to TIERS in tests/conftest.py")
+        item.add_marker(getattr(pytest.mark, TIERS[name]))
+
+
 @pytest.fixture(scope="session")
 def content() -> Content:
     return load_content(CONTENT_DIR)

@@ -6,10 +6,10 @@ import datetime as dt
 
 from sqlalchemy import select
 
-from bench.seed import meeting_for, seed
 from bot.meetings import Directory
 from bot.storage import Storage, Subscription
 from bot.subscriptions import Subscriptions
+from tests.seeding import meeting_for, seed
 
 NOW = dt.datetime(2026, 3, 2, 12, 0, tzinfo=dt.UTC)
 START = dt.datetime(2026, 3, 2, 13, 0, tzinfo=dt.UTC)

@@ -15,7 +15,6 @@ from contextlib import asynccontextmanager
 import pytest
 from sqlalchemy import func, select, update
 
-from bench.seed import meeting_for, seed
 from bot.meetings import Directory
 from bot.reminder_store import ReminderStore
 from bot.storage import Delivery, Storage, Subscription
@@ -24,6 +23,7 @@ from scheduler.limiter import SendLimiter, read_retry_after, retry_after_seconds
 from scheduler.store import UNLEASED, Due
 from scheduler.writer import OutcomeWriter
 from tests.fakes import FixedClock
+from tests.seeding import meeting_for, seed
 
 UTC = dt.UTC
 NOW = dt.datetime(2026, 3, 2, 12, 0, tzinfo=UTC)

@@ -18,11 +18,11 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
-from bench.seed import meeting_for, next_start, seed, write_content
 from bot.storage import Delivery, Storage
 from scheduler.store import UNLEASED
 from tests.conftest import ROOT
 from tests.loopback_api import LoopbackBotApi
+from tests.seeding import meeting_for, next_start, seed, write_content
 
 TOKEN = "123456:BURST-secret-token-value"
 

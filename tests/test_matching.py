@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -271,13 +269,11 @@ def test_duplicate_ids_are_refused() -> None:
         FaqMatcher.build([FIXTURE[0], FIXTURE[0]], ENGLISH)
 
 
-def test_match_is_fast(matcher: FaqMatcher) -> None:
+def test_repeated_matches_agree(matcher: FaqMatcher) -> None:
+    # How fast (the typo cache warm or cold) is a figure of bench/bench_matching.py, not a pin here.
     texts = ["do i hav to talk", "pizza near me", "sponser", "i relapsd can i come back"] * 50
-    start = time.perf_counter()
-    for text in texts:
-        matcher.match(text)
-    per_call = (time.perf_counter() - start) / len(texts)
-    assert per_call < 0.005  # generous bound for slow CI; see bench/bench_matching.py
+    results = [matcher.match(text) for text in texts]
+    assert results[4:] == results[:-4]
 
 
 # --- robustness -----------------------------------------------------------------------------------

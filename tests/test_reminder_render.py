@@ -5,12 +5,12 @@ from __future__ import annotations
 import datetime as dt
 from zoneinfo import ZoneInfo
 
-from bench.seed import meeting_for
 from bot.content import load_content
 from bot.subscriptions import MeetingRef
 from bot.views.reminders import RenderedReminders, render_reminder
 from scheduler.store import Due
 from tests.conftest import CONTENT_DIR
+from tests.seeding import meeting_for
 
 START = dt.datetime(2026, 3, 10, 18, 0, tzinfo=dt.UTC)
 CONTENT = load_content(CONTENT_DIR, "en")

@@ -11,7 +11,6 @@ from __future__ import annotations
 import copy
 import dataclasses
 import re
-import time
 from pathlib import Path
 
 import pytest
@@ -1010,21 +1009,16 @@ def test_full_length_messages() -> None:
         "\U0001f600" * MAX_CHARS,
         ("ab" * 3000),
     ]
-    for text in samples:
-        start = time.perf_counter()
-        DETECTOR.assess(text)
-        assert time.perf_counter() - start < 0.5, text[:40]
+    for text in samples:  # the time each takes is a figure of bench/bench_safety.py
+        assert isinstance(DETECTOR.assess(text), Assessment), text[:40]
 
 
-def test_typical_messages_are_fast() -> None:
+def test_typical_messages_are_assessed_again_the_same() -> None:
+    # Their speed (about 0.05 ms each on a laptop) is a figure of bench/bench_safety.py.
     messages = [c[0] for c in CRISIS] + list(CONCERN) + list(NOT_DANGER)
-    start = time.perf_counter()
-    for _ in range(3):
-        for text in messages:
-            DETECTOR.assess(text)
-    per_message = (time.perf_counter() - start) / (3 * len(messages))
-    # About 0.05 ms on a laptop; the bound leaves room for slow CI machines.
-    assert per_message < 0.001
+    first = [DETECTOR.assess(text) for text in messages]
+    for _ in range(2):
+        assert [DETECTOR.assess(text) for text in messages] == first
 
 
 def test_loaded_content_keeps_every_detection_list() -> None:

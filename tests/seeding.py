@@ -1,4 +1,7 @@
-"""Fill a database with people and reminder subscriptions fast (bulk inserts): tests, benches.
+"""Fill a database with people and reminder subscriptions fast (bulk inserts): tests, and benches.
+
+Test support, so it lives under `tests/`; `bench/` imports it from here (benches may use test
+helpers; tests never import `bench/`). Imports only `bot/` services and domain.
 
 Every subscription follows one daily directory meeting (`meeting_for`), so the bot's content needs a
 `meetings.yaml` with it (`write_content`). A snapshot of the meeting is stored too, so that the bot
