@@ -227,6 +227,24 @@ async def test_unknown_command_and_stickers(chat: Chat):
     assert "only read text" in only(await chat.send_sticker()).text
 
 
+async def test_a_photo_whose_caption_says_they_want_to_die_gets_the_crisis_reply(chat: Chat):
+    reply = only(await chat.send_photo("I want to die"))
+    assert "988" in reply.text
+    assert "only read text" not in reply.text
+
+
+async def test_a_photo_with_a_safe_caption_or_none_gets_the_not_text_reply(chat: Chat):
+    assert "only read text" in only(await chat.send_photo("my meeting schedule")).text
+    assert "only read text" in only(await chat.send_photo()).text
+
+
+async def test_not_text_reply_offers_crisis_help_and_names_sos(chat: Chat):
+    reply = only(await chat.send_sticker())
+    assert "/sos" in reply.text
+    help_ = only(await chat.press_label(reply, "Crisis help"))
+    assert "988" in help_.text
+
+
 async def test_first_message_without_start_gets_an_answer_then_a_pointer(newcomer: Chat):
     calls = await newcomer.send("is it free")
     assert len(calls) == 2

@@ -145,10 +145,13 @@ def register(
     application: Application[Any, Any, Any, Any, Any, Any], *, admins: Collection[int]
 ) -> None:
     """Add every handler of the bot to `application`; `admins` may use the organizer tools."""
-    # order matters: the crisis check sees every text message first, commands included, in any
-    # state, and is the only thing that answers when it finds danger.
+    # order matters: the crisis check sees every text message and caption first, commands
+    # included, in any state, and is the only thing that answers when it finds danger.
     application.add_handler(
-        MessageHandler(PRIVATE_TEXT & (filters.UpdateType.MESSAGES), safety.check_message),
+        MessageHandler(
+            PRIVATE & (filters.TEXT | filters.CAPTION) & filters.UpdateType.MESSAGES,
+            safety.check_message,
+        ),
         group=SAFETY_GROUP,
     )
     # order matters: after the crisis check, so that a crisis reply is always the first reply.

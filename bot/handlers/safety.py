@@ -43,12 +43,14 @@ async def send_crisis(
 
 
 async def check_message(update: Update, context: BotContext) -> None:
-    """Run the crisis check on every text message before anything else may answer it."""
+    """Run the crisis check on every text message and caption before anything else answers it."""
     message = update.effective_message
-    if message is None or not message.text:
+    if message is None:
         return
-    text = message.text
-    if text.startswith("/"):
+    text = message.text or message.caption
+    if not text:
+        return
+    if message.text and text.startswith("/"):
         # A command's name is ours ("/help"); what follows it is theirs and is checked.
         text = text.partition(" ")[2]
         if not text.strip():
