@@ -131,6 +131,40 @@ async def test_guided_exercise_runs_to_the_end(chat: Chat, app, content: Content
     assert not [j for j in app.job_queue.get_jobs_by_name("guide:501") if not j.removed]
 
 
+def _guide_jobs(app):
+    return [j for j in app.job_queue.get_jobs_by_name("guide:501") if not j.removed]
+
+
+async def test_a_crisis_stops_a_running_guided_exercise(chat: Chat, app, content: Content):
+    exercise = next(x for x in content.pack("en").grounding.exercises if x.guided)
+    await chat.press(f"gr:guide:{exercise.id}")
+    assert _guide_jobs(app)
+    assert "988" in only(await chat.send("i want to kill myself")).text
+    assert not _guide_jobs(app)
+
+
+async def test_the_gentle_check_stops_a_running_guided_exercise(chat: Chat, app, content: Content):
+    exercise = next(x for x in content.pack("en").grounding.exercises if x.guided)
+    await chat.press(f"gr:guide:{exercise.id}")
+    reply = only(await chat.send("i can't do this anymore"))
+    assert "988" in reply.text
+    assert not _guide_jobs(app)
+
+
+async def test_sos_stops_a_running_guided_exercise(chat: Chat, app, content: Content):
+    exercise = next(x for x in content.pack("en").grounding.exercises if x.guided)
+    await chat.press(f"gr:guide:{exercise.id}")
+    assert "988" in only(await chat.send("/sos")).text
+    assert not _guide_jobs(app)
+
+
+async def test_starting_a_second_guided_exercise_stops_the_first(chat: Chat, app, content: Content):
+    guided = [x for x in content.pack("en").grounding.exercises if x.guided]
+    await chat.press(f"gr:guide:{guided[0].id}")
+    await chat.press(f"gr:guide:{guided[-1].id}")
+    assert len(_guide_jobs(app)) == 1
+
+
 async def test_sos_shows_region_crisis_message_any_time(chat: Chat):
     reply = only(await chat.send("/sos"))
     assert "988" in reply.text

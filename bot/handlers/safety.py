@@ -9,6 +9,7 @@ from bot import callbacks
 from bot.content import CrisisKind, LanguagePack
 from bot.context import BotContext
 from bot.handlers.common import esc, keyboard, show
+from bot.jobs import stop_guide
 from bot.safety import Level
 
 PREFIX = "sos"
@@ -34,6 +35,8 @@ async def send_crisis(
     update: Update, context: BotContext, kind: CrisisKind, *, edit: bool = False
 ) -> None:
     """Send the region's message for `kind`, then buttons for the other kinds and for grounding."""
+    # A crisis stops whatever was running: no cheerful guided step may follow the crisis help.
+    stop_guide(context.job_queue, context.chat_id)
     services = context.services
     pack = context.pack
     region = services.region(pack, await services.chosen_zone(context.chat_id or None))
@@ -65,6 +68,7 @@ async def check_message(update: Update, context: BotContext) -> None:
 
 
 async def _ask_gently(update: Update, context: BotContext) -> None:
+    stop_guide(context.job_queue, context.chat_id)
     services = context.services
     pack = context.pack
     concern = pack.safety.concern
