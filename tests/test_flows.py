@@ -151,6 +151,20 @@ async def test_the_gentle_check_stops_a_running_guided_exercise(chat: Chat, app,
     assert not _guide_jobs(app)
 
 
+@pytest.mark.parametrize("word", ["stop", "Enough", "basta", "/cancel"])
+async def test_typed_stop_or_cancel_stops_a_guided_exercise(
+    word: str, chat: Chat, app, content: Content
+):
+    exercise = next(x for x in content.pack("en").grounding.exercises if x.guided)
+    await chat.press(f"gr:guide:{exercise.id}")
+    assert "Stopped" in only(await chat.send(word)).text
+    assert not _guide_jobs(app)
+
+
+async def test_stop_without_a_guided_exercise_is_an_ordinary_message(chat: Chat):
+    assert "Stopped. Take whatever" not in only(await chat.send("stop")).text
+
+
 async def test_sos_stops_a_running_guided_exercise(chat: Chat, app, content: Content):
     exercise = next(x for x in content.pack("en").grounding.exercises if x.guided)
     await chat.press(f"gr:guide:{exercise.id}")

@@ -47,6 +47,7 @@ from bot.purge import ORGANIZER_FLOW_TTL
 # ApplicationHandlerStop.
 SAFETY_GROUP = -10
 USER_GROUP = -5
+GUIDE_GROUP = -1
 FEATURE_GROUP = 0
 LAST_GROUP = 10
 
@@ -171,6 +172,13 @@ def register(
     application.add_handler(
         MessageHandler(PRIVATE & filters.COMMAND, fallback.unknown_command),
         group=FEATURE_GROUP,
+    )
+    # order matters: before any flow or the FAQ, "stop" typed during a guided exercise stops it.
+    application.add_handler(
+        MessageHandler(
+            PRIVATE_TEXT & ~filters.COMMAND & filters.UpdateType.MESSAGE, grounding.stop_by_word
+        ),
+        group=GUIDE_GROUP,
     )
     application.add_handler(
         MessageHandler(

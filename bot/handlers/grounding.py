@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from telegram import Update
 from telegram.error import TelegramError
-from telegram.ext import ContextTypes
+from telegram.ext import ApplicationHandlerStop, ContextTypes
 
 from bot import callbacks
 from bot.content import Exercise, LanguagePack
@@ -135,6 +135,22 @@ def _step_text(pack: LanguagePack, exercise: Exercise, position: int) -> str:
     lines.append("")
     lines.append(esc(step.text))
     return "\n".join(lines)
+
+
+# Typed during a guided exercise, any of these stops it (the Stop button does the same).
+STOP_WORDS = frozenset({"stop", "enough", "basta"})
+
+
+async def stop_by_word(update: Update, context: BotContext) -> None:
+    """Typed "stop", "enough" or "basta" while a guided exercise runs: stop it, and nothing else."""
+    message = update.effective_message
+    if message is None or not message.text:
+        return
+    if message.text.strip(" .!").lower() not in STOP_WORDS:
+        return
+    if stop_guide(context.job_queue, context.chat_id):
+        await show(update, esc(context.pack.text("ground_guided_stopped")))
+        raise ApplicationHandlerStop
 
 
 async def _start_guide(
