@@ -112,6 +112,7 @@ async def test_guided_breathing_paces_steps_and_can_be_stopped(chat: Chat, app, 
     assert exercise.steps[1 % len(exercise.steps)].text[:20] in edit.text.replace("&#x27;", "'")
     stopped = only(await chat.press_label(first_step, "Stop"), "editMessageText")
     assert "Stopped" in stopped.text
+    assert "Grounding now" in [label for label, _ in stopped.buttons]  # a next step is offered
     assert all(j.removed for j in app.job_queue.get_jobs_by_name("guide:501")) or not [
         j for j in app.job_queue.get_jobs_by_name("guide:501") if not j.removed
     ]
@@ -157,7 +158,9 @@ async def test_typed_stop_or_cancel_stops_a_guided_exercise(
 ):
     exercise = next(x for x in content.pack("en").grounding.exercises if x.guided)
     await chat.press(f"gr:guide:{exercise.id}")
-    assert "Stopped" in only(await chat.send(word)).text
+    stopped = only(await chat.send(word))
+    assert "Stopped" in stopped.text
+    assert "Grounding now" in [label for label, _ in stopped.buttons]  # a next step is offered
     assert not _guide_jobs(app)
 
 

@@ -23,6 +23,7 @@ from bot.meetings import Meeting
 from bot.personal import parse_days, parse_time
 from bot.subscriptions import MeetingRef
 from bot.timezones import find_zones
+from bot.views.menu import main_menu
 
 PREFIX = "add"
 FLOW = "add"
@@ -68,7 +69,7 @@ async def cancel(update: Update, context: BotContext) -> None:
         key = "add_cancelled" if flow is not None and flow.name == FLOW else "flow_cancelled"
         await show(update, esc(pack.text(key)))
     elif guide_stopped:
-        await show(update, esc(pack.text("ground_guided_stopped")))
+        await show(update, esc(pack.text("ground_guided_stopped")), keyboard(main_menu(pack)))
     else:
         await show(update, esc(pack.text("flow_cancel_none")))
 

@@ -14,6 +14,7 @@ from bot.content import Exercise, LanguagePack
 from bot.context import BotContext
 from bot.handlers.common import Row, esc, keyboard, one_per_row, pack_for, show
 from bot.jobs import guide_job_name, stop_guide
+from bot.views.menu import main_menu
 
 
 @dataclass(frozen=True)
@@ -114,7 +115,8 @@ async def on_button(update: Update, context: BotContext, button: callbacks.Butto
         await _start_guide(update, context, pack, exercises[button.arg])
     elif button.action == "stop":
         stop_guide(context.job_queue, context.chat_id)
-        await show(update, esc(pack.text("ground_guided_stopped")), edit=True)
+        stopped = esc(pack.text("ground_guided_stopped"))
+        await show(update, stopped, keyboard(main_menu(pack)), edit=True)
     else:
         raise LookupError(button)
 
@@ -149,7 +151,8 @@ async def stop_by_word(update: Update, context: BotContext) -> None:
     if message.text.strip(" .!").lower() not in STOP_WORDS:
         return
     if stop_guide(context.job_queue, context.chat_id):
-        await show(update, esc(context.pack.text("ground_guided_stopped")))
+        pack = context.pack
+        await show(update, esc(pack.text("ground_guided_stopped")), keyboard(main_menu(pack)))
         raise ApplicationHandlerStop
 
 
