@@ -307,3 +307,11 @@ async def test_first_message_without_start_gets_an_answer_then_a_pointer(newcome
 async def test_long_message_is_answered(chat: Chat):
     calls = await chat.send("meeting " * 500)
     assert calls and all(len(c.text) <= 4096 for c in calls)
+
+
+async def test_addmeeting_refuses_a_monthly_meeting_as_weekly_and_asks_again(chat: Chat):
+    await chat.send("/addmeeting")
+    await chat.send("Home group")
+    assert "weekly" in only(await chat.send("first monday of the month")).text
+    assert "which days it is not on" in only(await chat.send("not mondays")).text
+    assert "time" in only(await chat.send("mondays and thursdays")).text.lower()

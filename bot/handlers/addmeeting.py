@@ -20,7 +20,7 @@ from bot.flows import Flow, clear_flow, get_flow, set_flow
 from bot.handlers.common import Row, esc, keyboard, show
 from bot.jobs import stop_guide
 from bot.meetings import Meeting
-from bot.personal import parse_days, parse_time
+from bot.personal import parse_time, read_days
 from bot.subscriptions import MeetingRef
 from bot.timezones import find_zones
 from bot.views.menu import main_menu
@@ -116,7 +116,12 @@ async def on_text(
             return True
         await _ask(update, context, Flow(FLOW, "days", {**data, "name": text}))
     elif flow.step == "days":
-        days = parse_days(text)
+        reading = read_days(text)
+        if reading.refused is not None:
+            # "first Monday", "every other week": can't be kept weekly; "not mondays": which days?
+            await show(update, esc(pack.text(f"add_days_{reading.refused}")))
+            return True
+        days = reading.days
         if not days:
             await show(update, esc(pack.text("add_days_missing")))
             return True
