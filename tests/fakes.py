@@ -78,6 +78,19 @@ class Chat:
         }
         return await self._process({"update_id": next(self._ids), "message": message})
 
+    async def send_photo(self, caption: str | None = None) -> list[ApiCall]:
+        """Send a photo, with `caption` when given; return what the bot sent."""
+        message: dict[str, Any] = {
+            "message_id": next(self._ids),
+            "date": 0,
+            "chat": self.chat,
+            "from": self.user,
+            "photo": [{"file_id": "p", "file_unique_id": "p", "width": 1, "height": 1}],
+        }
+        if caption is not None:
+            message["caption"] = caption
+        return await self._process({"update_id": next(self._ids), "message": message})
+
     async def press(self, data: str, message_id: int = 1) -> list[ApiCall]:
         """Press an inline button carrying `data` on message `message_id`."""
         query = {

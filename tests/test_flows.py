@@ -112,6 +112,7 @@ async def test_guided_breathing_paces_steps_and_can_be_stopped(chat: Chat, app, 
     assert exercise.steps[1 % len(exercise.steps)].text[:20] in edit.text.replace("&#x27;", "'")
     stopped = only(await chat.press_label(first_step, "Stop"), "editMessageText")
     assert "Stopped" in stopped.text
+    assert "Grounding now" in [label for label, _ in stopped.buttons]  # a next step is offered
     assert all(j.removed for j in app.job_queue.get_jobs_by_name("guide:501")) or not [
         j for j in app.job_queue.get_jobs_by_name("guide:501") if not j.removed
     ]
@@ -129,6 +130,56 @@ async def test_guided_exercise_runs_to_the_end(chat: Chat, app, content: Content
     done = chat.api.calls[-1]
     assert "end of the exercise" in done.text
     assert not [j for j in app.job_queue.get_jobs_by_name("guide:501") if not j.removed]
+
+
+def _guide_jobs(app):
+    return [j for j in app.job_queue.get_jobs_by_name("guide:501") if not j.removed]
+
+
+async def test_a_crisis_stops_a_running_guided_exercise(chat: Chat, app, content: Content):
+    exercise = next(x for x in content.pack("en").grounding.exercises if x.guided)
+    await chat.press(f"gr:guide:{exercise.id}")
+    assert _guide_jobs(app)
+    assert "988" in only(await chat.send("i want to kill myself")).text
+    assert not _guide_jobs(app)
+
+
+async def test_the_gentle_check_stops_a_running_guided_exercise(chat: Chat, app, content: Content):
+    exercise = next(x for x in content.pack("en").grounding.exercises if x.guided)
+    await chat.press(f"gr:guide:{exercise.id}")
+    reply = only(await chat.send("i can't do this anymore"))
+    assert "988" in reply.text
+    assert not _guide_jobs(app)
+
+
+@pytest.mark.parametrize("word", ["stop", "Enough", "basta", "/cancel"])
+async def test_typed_stop_or_cancel_stops_a_guided_exercise(
+    word: str, chat: Chat, app, content: Content
+):
+    exercise = next(x for x in content.pack("en").grounding.exercises if x.guided)
+    await chat.press(f"gr:guide:{exercise.id}")
+    stopped = only(await chat.send(word))
+    assert "Stopped" in stopped.text
+    assert "Grounding now" in [label for label, _ in stopped.buttons]  # a next step is offered
+    assert not _guide_jobs(app)
+
+
+async def test_stop_without_a_guided_exercise_is_an_ordinary_message(chat: Chat):
+    assert "Stopped. Take whatever" not in only(await chat.send("stop")).text
+
+
+async def test_sos_stops_a_running_guided_exercise(chat: Chat, app, content: Content):
+    exercise = next(x for x in content.pack("en").grounding.exercises if x.guided)
+    await chat.press(f"gr:guide:{exercise.id}")
+    assert "988" in only(await chat.send("/sos")).text
+    assert not _guide_jobs(app)
+
+
+async def test_starting_a_second_guided_exercise_stops_the_first(chat: Chat, app, content: Content):
+    guided = [x for x in content.pack("en").grounding.exercises if x.guided]
+    await chat.press(f"gr:guide:{guided[0].id}")
+    await chat.press(f"gr:guide:{guided[-1].id}")
+    assert len(_guide_jobs(app)) == 1
 
 
 async def test_sos_shows_region_crisis_message_any_time(chat: Chat):
@@ -227,6 +278,24 @@ async def test_unknown_command_and_stickers(chat: Chat):
     assert "only read text" in only(await chat.send_sticker()).text
 
 
+async def test_a_photo_whose_caption_says_they_want_to_die_gets_the_crisis_reply(chat: Chat):
+    reply = only(await chat.send_photo("I want to die"))
+    assert "988" in reply.text
+    assert "only read text" not in reply.text
+
+
+async def test_a_photo_with_a_safe_caption_or_none_gets_the_not_text_reply(chat: Chat):
+    assert "only read text" in only(await chat.send_photo("my meeting schedule")).text
+    assert "only read text" in only(await chat.send_photo()).text
+
+
+async def test_not_text_reply_offers_crisis_help_and_names_sos(chat: Chat):
+    reply = only(await chat.send_sticker())
+    assert "/sos" in reply.text
+    help_ = only(await chat.press_label(reply, "Crisis help"))
+    assert "988" in help_.text
+
+
 async def test_first_message_without_start_gets_an_answer_then_a_pointer(newcomer: Chat):
     calls = await newcomer.send("is it free")
     assert len(calls) == 2
@@ -238,3 +307,11 @@ async def test_first_message_without_start_gets_an_answer_then_a_pointer(newcome
 async def test_long_message_is_answered(chat: Chat):
     calls = await chat.send("meeting " * 500)
     assert calls and all(len(c.text) <= 4096 for c in calls)
+
+
+async def test_addmeeting_refuses_a_monthly_meeting_as_weekly_and_asks_again(chat: Chat):
+    await chat.send("/addmeeting")
+    await chat.send("Home group")
+    assert "weekly" in only(await chat.send("first monday of the month")).text
+    assert "which days it is not on" in only(await chat.send("not mondays")).text
+    assert "time" in only(await chat.send("mondays and thursdays")).text.lower()

@@ -47,6 +47,7 @@ from bot.purge import ORGANIZER_FLOW_TTL
 # ApplicationHandlerStop.
 SAFETY_GROUP = -10
 USER_GROUP = -5
+GUIDE_GROUP = -1
 FEATURE_GROUP = 0
 LAST_GROUP = 10
 
@@ -145,10 +146,13 @@ def register(
     application: Application[Any, Any, Any, Any, Any, Any], *, admins: Collection[int]
 ) -> None:
     """Add every handler of the bot to `application`; `admins` may use the organizer tools."""
-    # order matters: the crisis check sees every text message first, commands included, in any
-    # state, and is the only thing that answers when it finds danger.
+    # order matters: the crisis check sees every text message and caption first, commands
+    # included, in any state, and is the only thing that answers when it finds danger.
     application.add_handler(
-        MessageHandler(PRIVATE_TEXT & (filters.UpdateType.MESSAGES), safety.check_message),
+        MessageHandler(
+            PRIVATE & (filters.TEXT | filters.CAPTION) & filters.UpdateType.MESSAGES,
+            safety.check_message,
+        ),
         group=SAFETY_GROUP,
     )
     # order matters: after the crisis check, so that a crisis reply is always the first reply.
@@ -168,6 +172,13 @@ def register(
     application.add_handler(
         MessageHandler(PRIVATE & filters.COMMAND, fallback.unknown_command),
         group=FEATURE_GROUP,
+    )
+    # order matters: before any flow or the FAQ, "stop" typed during a guided exercise stops it.
+    application.add_handler(
+        MessageHandler(
+            PRIVATE_TEXT & ~filters.COMMAND & filters.UpdateType.MESSAGE, grounding.stop_by_word
+        ),
+        group=GUIDE_GROUP,
     )
     application.add_handler(
         MessageHandler(

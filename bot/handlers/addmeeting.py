@@ -18,10 +18,12 @@ from bot.content import LanguagePack
 from bot.context import BotContext
 from bot.flows import Flow, clear_flow, get_flow, set_flow
 from bot.handlers.common import Row, esc, keyboard, show
+from bot.jobs import stop_guide
 from bot.meetings import Meeting
-from bot.personal import parse_days, parse_time
+from bot.personal import parse_time, read_days
 from bot.subscriptions import MeetingRef
 from bot.timezones import find_zones
+from bot.views.menu import main_menu
 
 PREFIX = "add"
 FLOW = "add"
@@ -59,12 +61,15 @@ async def start(update: Update, context: BotContext) -> None:
 
 
 async def cancel(update: Update, context: BotContext) -> None:
-    """/cancel: leave whatever flow the chat is in."""
+    """/cancel: leave whatever flow the chat is in, and stop a running guided exercise."""
     pack = context.pack
+    guide_stopped = stop_guide(context.job_queue, context.chat_id)
     flow = await get_flow(context.services.storage, context.chat_id)
     if await clear_flow(context.services.storage, context.chat_id):
         key = "add_cancelled" if flow is not None and flow.name == FLOW else "flow_cancelled"
         await show(update, esc(pack.text(key)))
+    elif guide_stopped:
+        await show(update, esc(pack.text("ground_guided_stopped")), keyboard(main_menu(pack)))
     else:
         await show(update, esc(pack.text("flow_cancel_none")))
 
@@ -111,7 +116,12 @@ async def on_text(
             return True
         await _ask(update, context, Flow(FLOW, "days", {**data, "name": text}))
     elif flow.step == "days":
-        days = parse_days(text)
+        reading = read_days(text)
+        if reading.refused is not None:
+            # "first Monday", "every other week": can't be kept weekly; "not mondays": which days?
+            await show(update, esc(pack.text(f"add_days_{reading.refused}")))
+            return True
+        days = reading.days
         if not days:
             await show(update, esc(pack.text("add_days_missing")))
             return True

@@ -68,8 +68,10 @@ async def unknown_command(update: Update, context: BotContext) -> None:
 
 
 async def not_text(update: Update, context: BotContext) -> None:
-    """Stickers, photos, voice: say that only text is read."""
-    await show(update, esc(context.pack.text("not_text")))
+    """Stickers, photos, voice: say that only text is read, and keep crisis help one press away."""
+    pack = context.pack
+    rows = [[(pack.text("button_crisis_help"), callbacks.make("sos", "help"))]]
+    await show(update, esc(pack.text("not_text")), keyboard(rows))
 
 
 async def on_error(update: object, context: BotContext) -> None:

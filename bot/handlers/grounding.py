@@ -7,13 +7,14 @@ from dataclasses import dataclass
 
 from telegram import Update
 from telegram.error import TelegramError
-from telegram.ext import ContextTypes
+from telegram.ext import ApplicationHandlerStop, ContextTypes
 
 from bot import callbacks
 from bot.content import Exercise, LanguagePack
 from bot.context import BotContext
 from bot.handlers.common import Row, esc, keyboard, one_per_row, pack_for, show
 from bot.jobs import guide_job_name, stop_guide
+from bot.views.menu import main_menu
 
 
 @dataclass(frozen=True)
@@ -114,7 +115,8 @@ async def on_button(update: Update, context: BotContext, button: callbacks.Butto
         await _start_guide(update, context, pack, exercises[button.arg])
     elif button.action == "stop":
         stop_guide(context.job_queue, context.chat_id)
-        await show(update, esc(pack.text("ground_guided_stopped")), edit=True)
+        stopped = esc(pack.text("ground_guided_stopped"))
+        await show(update, stopped, keyboard(main_menu(pack)), edit=True)
     else:
         raise LookupError(button)
 
@@ -135,6 +137,23 @@ def _step_text(pack: LanguagePack, exercise: Exercise, position: int) -> str:
     lines.append("")
     lines.append(esc(step.text))
     return "\n".join(lines)
+
+
+# Typed during a guided exercise, any of these stops it (the Stop button does the same).
+STOP_WORDS = frozenset({"stop", "enough", "basta"})
+
+
+async def stop_by_word(update: Update, context: BotContext) -> None:
+    """Typed "stop", "enough" or "basta" while a guided exercise runs: stop it, and nothing else."""
+    message = update.effective_message
+    if message is None or not message.text:
+        return
+    if message.text.strip(" .!").lower() not in STOP_WORDS:
+        return
+    if stop_guide(context.job_queue, context.chat_id):
+        pack = context.pack
+        await show(update, esc(pack.text("ground_guided_stopped")), keyboard(main_menu(pack)))
+        raise ApplicationHandlerStop
 
 
 async def _start_guide(

@@ -9,6 +9,7 @@ from bot import callbacks
 from bot.content import CrisisKind, LanguagePack
 from bot.context import BotContext
 from bot.handlers.common import esc, keyboard, show
+from bot.jobs import stop_guide
 from bot.safety import Level
 
 PREFIX = "sos"
@@ -34,6 +35,8 @@ async def send_crisis(
     update: Update, context: BotContext, kind: CrisisKind, *, edit: bool = False
 ) -> None:
     """Send the region's message for `kind`, then buttons for the other kinds and for grounding."""
+    # A crisis stops whatever was running: no cheerful guided step may follow the crisis help.
+    stop_guide(context.job_queue, context.chat_id)
     services = context.services
     pack = context.pack
     region = services.region(pack, await services.chosen_zone(context.chat_id or None))
@@ -43,12 +46,14 @@ async def send_crisis(
 
 
 async def check_message(update: Update, context: BotContext) -> None:
-    """Run the crisis check on every text message before anything else may answer it."""
+    """Run the crisis check on every text message and caption before anything else answers it."""
     message = update.effective_message
-    if message is None or not message.text:
+    if message is None:
         return
-    text = message.text
-    if text.startswith("/"):
+    text = message.text or message.caption
+    if not text:
+        return
+    if message.text and text.startswith("/"):
         # A command's name is ours ("/help"); what follows it is theirs and is checked.
         text = text.partition(" ")[2]
         if not text.strip():
@@ -63,6 +68,7 @@ async def check_message(update: Update, context: BotContext) -> None:
 
 
 async def _ask_gently(update: Update, context: BotContext) -> None:
+    stop_guide(context.job_queue, context.chat_id)
     services = context.services
     pack = context.pack
     concern = pack.safety.concern
