@@ -111,3 +111,18 @@ async def test_time_zone_search_text_is_not_kept(chat: Chat, services: Services)
     await chat.send("zebra42ville")
     await chat.send("lodnon")
     assert "zebra42" not in await _all_database_text(services)
+
+
+async def test_a_failing_handler_logs_the_place_not_the_errors_text(
+    chat: Chat, services: Services, caplog, monkeypatch
+):
+    caplog.set_level(logging.DEBUG)
+
+    def broken(text: str):
+        raise RuntimeError(f"parameters: ({text!r},)")
+
+    monkeypatch.setattr(services.library.reader(services.library.pack("en")), "read", broken)
+    await chat.send("where is the meeting quokka57")
+    logged = "\n".join(f"{r.getMessage()} {r.exc_text or ''}" for r in caplog.records)
+    assert "RuntimeError at" in logged and "test_privacy.py" in logged
+    assert "quokka57" not in logged

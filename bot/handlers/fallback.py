@@ -13,6 +13,7 @@ from telegram.ext import ApplicationHandlerStop
 from bot import callbacks
 from bot.context import BotContext
 from bot.handlers.common import Handler, esc, keyboard, show
+from bot.logs import describe_failure
 from bot.views.menu import main_menu
 
 _LOGGER = logging.getLogger(__name__)
@@ -82,11 +83,9 @@ async def on_error(update: object, context: BotContext) -> None:
     if isinstance(error, Forbidden):
         _LOGGER.info("a user has blocked the bot; skipped the reply")
         return
-    _LOGGER.error(
-        "handler failed: %s",
-        type(error).__name__,
-        exc_info=(type(error), error, error.__traceback__) if error is not None else None,
-    )
+    # The type and the place, never the exception's text: a database error's text carries the
+    # statement's parameters, and other errors may quote what someone typed.
+    _LOGGER.error("handler failed: %s", describe_failure(error) if error else "unknown")
     if isinstance(update, Update) and update.effective_chat is not None:
         try:
             await show(update, esc(context.pack.text("error")))
