@@ -22,6 +22,7 @@ from bot.logs import quiet_libraries
 from bot.purge import schedule_purge
 from bot.services import Clock, Library, Services, utc_now
 from bot.storage import Storage
+from bot.updates import PerChatOrder
 
 BotApplication = Application[Any, BotContext, Any, Any, Any, Any]
 
@@ -51,7 +52,7 @@ def build_application(
                 parse_mode=ParseMode.HTML, link_preview_options=LinkPreviewOptions(is_disabled=True)
             )
         )
-        .concurrent_updates(False)
+        .concurrent_updates(PerChatOrder())
     )
     if rate_limit:
         builder = builder.rate_limiter(rate_limiter(settings))  # type: ignore[arg-type]

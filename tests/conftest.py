@@ -51,6 +51,7 @@ TIERS: dict[str, str] = {
     "test_safety_replies.py": "chat",
     "test_understanding_chat.py": "chat",
     "test_webhook_inputs.py": "chat",
+    "test_update_order.py": "chat",
     "test_meetings_flow.py": "chat",
     "test_privacy.py": "chat",
     "test_reminder_render.py": "chat",

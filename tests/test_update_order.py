@@ -1,0 +1,107 @@
+"""A crisis message never waits behind someone else's chat; one chat's messages stay in order.
+
+The updates go through the Application's own update queue and processor, as polling and the
+webhook deliver them. Telegram's answer to one chat is held back to make that chat slow.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from telegram import Update
+from telegram.request import RequestData
+
+from bot.app import BotApplication
+from bot.offline_api import OfflineBotApi
+from bot.updates import PerChatOrder
+
+SLOW, OTHER = 601, 602
+WAIT = 10.0  # seconds: only reached when the behaviour is wrong
+
+
+class SlowForOneChat(OfflineBotApi):
+    """Answers every call at once, except sends to `SLOW`'s chat, held until `release` is set."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.release = asyncio.Event()
+        self.arrived = asyncio.Condition()
+
+    async def do_request(
+        self,
+        url: str,
+        method: str,
+        request_data: RequestData | None = None,
+        read_timeout: Any = None,
+        write_timeout: Any = None,
+        connect_timeout: Any = None,
+        pool_timeout: Any = None,
+    ) -> tuple[int, bytes]:
+        is_send = url.rsplit("/", 1)[-1].startswith("send")
+        chat = request_data.json_parameters.get("chat_id") if request_data else None
+        if is_send and chat == str(SLOW):
+            await self.release.wait()
+        answer = await super().do_request(url, method, request_data)
+        async with self.arrived:
+            self.arrived.notify_all()
+        return answer
+
+    def sent_to(self, chat_id: int) -> list[str]:
+        return [
+            c.text
+            for c in self.calls
+            if c.method == "sendMessage" and c.params.get("chat_id") == chat_id
+        ]
+
+    async def until(self, chat_id: int, text: str) -> None:
+        """Wait until a message to `chat_id` containing `text` has been sent."""
+        async with self.arrived:
+            await asyncio.wait_for(
+                self.arrived.wait_for(lambda: any(text in t for t in self.sent_to(chat_id))), WAIT
+            )
+
+    def first_with(self, chat_id: int, text: str) -> int:
+        return next(i for i, t in enumerate(self.sent_to(chat_id)) if text in t)
+
+
+def message(app: BotApplication, chat_id: int, text: str, number: int) -> Update:
+    person = {"id": chat_id, "is_bot": False, "first_name": "Sam", "language_code": "en"}
+    payload = {
+        "update_id": chat_id * 100 + number,
+        "message": {
+            "message_id": number,
+            "date": 0,
+            "chat": {"id": chat_id, "type": "private"},
+            "from": person,
+            "text": text,
+        },
+    }
+    return Update.de_json(payload, app.bot)
+
+
+async def test_a_crisis_message_is_answered_while_another_chat_waits_on_telegram(
+    settings, library, clock, content
+):
+    from tests.fakes import running_app
+
+    api = SlowForOneChat()
+    async with running_app(settings, library, api, clock) as app:
+        assert isinstance(app.update_processor, PerChatOrder)
+        await app.start()
+        try:
+            await app.update_queue.put(message(app, SLOW, "what happens at a first meeting", 1))
+            await app.update_queue.put(message(app, SLOW, "how much does it cost", 2))
+            await app.update_queue.put(message(app, OTHER, "i want to kill myself", 1))
+
+            await api.until(OTHER, "988")  # resources first, without waiting for the slow chat
+            assert api.sent_to(SLOW) == []  # whose first answer is still held
+
+            api.release.set()
+            expect, cost = (content.entries[e].question for e in ("what-to-expect", "cost"))
+            await api.until(SLOW, cost)
+            # The slow chat's own messages were answered in the order they came.
+            assert api.first_with(SLOW, expect) < api.first_with(SLOW, cost)
+        finally:
+            await app.stop()
+        assert app.update_processor.busy_chats() == 0  # nothing left behind for finished chats
