@@ -6,6 +6,7 @@ import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import cached_property
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.config import Settings
@@ -16,6 +17,7 @@ from bot.matching import FaqMatcher, Lexicon
 from bot.meetings import Directory
 from bot.models import Models
 from bot.safety import Assessment, CrisisDetector
+from bot.schedule import Schedule
 from bot.storage import Storage
 from bot.subscriptions import Subscriptions
 from bot.understanding import QuestionReader
@@ -83,6 +85,11 @@ class Library:
 
     def pack(self, language: str | None) -> LanguagePack:
         return self.content.pack(language)
+
+    @cached_property
+    def schedule(self) -> Schedule:
+        """The directory's starts in time order, worked out on first use (see bot.schedule)."""
+        return Schedule(self.directory.meetings)
 
     def matcher(self, pack: LanguagePack) -> FaqMatcher:
         return self.matchers[pack.language]

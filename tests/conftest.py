@@ -41,6 +41,7 @@ TIERS: dict[str, str] = {
     "test_matching_heldout.py": "unit",
     "test_meetings.py": "unit",
     "test_recurrence.py": "unit",
+    "test_schedule.py": "unit",
     "test_safety.py": "unit",
     "test_timezones.py": "unit",
     "test_admin.py": "chat",

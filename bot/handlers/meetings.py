@@ -7,10 +7,11 @@ the week in the *user's* zone: a 23:00 Monday meeting in New York is a Tuesday m
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import datetime as dt
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
@@ -21,6 +22,7 @@ from bot.content import LanguagePack
 from bot.context import BotContext
 from bot.handlers.common import Row, esc, keyboard, pack_for, show, tell_timezone_once
 from bot.meetings import PROGRAM_NAMES, Directory, Meeting, nearest
+from bot.schedule import AHEAD, Listed, Listing, Schedule
 from bot.subscriptions import MeetingRef
 from scheduler.recurrence import occurrences
 
@@ -94,55 +96,45 @@ class Filters:
         return dataclasses.replace(self, flags=self.flags ^ {flag})
 
 
-@dataclass(frozen=True)
-class Listed:
-    """A meeting in the list, with the start it is listed at (UTC; may be under way)."""
-
-    meeting: Meeting
-    start: dt.datetime
-
-    def under_way(self, now: dt.datetime) -> bool:
-        return self.start <= now
-
-
 def coming_starts(meeting: Meeting, now: dt.datetime) -> list[dt.datetime]:
     """The start of the meeting under way, if it is, then those of the coming week (UTC)."""
-    # An hour over the week: a DST change can move the same weekday's start by that much.
-    until = now + dt.timedelta(days=7, hours=1)
+    until = now + AHEAD
     starts = occurrences(meeting.day, meeting.time, meeting.tz, now - meeting.duration, until)
     return [s for s in starts if s + meeting.duration > now]
 
 
 def upcoming(
-    directory: Directory, filters: Filters, zone: ZoneInfo, now: dt.datetime
-) -> list[Listed]:
+    schedule: Schedule, directory: Directory, filters: Filters, zone: ZoneInfo, now: dt.datetime
+) -> Listing:
     """The meetings matching `filters`, under way or soonest first, temporarily closed last."""
-    found: list[Listed] = []
-    flags = filters.flags
-    for meeting in directory.filter(
-        online=("on" in flags) or None,
-        in_person=("ip" in flags) or None,
-        dual_diagnosis=("dd" in flags) or None,
-        newcomer=("nc" in flags) or None,
-        program=filters.program,
-    ):
-        starts = [
-            s
-            for s in coming_starts(meeting, now)
-            if filters.day is None or guide_day(s.astimezone(zone)) == filters.day
-        ]
-        if starts:
-            found.append(Listed(meeting, starts[0]))
-    # Temporarily closed last: those still meeting online, then those not meeting at all.
-    found.sort(
-        key=lambda x: (
-            x.meeting.temporarily_closed,
-            not x.meeting.is_active,
-            x.start,
-            x.meeting.name,
-        )
+    day = filters.day
+    return schedule.coming(
+        now,
+        key=dataclasses.replace(filters, day=None),
+        keep=_keeper(directory, filters),
+        day=None if day is None else (day, zone),
     )
-    return found
+
+
+def _keeper(directory: Directory, filters: Filters) -> Callable[[Meeting], bool]:
+    """Whether a meeting passes `filters`' flags and program (the directory is asked once)."""
+    chosen: set[str] | None = None
+    flags = filters.flags
+
+    def keep(meeting: Meeting) -> bool:
+        nonlocal chosen
+        if chosen is None:
+            found = directory.filter(
+                online=("on" in flags) or None,
+                in_person=("ip" in flags) or None,
+                dual_diagnosis=("dd" in flags) or None,
+                newcomer=("nc" in flags) or None,
+                program=filters.program,
+            )
+            chosen = {m.slug for m in found}
+        return meeting.slug in chosen
+
+    return keep
 
 
 def clip(text: str, limit: int) -> str:
@@ -230,7 +222,10 @@ async def _show_list(
     chat_id = update.effective_chat.id if update.effective_chat else 0
     zone = await services.user_zone(chat_id)
     now = services.clock()
-    listed = upcoming(services.library.directory, filters, zone, now)
+    library = services.library
+    if library.schedule.stale(now):  # about once a week: in a thread, so others are answered
+        await asyncio.to_thread(library.schedule.prepare, now)
+    listed = upcoming(library.schedule, library.directory, filters, zone, now)
     pages = max(1, math.ceil(len(listed) / PAGE_SIZE))
     page = min(page, pages - 1)  # the list may have shrunk since the button was sent
     shown = listed[page * PAGE_SIZE : (page + 1) * PAGE_SIZE]
