@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import ssl
 import threading
+from collections.abc import Callable
 from concurrent.futures import Future
 from typing import Any
 
@@ -15,14 +16,15 @@ from telegram.ext import Application, ApplicationBuilder, ContextTypes, Defaults
 from telegram.request import BaseRequest, HTTPXRequest
 
 from bot.config import Settings
-from bot.context import BotContext, attach_services
+from bot.context import SERVICES_KEY, BotContext, attach_services
 from bot.delivery import rate_limiter, start_engine
 from bot.handlers import MENU_COMMANDS, register
 from bot.logs import quiet_libraries
 from bot.purge import schedule_purge
+from bot.safety import Assessment
 from bot.services import Clock, Library, Services, utc_now
 from bot.storage import Storage
-from bot.updates import PerChatOrder
+from bot.updates import PerChatOrder, flagged_by
 
 BotApplication = Application[Any, BotContext, Any, Any, Any, Any]
 
@@ -42,6 +44,11 @@ def build_application(
     `tls`: the TLS context for the Bot API (see `tls_in_background`); made here when not given.
     """
     quiet_libraries()
+
+    def assess() -> Callable[[str], Assessment]:
+        services = application.bot_data.get(SERVICES_KEY)
+        return (services.library if isinstance(services, Services) else library).assess
+
     builder = (
         ApplicationBuilder()
         .token(settings.token or "0:offline")
@@ -52,7 +59,7 @@ def build_application(
                 parse_mode=ParseMode.HTML, link_preview_options=LinkPreviewOptions(is_disabled=True)
             )
         )
-        .concurrent_updates(PerChatOrder())
+        .concurrent_updates(PerChatOrder(urgent=flagged_by(assess)))
     )
     if rate_limit:
         builder = builder.rate_limiter(rate_limiter(settings))  # type: ignore[arg-type]

@@ -14,17 +14,18 @@ from telegram.request import RequestData
 
 from bot.app import BotApplication
 from bot.offline_api import OfflineBotApi
-from bot.updates import PerChatOrder
+from bot.updates import ORDINARY_AT_ONCE, PerChatOrder
 
 SLOW, OTHER = 601, 602
 WAIT = 10.0  # seconds: only reached when the behaviour is wrong
 
 
 class SlowForOneChat(OfflineBotApi):
-    """Answers every call at once, except sends to `SLOW`'s chat, held until `release` is set."""
+    """Answers every call at once, except sends to the `slow` chats, held until `release` is set."""
 
-    def __init__(self) -> None:
+    def __init__(self, slow: frozenset[int] = frozenset({SLOW})) -> None:
         super().__init__()
+        self.slow = {str(chat) for chat in slow}
         self.release = asyncio.Event()
         self.arrived = asyncio.Condition()
 
@@ -40,7 +41,7 @@ class SlowForOneChat(OfflineBotApi):
     ) -> tuple[int, bytes]:
         is_send = url.rsplit("/", 1)[-1].startswith("send")
         chat = request_data.json_parameters.get("chat_id") if request_data else None
-        if is_send and chat == str(SLOW):
+        if is_send and chat in self.slow:
             await self.release.wait()
         answer = await super().do_request(url, method, request_data)
         async with self.arrived:
@@ -105,3 +106,28 @@ async def test_a_crisis_message_is_answered_while_another_chat_waits_on_telegram
         finally:
             await app.stop()
         assert app.update_processor.busy_chats() == 0  # nothing left behind for finished chats
+
+
+async def test_a_crisis_message_skips_the_queue_of_ordinary_ones(settings, library, clock, content):
+    """Many chats waiting on Telegram fill the ordinary slots; danger does not queue for one."""
+    from tests.fakes import running_app
+
+    crowd = frozenset(range(700, 700 + ORDINARY_AT_ONCE + 2))
+    quiet = 603
+    api = SlowForOneChat(crowd)
+    async with running_app(settings, library, api, clock) as app:
+        await app.start()
+        try:
+            for chat in sorted(crowd):
+                await app.update_queue.put(message(app, chat, "what happens at a first meeting", 1))
+            await app.update_queue.put(message(app, quiet, "how much does it cost", 1))
+            await app.update_queue.put(message(app, OTHER, "i took all my pills", 1))
+
+            await api.until(OTHER, "988")
+            assert api.sent_to(quiet) == []  # an ordinary question waits its turn
+
+            api.release.set()
+            await api.until(quiet, content.entries["cost"].question)
+        finally:
+            api.release.set()  # so that stopping never waits on a held answer
+            await app.stop()
