@@ -15,6 +15,7 @@ PARTS = (
     ("bench.bench_understanding",),
     ("bench.bench_safety",),
     ("bench.bench_throughput",),
+    ("bench.bench_directory",),
     ("bench.bench_reminders", "dispatch"),
     ("bench.bench_reminders", "lateness"),
     ("bench.bench_reminders", "limited"),

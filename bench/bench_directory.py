@@ -1,0 +1,206 @@
+"""A big directory: listing speed, and a crisis reply while many people browse it.
+
+    .venv/bin/python -m bench.bench_directory [meetings]   (default 20,000)
+
+- `directory_list_*`: p99 of listing what's on (all, one day in the user's zone, online only),
+  with the kept schedule (`bot/schedule.py`) against the meeting-by-meeting calendar walk the
+  bot used before (the baseline, in the same run, on fewer samples: it is slow).
+- `directory_crisis_while_browsing`: 50 people send /meetings and one person a crisis message at
+  the same moment, through the real Application and its update processor (offline Bot API); the
+  time until the crisis reply is sent, p99 over rounds (the first round includes working out
+  the schedule, which happens in a thread).
+Targets (issue 13): listing under 50 ms p99; the crisis reply within 200 ms p99.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import random
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from telegram import Update
+
+from bot.app import build_application
+from bot.config import Settings
+from bot.content import load_content
+from bot.meetings import Directory, Meeting
+from bot.offline_api import ApiCall, OfflineBotApi
+from bot.schedule import Schedule
+from bot.services import Library
+from scheduler.recurrence import occurrences
+
+ROOT = Path(__file__).resolve().parent.parent
+ZONES = ("America/New_York", "America/Chicago", "America/Los_Angeles", "America/Mexico_City")
+ZONES += ("Europe/London", "Europe/Madrid", "Australia/Sydney")
+BROWSERS = 50
+ROUNDS = 20
+NOW = dt.datetime(2026, 3, 6, 22, 0, tzinfo=dt.UTC)  # a Friday, two days before US DST starts
+
+
+def make_directory(count: int, seed: int = 7) -> Directory:
+    rng = random.Random(seed)
+    meetings = []
+    for i in range(count):
+        record: dict[str, Any] = {
+            "name": f"{rng.choice(['Serenity', 'Hope', 'Big Book', 'Step', 'Living Sober'])} {i}",
+            "slug": f"meeting-{i}",
+            "day": sorted(rng.sample(range(7), rng.choice([1, 1, 1, 2, 7]))),
+            "time": f"{rng.randrange(6, 23):02d}:{rng.choice([0, 0, 15, 30, 30, 45]):02d}",
+            "timezone": rng.choice(ZONES),
+            "types": rng.sample(["O", "C", "D", "BE", "W", "M", "S", "TC"], rng.randrange(0, 3)),
+        }
+        if rng.random() < 0.5:
+            record["conference_url"] = f"https://zoom.us/j/{rng.randrange(10**9, 10**10)}"
+        if rng.random() < 0.7:
+            record["address"] = f"{rng.randrange(1, 999)} Main St, Springfield"
+        meetings.append(Meeting.model_validate(record))
+    return Directory(tuple(meetings))
+
+
+def walk(
+    meetings: tuple[Meeting, ...],
+    now: dt.datetime,
+    keep: Callable[[Meeting], bool],
+    day: tuple[int, ZoneInfo] | None,
+) -> int:
+    """The baseline: every meeting's calendar worked out on each look (the code before)."""
+    found = []
+    for m in meetings:
+        if not keep(m):
+            continue
+        until = now + dt.timedelta(days=7, hours=1)
+        for start in occurrences(m.day, m.time, m.tz, now - m.duration, until):
+            local = start.astimezone(day[1]) if day else start
+            if start + m.duration > now and (day is None or (local.weekday() + 1) % 7 == day[0]):
+                found.append((m.temporarily_closed, not m.is_active, start, m.name))
+                break
+    found.sort()
+    return len(found)
+
+
+def p99(samples: list[float]) -> float:
+    return statistics.quantiles(samples, n=100)[98] if len(samples) > 1 else samples[0]
+
+
+def listing(directory: Directory) -> list[str]:
+    schedule = Schedule(directory.meetings)
+    rng = random.Random(3)
+    york = ZoneInfo("America/New_York")
+    cases: dict[str, tuple[Callable[[Meeting], bool], tuple[int, ZoneInfo] | None]] = {
+        "all": (lambda m: True, None),
+        "day": (lambda m: True, (6, york)),
+        "online": (lambda m: m.is_online, None),
+    }
+    lines = []
+    start = time.perf_counter()
+    schedule.prepare(NOW)
+    lines.append(f"directory_schedule_prepare: {time.perf_counter() - start:.3f} s")
+    for name, (keep, day) in cases.items():
+        fast, slow = [], []
+        for i in range(300):
+            now = NOW + dt.timedelta(minutes=rng.randrange(0, 60 * 24 * 6))
+            began = time.perf_counter()
+            listed = schedule.coming(now, key=name, keep=keep, day=day)
+            listed[:6]  # a page, as the screen reads it
+            fast.append(time.perf_counter() - began)
+            if i < 5:
+                began = time.perf_counter()
+                assert walk(directory.meetings, now, keep, day) == len(listed)
+                slow.append(time.perf_counter() - began)
+        lines.append(
+            f"directory_list_{name}: schedule p99 {p99(fast) * 1000:.1f} ms, walk p99"
+            f" {p99(slow) * 1000:.0f} ms, ratio {p99(slow) / p99(fast):.0f}x"
+        )
+    return lines
+
+
+def message(app: Any, chat_id: int, text: str, update_id: int) -> Update:
+    person = {"id": chat_id, "is_bot": False, "first_name": "Sam", "language_code": "en"}
+    entities = [{"type": "bot_command", "offset": 0, "length": len(text)}] if text[0] == "/" else []
+    payload = {
+        "update_id": update_id,
+        "message": {
+            "message_id": update_id,
+            "date": 0,
+            "chat": {"id": chat_id, "type": "private"},
+            "from": person,
+            "text": text,
+            "entities": entities,
+        },
+    }
+    return Update.de_json(payload, app.bot)
+
+
+async def crisis_while_browsing(directory: Directory, folder: Path) -> list[float]:
+    settings = Settings.model_validate(
+        {"database": {"url": f"sqlite+aiosqlite:///{folder / 'bench.sqlite3'}"}}
+    )
+    library = Library.build(load_content(ROOT / "content"), directory)
+    api = OfflineBotApi()
+    crisis_chat = 9_000_000
+    answered = asyncio.Event()
+
+    def on_call(call: ApiCall) -> None:
+        if call.params.get("chat_id") == crisis_chat and "988" in call.text:
+            answered.set()
+
+    api.on_call = on_call
+    app = build_application(settings, library, request=api, rate_limit=False, clock=lambda: NOW)
+    await app.initialize()
+    assert app.post_init is not None and app.post_shutdown is not None
+    await app.post_init(app)
+    await app.start()
+    waits = []
+    try:
+        number = 0
+        for round_ in range(ROUNDS):
+            answered.clear()
+            for browser in range(BROWSERS):
+                number += 1
+                await app.update_queue.put(message(app, 1000 + browser, "/meetings", number))
+            number += 1
+            began = time.perf_counter()
+            await app.update_queue.put(message(app, crisis_chat, "i want to end my life", number))
+            await asyncio.wait_for(answered.wait(), 60)
+            waits.append(time.perf_counter() - began)
+            await settle(app)  # let the round's browsing finish before the next
+            del round_
+    finally:
+        await app.stop()
+        await app.post_shutdown(app)
+        await app.shutdown()
+    return waits
+
+
+async def settle(app: Any) -> None:
+    """Until the queue is empty and no update is under way (polled: PTB offers no event)."""
+    while app.update_queue.qsize() or app.update_processor.current_concurrent_updates:  # noqa: ASYNC110
+        await asyncio.sleep(0.01)
+
+
+def main() -> None:
+    count = int(sys.argv[1]) if len(sys.argv) > 1 else 20_000
+    start = time.perf_counter()
+    directory = make_directory(count)
+    print(f"# {count} meetings, made in {time.perf_counter() - start:.1f} s")
+    for line in listing(directory):
+        print(line)
+    with tempfile.TemporaryDirectory() as tmp:
+        waits = asyncio.run(crisis_while_browsing(directory, Path(tmp)))
+    print(
+        f"directory_crisis_while_browsing: p99 {p99(waits) * 1000:.0f} ms, first round"
+        f" {waits[0] * 1000:.0f} ms, median {statistics.median(waits) * 1000:.0f} ms"
+        f" ({BROWSERS} browsing, {ROUNDS} rounds)"
+    )
+
+
+if __name__ == "__main__":
+    main()
