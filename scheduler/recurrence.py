@@ -8,7 +8,8 @@ Every start is computed on the meeting's own wall clock, in its IANA zone, and r
 
 - a weekly 19:00 meeting is at 19:00 local time on both sides of a DST change;
 - a wall time that does not exist that day (spring forward: 02:30 on 2026-03-08 in New York)
-  moves to the first valid instant after the gap (03:00 local, the moment the clocks jump);
+  is read with the offset from before the jump, as RFC 5545 (3.3.5) says and every calendar app
+  does with the bot's `.ics`: 02:30 EST, which is 03:30 EDT;
 - a wall time that happens twice (fall back: 01:30 on 2026-11-01 in New York) is the first of the
   two (`fold=0`).
 
@@ -17,7 +18,6 @@ Every `datetime` going in must be aware (any zone); every one coming out is awar
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterable, Iterator
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Literal
@@ -60,41 +60,14 @@ def _check_time(start: time) -> None:
 def local_start(day: date, start: time, tz: ZoneInfo) -> datetime:
     """The instant (aware UTC) the wall clock in `tz` shows `start` on `day`.
 
-    Ambiguous wall times take their first occurrence; wall times inside a gap take the first
-    instant after the gap.
+    Ambiguous wall times take their first occurrence; wall times inside a gap are read with
+    the offset from before the gap (RFC 5545), so they land as far past the jump as they were
+    into it.
     """
     _check_time(start)
-    first = datetime.combine(day, start, tzinfo=tz)  # fold=0: the earlier of two readings
-    instant = first.astimezone(UTC)
-    if instant.astimezone(tz).replace(tzinfo=None) == first.replace(tzinfo=None):
-        return instant
-    return _end_of_gap(first, tz)
-
-
-def _end_of_gap(wall: datetime, tz: ZoneInfo) -> datetime:
-    """The first instant whose local wall time is at or after `wall`, which lies in a gap.
-
-    fold=0 reads a gap time with the offset from before the jump and fold=1 with the offset from
-    after it; the jump lies between those two readings, and the wall clock only moves forward
-    between them, so a binary search over whole seconds (tz transitions are whole seconds) finds it.
-    """
-    target = wall.replace(tzinfo=None)
-    readings = (wall.astimezone(UTC), wall.replace(fold=1).astimezone(UTC))
-    lo = math.floor(min(readings).timestamp())
-    hi = math.ceil(max(readings).timestamp())
-
-    def reached(seconds: int) -> bool:
-        return datetime.fromtimestamp(seconds, tz).replace(tzinfo=None) >= target
-
-    if not reached(hi):  # not a plain forward gap: fall back to the later reading
-        return max(readings)
-    while lo + 1 < hi:
-        mid = (lo + hi) // 2
-        if reached(mid):
-            hi = mid
-        else:
-            lo = mid
-    return datetime.fromtimestamp(hi, UTC)
+    # fold=0 is both rules at once: the earlier of two readings of a repeated time, and the
+    # offset from before the jump for a time that does not exist.
+    return datetime.combine(day, start, tzinfo=tz).astimezone(UTC)
 
 
 def next_occurrence(days: Iterable[int], start: time, tz: ZoneInfo, after: datetime) -> datetime:

@@ -49,11 +49,13 @@ def test_weekly_evening_meeting_keeps_its_wall_time_across_us_spring_forward():
     assert all(s.tzinfo is UTC for s in starts)
 
 
-def test_missing_time_on_us_spring_forward_moves_to_end_of_gap():
+def test_missing_time_on_us_spring_forward_is_read_before_the_jump():
+    # RFC 5545 3.3.5: a time inside the gap takes the offset from before it, so 02:30 EST is
+    # 03:30 EDT, where every calendar app puts the bot's .ics event too.
     start = next_occurrence([SUN], time(2, 30), NEW_YORK, utc(2026, 3, 7))
-    assert start == utc(2026, 3, 8, 7)  # 03:00 EDT
-    assert start.astimezone(NEW_YORK).replace(tzinfo=None) == datetime(2026, 3, 8, 3, 0)
-    # The first moment of the gap moves too, and the week after is back to 02:30.
+    assert start == utc(2026, 3, 8, 7, 30)
+    assert start.astimezone(NEW_YORK).replace(tzinfo=None) == datetime(2026, 3, 8, 3, 30)
+    # The first moment of the gap is the jump itself, and the week after is back to 02:30.
     assert next_occurrence([SUN], time(2), NEW_YORK, utc(2026, 3, 7)) == utc(2026, 3, 8, 7)
     after = next_occurrence([SUN], time(2, 30), NEW_YORK, start)
     assert after.astimezone(NEW_YORK).replace(tzinfo=None) == datetime(2026, 3, 15, 2, 30)
@@ -76,7 +78,9 @@ def test_us_fall_back_evening_meeting():
 
 def test_london_spring_forward_and_fall_back():
     # 2026-03-29: 01:00 GMT -> 02:00 BST, so 01:30 does not exist.
-    assert next_occurrence([SUN], time(1, 30), LONDON, utc(2026, 3, 28)) == utc(2026, 3, 29, 1)
+    assert next_occurrence([SUN], time(1, 30), LONDON, utc(2026, 3, 28)) == utc(
+        2026, 3, 29, 1, 30
+    )  # 02:30 BST
     assert next_occurrence([SUN], time(19), LONDON, utc(2026, 3, 28)) == utc(2026, 3, 29, 18)
     assert next_occurrence([SUN], time(19), LONDON, utc(2026, 3, 22)) == utc(2026, 3, 22, 19)
     # 2026-10-25: 02:00 BST -> 01:00 GMT, so 01:30 happens twice: the BST one counts.
@@ -91,10 +95,10 @@ def test_sydney_fall_back_and_spring_forward():
     first = next_occurrence([SUN], time(2, 30), SYDNEY, utc(2026, 4, 1))
     assert first == utc(2026, 4, 4, 15, 30)
     assert next_occurrence([SUN], time(19), SYDNEY, utc(2026, 4, 1)) == utc(2026, 4, 5, 9)
-    # 2026-10-04: 02:00 AEST -> 03:00 AEDT; 02:30 becomes 03:00 AEDT.
+    # 2026-10-04: 02:00 AEST -> 03:00 AEDT; 02:30 AEST is 03:30 AEDT.
     spring = next_occurrence([SUN], time(2, 30), SYDNEY, utc(2026, 10, 1))
-    assert spring == utc(2026, 10, 3, 16)
-    assert spring.astimezone(SYDNEY).replace(tzinfo=None) == datetime(2026, 10, 4, 3, 0)
+    assert spring == utc(2026, 10, 3, 16, 30)
+    assert spring.astimezone(SYDNEY).replace(tzinfo=None) == datetime(2026, 10, 4, 3, 30)
     assert next_occurrence([SUN], time(19), SYDNEY, utc(2026, 10, 1)) == utc(2026, 10, 4, 8)
 
 
@@ -116,16 +120,18 @@ def test_kolkata_is_untouched_by_other_zones_dst():
 
 
 def test_half_hour_dst_in_lord_howe():
-    # 2026-10-04: 02:00 -> 02:30 (+10:30 -> +11).
+    # 2026-10-04: 02:00 -> 02:30 (+10:30 -> +11); 02:15 at +10:30 is 02:45 at +11.
     start = next_occurrence([SUN], time(2, 15), LORD_HOWE, utc(2026, 10, 1))
-    assert start.astimezone(LORD_HOWE).replace(tzinfo=None) == datetime(2026, 10, 4, 2, 30)
+    assert start.astimezone(LORD_HOWE).replace(tzinfo=None) == datetime(2026, 10, 4, 2, 45)
 
 
 def test_a_skipped_calendar_day():
-    # Samoa skipped Friday 2011-12-30: the Friday meeting is at the first moment after the gap.
+    # Samoa skipped Friday 2011-12-30 (-10 -> +14): read with the offset from before, the
+    # Friday meeting's 19:00 is Saturday's 19:00, as a calendar app would show it.
     apia = ZoneInfo("Pacific/Apia")
     start = next_occurrence([FRI], time(19), apia, utc(2011, 12, 27))
-    assert start.astimezone(apia).replace(tzinfo=None) == datetime(2011, 12, 31, 0, 0)
+    assert start == utc(2011, 12, 31, 5)
+    assert start.astimezone(apia).replace(tzinfo=None) == datetime(2011, 12, 31, 19, 0)
     following = next_occurrence([FRI], time(19), apia, start)
     assert following.astimezone(apia).replace(tzinfo=None) == datetime(2012, 1, 6, 19, 0)
 
@@ -155,7 +161,7 @@ def test_occurrences_range_is_half_open():
 
 
 def test_local_start():
-    assert local_start(date(2026, 3, 8), time(2, 30), NEW_YORK) == utc(2026, 3, 8, 7)
+    assert local_start(date(2026, 3, 8), time(2, 30), NEW_YORK) == utc(2026, 3, 8, 7, 30)
     assert local_start(date(2026, 11, 1), time(1, 30), NEW_YORK) == utc(2026, 11, 1, 5, 30)
 
 
@@ -262,8 +268,18 @@ def _exists(day: date, start: time, tz: ZoneInfo) -> bool:
     return wall.replace(tzinfo=tz).astimezone(UTC).astimezone(tz).replace(tzinfo=None) == wall
 
 
+def _read_before_the_jump(day: date, start: time, tz: ZoneInfo) -> datetime:
+    """RFC 5545's instant for a wall time the clock skips: the wall time minus the offset in
+    force before the jump (taken a day earlier, clear of the change)."""
+    wall = datetime.combine(day, start)
+    offset = (wall - timedelta(days=1)).replace(tzinfo=tz).utcoffset()
+    assert offset is not None
+    return (wall - offset).replace(tzinfo=UTC)
+
+
 def _check_start(days: frozenset[int], start: time, tz: ZoneInfo, result: datetime) -> date:
-    """The result is the meeting time on a meeting day, or the end of the gap that swallowed it.
+    """The result is the meeting time on a meeting day, or a time the clock skipped that day,
+    read with the offset from before the jump.
 
     Returns the local date the start belongs to.
     """
@@ -272,12 +288,11 @@ def _check_start(days: frozenset[int], start: time, tz: ZoneInfo, result: dateti
     if local.time() == start:
         assert guide_day(local.date()) in days
         return local.date()
-    before = (result - timedelta(seconds=1)).astimezone(tz).replace(tzinfo=None)
     for day in (local.date(), local.date() - timedelta(days=1)):
-        target = datetime.combine(day, start)
-        if guide_day(day) in days and not _exists(day, start, tz) and before < target <= wall:
+        skipped = guide_day(day) in days and not _exists(day, start, tz)
+        if skipped and _read_before_the_jump(day, start, tz) == result:
             return day
-    raise AssertionError(f"{wall} is neither {start} nor the end of a gap over it")
+    raise AssertionError(f"{wall} is neither {start} nor a skipped {start} read before the jump")
 
 
 @settings(max_examples=400, deadline=None)
@@ -289,13 +304,14 @@ def test_next_occurrence_properties(case: tuple[ZoneInfo, frozenset[int], time, 
     assert result.utcoffset() == timedelta(0)
     _check_start(days, start, tz, result)
     # No earlier start: every meeting day between `after` and the result starts at or before
-    # `after` (taking the first reading of an ambiguous time, the end of a gap for a missing one).
+    # `after` (the first reading of an ambiguous time, a skipped one read before the jump).
     day = after.astimezone(tz).date() - timedelta(days=1)
     while day <= result.astimezone(tz).date():
         if guide_day(day) in days:
             wall = datetime.combine(day, start, tzinfo=tz)
-            candidate = wall.astimezone(UTC) if _exists(day, start, tz) else None
-            assert candidate is None or candidate <= after or candidate >= result
+            exists = _exists(day, start, tz)
+            candidate = wall.astimezone(UTC) if exists else _read_before_the_jump(day, start, tz)
+            assert candidate <= after or candidate >= result
         day += timedelta(days=1)
     # Asking again from just before the result gives the result.
     assert next_occurrence(days, start, tz, result - timedelta(microseconds=1)) == result
@@ -321,8 +337,9 @@ def _brute_force(days: frozenset[int], start: time, tz: ZoneInfo, after: datetim
     """Walk UTC in quarter hours and watch the local clock reach the meeting time on a meeting day.
 
     Each local date counts once (its first crossing): that is "the first of two" on fall-back
-    days, and "the moment the clock jumps past it" on spring-forward days. Exact for times on
-    quarter hours in zones whose offsets and changes are on quarter hours.
+    days. On spring-forward days the clock jumps over the time; the start is then where the
+    clock would have shown it without the jump (RFC 5545). Exact for times on quarter hours in
+    zones whose offsets and changes are on quarter hours.
     """
     step = timedelta(minutes=15)
     now = after.replace(minute=after.minute - after.minute % 15, second=0, microsecond=0)
@@ -336,8 +353,10 @@ def _brute_force(days: frozenset[int], start: time, tz: ZoneInfo, after: datetim
             target = datetime.combine(day, start)
             if day not in reached and guide_day(day) in days and previous < target <= wall:
                 reached.add(day)
-                if now > after:
-                    return now
+                skipped = wall - previous > step and target < wall
+                instant = now - step + (target - previous) if skipped else now
+                if instant > after:
+                    return instant
         previous = wall
     raise AssertionError("no start within 20 days")
 
