@@ -12,13 +12,14 @@ from collections.abc import Iterable
 
 from icalendar import Calendar, Event
 
+from bot.calendar_zones import vtimezone
 from bot.meetings import Meeting
 
 PRODID = "-//Recovery Companion//Meetings//EN"
 UID_DOMAIN = "recovery-companion"
 # iCalendar weekdays, indexed by Meeting Guide day (0 = Sunday).
 _BYDAY = ("SU", "MO", "TU", "WE", "TH", "FR", "SA")
-# The VTIMEZONE rules cover this long after the first event; apps use their own tz data anyway.
+# The VTIMEZONE blocks cover this long after the download; apps that know the TZID use their own.
 _ZONE_SPAN = dt.timedelta(days=3653)
 
 
@@ -85,8 +86,11 @@ def calendar_for(meetings: Iterable[Meeting], now: dt.datetime) -> bytes:
     calendar.add("prodid", PRODID)
     calendar.add("version", "2.0")
     calendar.add("calscale", "GREGORIAN")
-    for meeting in meetings:
+    chosen = list(meetings)
+    since = now - dt.timedelta(days=7)
+    zones = {meeting.tz.key: meeting.tz for meeting in chosen}
+    for key in sorted(zones):
+        calendar.add_component(vtimezone(zones[key], since, since + _ZONE_SPAN))
+    for meeting in chosen:
         calendar.add_component(meeting_event(meeting, now))
-    first = now.date() - dt.timedelta(days=7)
-    calendar.add_missing_timezones(first, first + _ZONE_SPAN)
     return bytes(calendar.to_ical())

@@ -32,6 +32,7 @@ CONTENT_DIR = ROOT / "content"
 # test-quick` the pure units and the chats. A new test file must be given a tier here.
 TIERS: dict[str, str] = {
     "test_calendar.py": "unit",
+    "test_calendar_zones.py": "unit",
     "test_callbacks.py": "unit",
     "test_classifier.py": "unit",
     "test_delivery_outcomes.py": "unit",
