@@ -74,6 +74,12 @@ def _parser() -> argparse.ArgumentParser:
         help="the feed's time zone, for records without their own (default: the directory "
         "file's own `timezone:`, else each record's coordinates or state; never UTC by guess)",
     )
+    link = sub.add_parser(
+        "link",
+        help="print the link that opens a meeting's card in the bot (for flyers and websites)",
+    )
+    link.add_argument("meeting", help="the meeting's slug, or part of its name")
+    link.add_argument("--qr", type=Path, metavar="FILE", help="also write its QR code as a PNG")
     migrate = sub.add_parser(
         "migrate",
         help="bring the database schema up to date (back the database up first)",
@@ -299,6 +305,11 @@ def main(argv: list[str] | None = None) -> int:
 
         target = args.into or settings.content.dir / MEETINGS_FILE
         return import_main(args.source, target, args.timezone, sys.stdout)
+    if args.command == "link":
+        from bot.link_cli import main as link_main
+
+        meetings_file = settings.content.dir / MEETINGS_FILE
+        return link_main(settings, meetings_file, args.meeting, args.qr, sys.stdout)
     if args.command == "migrate":
         from bot.migrate import cli as migrate_cli
 

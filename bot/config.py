@@ -67,6 +67,18 @@ class TelegramSettings(_Section):
     # auto: polling when a token is set, otherwise a chat in the terminal.
     mode: Literal["auto", "polling", "webhook", "terminal"] = "auto"
     webhook: WebhookSettings = WebhookSettings()
+    # The bot's @username, for links printed without asking Telegram (`python -m bot link`).
+    username: str | None = None
+
+    @field_validator("username")
+    @classmethod
+    def _telegram_username(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        value = value.removeprefix("@")
+        if not re.fullmatch(r"[A-Za-z][A-Za-z0-9_]{3,31}", value):
+            raise ValueError("use 4-32 letters, digits or _, starting with a letter")
+        return value
 
     @field_validator("base_url")
     @classmethod

@@ -33,6 +33,8 @@ CONTENT_DIR = ROOT / "content"
 TIERS: dict[str, str] = {
     "test_calendar.py": "unit",
     "test_calendar_zones.py": "unit",
+    "test_deeplinks.py": "chat",
+    "test_links.py": "chat",
     "test_callbacks.py": "unit",
     "test_classifier.py": "unit",
     "test_delivery_outcomes.py": "unit",

@@ -32,6 +32,7 @@ from bot.handlers import (
     fallback,
     faq,
     grounding,
+    links,
     meetings,
     privacy,
     reminders,
@@ -62,9 +63,19 @@ class Command(NamedTuple):
     organizers: bool = False
 
 
+def _links() -> dict[str, start.Opener]:
+    """What a link's payload may open (`bot.deeplinks`), by the kind of its target."""
+    return {
+        "meeting": meetings.open_link,
+        "faq": faq.open_link,
+        "sos": safety.open_link,
+        "ground": grounding.open_link,
+    }
+
+
 # The one table of commands, in the order of the command menu.
 COMMANDS: tuple[Command, ...] = (
-    Command("start", start.start),
+    Command("start", functools.partial(start.start, openers=_links())),
     Command("faq", faq.faq),
     Command("ground", grounding.ground),
     Command("meetings", meetings.meetings),
@@ -79,6 +90,7 @@ COMMANDS: tuple[Command, ...] = (
     Command("reload", admin.reload, organizers=True),
     Command("announce", admin.announce, organizers=True),
     Command("stats", admin.stats, organizers=True),
+    Command("link", links.link_command, organizers=True),
 )
 # What `bot.app` puts in Telegram's command menu, in every language.
 MENU_COMMANDS: tuple[str, ...] = tuple(c.name for c in COMMANDS if not c.organizers)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from telegram import Update
 
-from bot import callbacks
+from bot import callbacks, deeplinks
 from bot.content import FaqCategory, FaqEntry, LanguagePack
 from bot.context import BotContext
 from bot.handlers.common import Row, esc, keyboard, one_per_row, show
@@ -83,6 +83,18 @@ async def on_button(update: Update, context: BotContext, button: callbacks.Butto
         await show(update, render_answer(pack, entry), markup, edit=True)
         return
     raise LookupError(button)
+
+
+async def open_link(update: Update, context: BotContext, target: deeplinks.Target) -> bool:
+    """A link to an answer (`faq-<entry id>`): the answer, in the reader's language."""
+    pack = context.pack
+    found = _entries(pack).get(target.value)
+    if found is None:
+        return False
+    category, entry = found
+    markup = keyboard(_answer_keyboard(pack, entry, category))
+    await show(update, render_answer(pack, entry), markup)
+    return True
 
 
 async def free_text(update: Update, context: BotContext) -> None:

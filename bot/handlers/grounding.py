@@ -81,6 +81,12 @@ async def ground(update: Update, context: BotContext) -> None:
     await show(update, esc(pack.text("ground_intro")), keyboard(_situations(pack)))
 
 
+async def open_link(update: Update, context: BotContext, _target: object) -> bool:
+    """A link to the exercises (`ground`)."""
+    await ground(update, context)
+    return True
+
+
 async def _show_exercise(update: Update, pack: LanguagePack, exercise: Exercise) -> None:
     await show(
         update, render_exercise(pack, exercise), keyboard(_exercise_keyboard(pack, exercise))

@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 
 from telegram import Update
 
-from bot import callbacks
+from bot import callbacks, deeplinks
 from bot.content import LanguagePack
 from bot.context import BotContext
 from bot.handlers.common import Row, esc, keyboard, pack_for, show, tell_timezone_once
@@ -445,6 +445,22 @@ async def _show_card(update: Update, context: BotContext, button: callbacks.Butt
     text = render_card(pack, meeting, zone, services.clock())
     # From the nearby list the card comes as a new message, so that the list stays in view.
     await show(update, text, keyboard(_card_rows(pack, ref.encode(), back)), edit=back is not None)
+
+
+async def open_link(update: Update, context: BotContext, target: deeplinks.Target) -> bool:
+    """A link to a meeting (a flyer's QR code, a group's website): its card, with "Remind me"."""
+    services = context.services
+    directory = services.library.directory
+    slug = deeplinks.find_slug(target, (m.slug for m in directory))
+    meeting = directory.get(slug) if slug is not None else None
+    if meeting is None:
+        return False
+    pack = pack_for(update, context)
+    chat_id = update.effective_chat.id if update.effective_chat else 0
+    zone = await services.user_zone(chat_id)
+    text = render_card(pack, meeting, zone, services.clock())
+    await show(update, text, keyboard(_card_rows(pack, _ref(meeting), _list_payload(Filters()))))
+    return True
 
 
 async def on_button(update: Update, context: BotContext, button: callbacks.Button) -> None:

@@ -89,6 +89,12 @@ async def sos(update: Update, context: BotContext) -> None:
     await send_crisis(update, context, "self_harm")
 
 
+async def open_link(update: Update, context: BotContext, _target: object) -> bool:
+    """A link to help now (`sos`): the crisis resources."""
+    await sos(update, context)
+    return True
+
+
 async def on_button(update: Update, context: BotContext, button: callbacks.Button) -> None:
     """Buttons of the crisis and gentle-check messages."""
     pack = context.pack

@@ -2,17 +2,34 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable, Mapping
+
 from telegram import Update
 
+from bot import deeplinks
 from bot.context import BotContext
 from bot.handlers.common import esc, keyboard, show
 from bot.views.menu import main_menu
 
+# Opens what a link's payload names; False when it is not there (any more).
+Opener = Callable[[Update, BotContext, deeplinks.Target], Awaitable[bool]]
 
-async def start(update: Update, context: BotContext) -> None:
-    """/start: a warm welcome and the main paths as buttons."""
+
+async def start(
+    update: Update, context: BotContext, openers: Mapping[str, Opener] | None = None
+) -> None:
+    """/start: a warm welcome and the main paths as buttons; from a link (`/start <payload>`,
+    see `bot.deeplinks`), the place the link names instead."""
     pack = context.pack
-    await show(update, esc(pack.text("welcome")), keyboard(main_menu(pack)))
+    payload = context.args[0] if context.args else ""
+    text = esc(pack.text("welcome"))
+    if payload:
+        target = deeplinks.parse(payload)
+        opener = (openers or {}).get(target.kind) if target is not None else None
+        if opener is not None and target is not None and await opener(update, context, target):
+            return
+        text = f"{esc(pack.text('welcome_link_lost'))}\n\n{text}"
+    await show(update, text, keyboard(main_menu(pack)))
 
 
 async def help_command(update: Update, context: BotContext) -> None:
