@@ -32,6 +32,7 @@ class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], d
     ) -> None:
         super().__init__(application, chat_id, user_id)
         self._language: str | None = None
+        self._telegram_language: str | None = None
         # The pack with the library it came from: a /reload mid-update swaps the library.
         self._pack: tuple[Library, LanguagePack] | None = None
 
@@ -42,6 +43,7 @@ class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], d
         context = super().from_update(update, application)
         if isinstance(update, Update) and update.effective_user is not None:
             context._language = update.effective_user.language_code
+            context._telegram_language = context._language
         return context
 
     @property
@@ -53,9 +55,18 @@ class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], d
         """The chat this update (or job) is about; 0 when there is none."""
         return self._chat_id or 0
 
+    def speak(self, language: str) -> None:
+        """Use `language` for the rest of this update (the user's choice, read from storage)."""
+        self._language, self._pack = language, None
+
+    @property
+    def telegram_language(self) -> str | None:
+        """The language the user's Telegram app is in, as Telegram said it."""
+        return self._telegram_language
+
     @property
     def pack(self) -> LanguagePack:
-        """The content pack for the user's Telegram language, else the default language."""
+        """The content pack for the user's language (chosen, else Telegram's), else the default."""
         library = self.services.library
         if self._pack is None or self._pack[0] is not library:
             self._pack = (library, library.pack(self._language))

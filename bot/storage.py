@@ -26,6 +26,7 @@ from sqlalchemy import (
     UniqueConstraint,
     delete,
     event,
+    false,
     select,
     update,
 )
@@ -82,6 +83,9 @@ class User(Base):
     blocked: Mapped[bool] = mapped_column(Boolean, default=False)
     # Whether they were told, once, how to change the time zone they were given.
     told_timezone: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Whether `language` is their choice (/language) rather than their Telegram's; kept like the
+    # time zone, and reminders follow it.
+    language_chosen: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 
 class PersonalMeeting(Base):
@@ -245,6 +249,8 @@ class Storage:
                     )
                 )
                 return True
+            if user.language_chosen:
+                language = user.language  # their choice outlives their Telegram's setting
             if user.last_seen_on != now.date() or user.language != language or user.blocked:
                 # Writing again after blocking the bot resumes their reminders.
                 await session.execute(
@@ -260,6 +266,22 @@ class Storage:
         if not values.keys() <= allowed:
             raise ValueError(f"not a user setting: {sorted(values.keys() - allowed)}")
         async with self.session() as session:
+            await session.execute(update(User).where(User.chat_id == chat_id).values(**values))
+
+    async def chosen_language(self, chat_id: int) -> str | None:
+        """The language the user chose with /language, if they chose one."""
+        query = select(User.language).where(User.chat_id == chat_id, User.language_chosen)
+        async with self.engine.connect() as connection:
+            return (await connection.execute(query)).scalar()
+
+    async def choose_language(self, chat_id: int, language: str | None, now: datetime) -> None:
+        """Speak `language` to this user from now on; None: follow their Telegram again."""
+        self._seen_today.pop(chat_id, None)
+        async with self.session() as session:
+            await self.ensure_user(session, chat_id, now)
+            values: dict[str, object] = {"language_chosen": language is not None}
+            if language is not None:
+                values["language"] = language
             await session.execute(update(User).where(User.chat_id == chat_id).values(**values))
 
     async def ensure_user(self, session: AsyncSession, chat_id: int, now: datetime) -> None:

@@ -35,6 +35,7 @@ TIERS: dict[str, str] = {
     "test_calendar_zones.py": "unit",
     "test_deeplinks.py": "chat",
     "test_links.py": "chat",
+    "test_language_choice.py": "chat",
     "test_callbacks.py": "unit",
     "test_classifier.py": "unit",
     "test_delivery_outcomes.py": "unit",

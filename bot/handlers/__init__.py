@@ -32,6 +32,7 @@ from bot.handlers import (
     fallback,
     faq,
     grounding,
+    language,
     links,
     meetings,
     privacy,
@@ -46,6 +47,7 @@ from bot.purge import ORGANIZER_FLOW_TTL
 
 # Handler groups run in ascending order; a handler stops later groups by raising
 # ApplicationHandlerStop.
+LANGUAGE_GROUP = -20
 SAFETY_GROUP = -10
 USER_GROUP = -5
 GUIDE_GROUP = -1
@@ -81,6 +83,7 @@ COMMANDS: tuple[Command, ...] = (
     Command("meetings", meetings.meetings),
     Command("mymeetings", reminders.my_meetings),
     Command("timezone", timezone.timezone),
+    Command("language", language.language),
     Command("addmeeting", addmeeting.start),
     Command("sos", safety.sos),
     Command("privacy", privacy.privacy),
@@ -104,6 +107,7 @@ def _button_routes(admins: Collection[int]) -> dict[str, fallback.ButtonCallback
         safety.PREFIX: safety.on_button,
         privacy.PREFIX: privacy.on_button,
         timezone.PREFIX: timezone.on_button,
+        language.PREFIX: language.on_button,
         addmeeting.PREFIX: add_meeting,
         admin.PREFIX: _organizers_press(admin.on_button, admins),
         # These modules do not export their PREFIX yet.
@@ -158,6 +162,8 @@ def register(
     application: Application[Any, Any, Any, Any, Any, Any], *, admins: Collection[int]
 ) -> None:
     """Add every handler of the bot to `application`; `admins` may use the organizer tools."""
+    # First of all: the language the user chose, so that even the crisis reply speaks it.
+    application.add_handler(TypeHandler(Update, language.apply_choice), group=LANGUAGE_GROUP)
     # order matters: the crisis check sees every text message and caption first, commands
     # included, in any state, and is the only thing that answers when it finds danger.
     application.add_handler(

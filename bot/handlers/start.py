@@ -23,6 +23,9 @@ async def start(
     pack = context.pack
     payload = context.args[0] if context.args else ""
     text = esc(pack.text("welcome"))
+    others = _other_languages(context)
+    if others:
+        text += "\n\n" + esc(pack.text("welcome_other_languages", languages=others))
     if payload:
         target = deeplinks.parse(payload)
         opener = (openers or {}).get(target.kind) if target is not None else None
@@ -36,3 +39,15 @@ async def help_command(update: Update, context: BotContext) -> None:
     """/help: every command in a few lines."""
     pack = context.pack
     await show(update, esc(pack.text("help")), keyboard(main_menu(pack)))
+
+
+def _other_languages(context: BotContext) -> str:
+    """For someone whose Telegram speaks a language the bot has no texts in: the languages it
+    does speak, by their own names (empty otherwise)."""
+    library = context.services.library
+    code = (context.telegram_language or "").split("-")[0].lower()
+    if not code or code in library.content.packs:
+        return ""
+    speaking = context.pack.language
+    others = sorted(c for c in library.content.packs if c != speaking)
+    return ", ".join(library.pack(c).text("speak_name") for c in others)
