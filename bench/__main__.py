@@ -13,6 +13,7 @@ import sys
 PARTS = (
     ("bench.bench_matching",),
     ("bench.bench_understanding",),
+    ("bench.bench_parsing",),
     ("bench.bench_safety",),
     ("bench.bench_throughput",),
     ("bench.bench_directory",),
