@@ -12,6 +12,7 @@ is reported as `file:line: entry id: what is wrong`.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -57,6 +58,8 @@ class FaqEntry(_Model):
     answer: Text
     see_also: tuple[Id, ...] = ()
     sources: tuple[Source, ...] = Field(min_length=1)
+    # When the answer last changed in substance; a translation older than its source is reported.
+    updated: dt.date | None = None
 
 
 class FaqCategory(_Model):
@@ -97,6 +100,7 @@ class Exercise(_Model):
     rounds: int = Field(default=1, ge=1, le=10)
     caution: Text | None = None
     sources: tuple[Source, ...] = Field(min_length=1)
+    updated: dt.date | None = None
 
 
 class GroundingFile(_Model):
@@ -672,16 +676,63 @@ def _assemble(
     entries = {e.id: e for c in default_faq.categories for e in c.entries}
     warnings: list[Problem] = []
     for language, files in parsed.items():
-        if language != default_language and "ui.yaml" in files:
-            loaded = files["ui.yaml"][1]
-            missing = sorted(default_ui.keys() - (loaded.data or {}).keys())
-            if missing:
-                warnings.append(
-                    Problem(
-                        loaded.path,
-                        1,
-                        "",
-                        f"not translated yet ({default_language} shown): {', '.join(missing)}",
-                    )
-                )
+        if language != default_language:
+            warnings.extend(_translation_gaps(default_language, parsed[default_language], files))
     return Content(default_language, packs, detection, entries, tuple(warnings))
+
+
+def _dated(items: Iterable[FaqEntry | Exercise]) -> dict[str, dt.date | None]:
+    return {item.id: item.updated for item in items}
+
+
+def _faq_items(value: BaseModel) -> dict[str, dt.date | None]:
+    assert isinstance(value, FaqFile)
+    return _dated(e for c in value.categories for e in c.entries)
+
+
+def _exercise_items(value: BaseModel) -> dict[str, dt.date | None]:
+    assert isinstance(value, GroundingFile)
+    return _dated(value.exercises)
+
+
+def _behind(translated: dt.date | None, changed: dt.date | None) -> bool:
+    """Whether a translation dated `translated` predates its source's change on `changed`."""
+    return changed is not None and (translated is None or translated < changed)
+
+
+def _translation_gaps(
+    default_language: str,
+    source: Mapping[str, tuple[BaseModel, LoadedYaml]],
+    files: Mapping[str, tuple[BaseModel, LoadedYaml]],
+) -> list[Problem]:
+    """What a language lacks next to the default one, for organizers keeping translations in
+    step: texts, FAQ entries and exercises not translated (the default language's are shown),
+    and those translated before their source last changed (`updated`)."""
+    gaps: list[Problem] = []
+    shown = f"({default_language} shown)"
+    if "ui.yaml" in files:
+        loaded = files["ui.yaml"][1]
+        missing = sorted((source["ui.yaml"][1].data or {}).keys() - (loaded.data or {}).keys())
+        if missing:
+            gaps.append(
+                Problem(loaded.path, 1, "", f"not translated yet {shown}: {', '.join(missing)}")
+            )
+    for name, items in (("faq.yaml", _faq_items), ("grounding.yaml", _exercise_items)):
+        if name not in files or name not in source:
+            continue
+        theirs, loaded = items(files[name][0]), files[name][1]
+        ours = items(source[name][0])
+        missing = [i for i in ours if i not in theirs]
+        if missing:
+            gaps.append(Problem(loaded.path, 1, "", f"not translated yet: {', '.join(missing)}"))
+        older = [i for i, changed in ours.items() if i in theirs and _behind(theirs[i], changed)]
+        if older:
+            gaps.append(
+                Problem(
+                    loaded.path,
+                    1,
+                    "",
+                    f"older than the {default_language} source (its `updated`): {', '.join(older)}",
+                )
+            )
+    return gaps

@@ -36,6 +36,7 @@ TIERS: dict[str, str] = {
     "test_deeplinks.py": "chat",
     "test_links.py": "chat",
     "test_language_choice.py": "chat",
+    "test_translation_report.py": "content",
     "test_callbacks.py": "unit",
     "test_classifier.py": "unit",
     "test_delivery_outcomes.py": "unit",
