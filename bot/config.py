@@ -100,6 +100,10 @@ class ContentSettings(_Section):
     dir: Path = Path("content")
     # Where the models trained from the content's examples are cached (rebuilt when they change).
     models_cache: Path = Path("data/models")
+    # A directory change (start-up or /reload) that would pause or notify more than this share
+    # of the meeting subscriptions, and more than hold_min of them, waits for an organizer.
+    hold_share: float = Field(default=0.2, ge=0, le=1)
+    hold_min: int = Field(default=5, ge=0)
 
 
 class DefaultsSettings(_Section):

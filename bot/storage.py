@@ -178,6 +178,17 @@ class MeetingSnapshot(Base):
     fingerprint: Mapped[str] = mapped_column(Text)
 
 
+class DirectoryCopy(Base):
+    """The meeting directory subscriptions were last synced to (one row), for a start-up whose
+    meetings file fails to load (`bot.directory_guard`)."""
+
+    __tablename__ = "directory_copies"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    saved_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    meetings: Mapped[str] = mapped_column(Text)
+
+
 class DailyCount(Base):
     """Anonymous counters per day (for example, how often the crisis message was shown)."""
 

@@ -45,6 +45,7 @@ TIERS: dict[str, str] = {
     "test_timezones.py": "unit",
     "test_admin.py": "chat",
     "test_delivery_faults.py": "chat",
+    "test_directory_guard.py": "chat",
     "test_flows.py": "chat",
     "test_flow_routing.py": "chat",
     "test_privacy_files.py": "chat",

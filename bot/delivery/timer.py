@@ -16,7 +16,7 @@ from typing import Any
 
 from telegram.ext import Application, ContextTypes
 
-from bot.delivery.notices import tell_changes
+from bot.delivery.directory import settle_at_start
 from bot.delivery.send import send_due
 from bot.jobs import cancel_jobs
 from bot.meetings import Meeting
@@ -175,7 +175,8 @@ def wake_soon(application: AnyApplication) -> None:
 
 
 async def start_engine(application: AnyApplication, services: Services) -> None:
-    """At start-up: send what a stopped process left claimed, tell about directory changes, arm.
+    """At start-up: send what a stopped process left claimed, put the directory in place (synced
+    and told, or held back: `delivery.directory`), arm.
 
     Only reminders whose lease ran out (or that were released) are taken here, at most one claim
     batch, before updates are taken; newly due ones go out from the timer, in the background.
@@ -183,10 +184,6 @@ async def start_engine(application: AnyApplication, services: Services) -> None:
     delivery = ReminderDelivery(application, services)
     application.bot_data[_DELIVERY_KEY] = delivery
     await delivery.dispatcher(take_over_only=True).run()
-    await tell_changes(
-        application.bot,
-        services,
-        await services.subscriptions.sync_directory(services.library.directory, services.clock()),
-    )
+    await settle_at_start(application.bot, services)
     services.subscriptions.on_change = lambda: wake_soon(application)
     await arm(application, services)
