@@ -10,7 +10,8 @@ every sender honours after Telegram answers 429 (`retry_after`).
   a whole second's worth through at once).
 - Per chat: one send at a time to a chat, and the next one starts no sooner than
   1 / per_chat_per_second after the previous one started.
-- Pause: after a 429 every sender waits until `retry_after` has passed.
+- Pause: after a 429 every sender waits until `retry_after` has passed, including one that was
+  already waiting for its turn when the pause began.
 
 The per-chat spacing and the pause read an injected clock and sleep with an injected function, so
 tests drive them with a fixed clock and no waiting on the wall clock.
@@ -74,6 +75,7 @@ class SendLimiter:
         *,
         clock: Seconds,
         sleep: Sleep = asyncio.sleep,
+        should_stop: Callable[[], bool] = lambda: False,
     ) -> None:
         self._overall: AsyncLimiter | None = None
         if overall_per_second is not None:
@@ -84,6 +86,8 @@ class SendLimiter:
         self._interval = 1 / per_chat_per_second if per_chat_per_second else 0.0
         self._clock = clock
         self._sleep = sleep
+        # Stopping: a sender stops waiting for its turn (and the caller sends nothing).
+        self._should_stop = should_stop
         self._chats: dict[int, _Chat] = {}
         self._resume_at = 0.0
 
@@ -106,15 +110,30 @@ class SendLimiter:
         chat.users += 1
         try:
             async with chat.lock:
-                wait = max(chat.next_at, self._resume_at) - self._clock()
-                if wait > 0:
-                    await self._sleep(wait)
-                if self._overall is not None:
-                    await self._overall.acquire()
+                await self._turn(chat)
                 chat.next_at = self._clock() + self._interval
                 yield
         finally:
             chat.users -= 1
+
+    async def _turn(self, chat: _Chat) -> None:
+        """Wait for this chat's spacing, any pause and the overall budget. A pause that begins
+        while waiting (another send's 429) is waited out too: no send starts inside a pause."""
+        while not self._should_stop():
+            wait = max(chat.next_at, self._resume_at) - self._clock()
+            standing = False
+            if wait > 0:
+                before = self._clock()
+                await self._sleep(wait)
+                # A clock that stands still (a test's fixed clock): nothing more to wait for.
+                standing = self._clock() <= before
+                if not standing:
+                    continue
+            if self._overall is not None:
+                await self._overall.acquire()
+            if standing or self._resume_at <= self._clock():
+                return
+            # Paused while waiting for the budget: that unit is spent, the pause comes first.
 
     def _prune(self) -> None:
         now = self._clock()

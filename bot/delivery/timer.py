@@ -17,7 +17,7 @@ from typing import Any
 from telegram.ext import Application, ContextTypes
 
 from bot.delivery.directory import settle_at_start
-from bot.delivery.send import send_due
+from bot.delivery.send import BotRateLimiter, send_due
 from bot.jobs import cancel_jobs
 from bot.meetings import Meeting
 from bot.reminder_store import ReminderDue, ReminderStore
@@ -56,7 +56,11 @@ class ReminderDelivery:
             config.per_chat_per_second,
             clock=lambda: services.clock().timestamp(),
             sleep=self._nap,
+            should_stop=self.should_stop,
         )
+        ptb_limiter = application.bot.rate_limiter
+        if isinstance(ptb_limiter, BotRateLimiter):
+            ptb_limiter.on_flood = self.limiter.pause  # any 429 pauses every reminder send
         self.policy = Policy(
             max_in_flight=config.max_in_flight,
             batch=min(max(config.max_in_flight, math.ceil(config.overall_per_second)), CLAIM_BATCH),
