@@ -189,6 +189,16 @@ class DirectoryCopy(Base):
     meetings: Mapped[str] = mapped_column(Text)
 
 
+class SendBudget(Base):
+    """Reminder sends all instances started in one second: a ring of 60 rows (scheduler.budget)."""
+
+    __tablename__ = "send_budget"
+
+    slot: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    second: Mapped[int] = mapped_column(BigInteger)
+    used: Mapped[int] = mapped_column(Integer)
+
+
 class DailyCount(Base):
     """Anonymous counters per day (for example, how often the crisis message was shown)."""
 

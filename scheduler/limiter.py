@@ -10,6 +10,8 @@ every sender honours after Telegram answers 429 (`retry_after`).
   a whole second's worth through at once).
 - Per chat: one send at a time to a chat, and the next one starts no sooner than
   1 / per_chat_per_second after the previous one started.
+- Shared: with several instances on one database, the overall rate holds for all of them together
+  (`scheduler.budget`).
 - Pause: after a 429 every sender waits until `retry_after` has passed, including one that was
   already waiting for its turn when the pause began.
 
@@ -25,6 +27,7 @@ import warnings
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
+from typing import Protocol
 
 from aiolimiter import AsyncLimiter
 
@@ -58,6 +61,14 @@ def read_retry_after(error: object) -> float:
         return retry_after_seconds(getattr(error, "retry_after"))  # noqa: B009
 
 
+class Budget(Protocol):
+    """Sends granted over every instance together (`scheduler.budget.SharedBudget`)."""
+
+    async def take(self, now: float) -> float:
+        """0 when a send may start at `now`, else the seconds to wait first."""
+        ...
+
+
 @dataclass
 class _Chat:
     next_at: float = 0.0
@@ -76,6 +87,7 @@ class SendLimiter:
         clock: Seconds,
         sleep: Sleep = asyncio.sleep,
         should_stop: Callable[[], bool] = lambda: False,
+        shared: Budget | None = None,
     ) -> None:
         self._overall: AsyncLimiter | None = None
         if overall_per_second is not None:
@@ -90,6 +102,9 @@ class SendLimiter:
         self._should_stop = should_stop
         self._chats: dict[int, _Chat] = {}
         self._resume_at = 0.0
+        # The rate over every instance together (`scheduler.budget`), and when it allows again.
+        self._shared = shared
+        self._budget_at = 0.0
 
     def pause(self, seconds: float) -> None:
         """Telegram said 429: nothing is sent by anyone until `seconds` from now."""
@@ -117,10 +132,11 @@ class SendLimiter:
             chat.users -= 1
 
     async def _turn(self, chat: _Chat) -> None:
-        """Wait for this chat's spacing, any pause and the overall budget. A pause that begins
-        while waiting (another send's 429) is waited out too: no send starts inside a pause."""
+        """Wait for this chat's spacing, any pause, the overall budget and the shared one. A
+        pause that begins while waiting (another send's 429) is waited out too: no send starts
+        inside a pause."""
         while not self._should_stop():
-            wait = max(chat.next_at, self._resume_at) - self._clock()
+            wait = max(chat.next_at, self._resume_at, self._budget_at) - self._clock()
             standing = False
             if wait > 0:
                 before = self._clock()
@@ -131,9 +147,16 @@ class SendLimiter:
                     continue
             if self._overall is not None:
                 await self._overall.acquire()
-            if standing or self._resume_at <= self._clock():
+            if standing:
                 return
-            # Paused while waiting for the budget: that unit is spent, the pause comes first.
+            if self._resume_at > self._clock():
+                continue  # paused while waiting for the budget: the pause comes first
+            if self._shared is not None:
+                wait = await self._shared.take(self._clock())
+                if wait > 0:  # this second is spent, by every instance together
+                    self._budget_at = max(self._budget_at, self._clock() + wait)
+                    continue
+            return
 
     def _prune(self) -> None:
         now = self._clock()

@@ -63,6 +63,7 @@ TIERS: dict[str, str] = {
     "test_engine.py": "db",
     "test_migrations.py": "db",
     "test_purge.py": "db",
+    "test_send_budget.py": "db",
     "test_storage.py": "db",
     "test_config.py": "process",
     "test_end_to_end.py": "process",

@@ -23,6 +23,7 @@ from bot.meetings import Meeting
 from bot.reminder_store import ReminderDue, ReminderStore
 from bot.services import Services
 from bot.subscriptions import MeetingRef
+from scheduler.budget import SharedBudget
 from scheduler.engine import Attempt, Dispatcher, Policy, nap
 from scheduler.limiter import SendLimiter
 from scheduler.store import CLAIM_BATCH
@@ -57,6 +58,10 @@ class ReminderDelivery:
             clock=lambda: services.clock().timestamp(),
             sleep=self._nap,
             should_stop=self.should_stop,
+            # Instances share a PostgreSQL database, and the overall rate with it.
+            shared=SharedBudget(services.storage.engine, config.overall_per_second)
+            if services.storage.engine.dialect.name == "postgresql"
+            else None,
         )
         ptb_limiter = application.bot.rate_limiter
         if isinstance(ptb_limiter, BotRateLimiter):

@@ -1,10 +1,12 @@
-"""Keep the last good meeting directory in the database, for a start-up whose meetings file fails.
+"""The last good meeting directory, and the reminder send budget shared by every instance.
 
 Revision ID: 0003
 Revises: 0002
 Create Date: 2026-12-03
 
-One row: the directory that subscriptions were last synced to, as JSON (`bot.directory_guard`).
+directory_copies: one row, the directory subscriptions were last synced to, as JSON
+(`bot.directory_guard`). send_budget: reminder sends started per second by all instances
+together, a ring of 60 rows (`scheduler.budget`).
 """
 
 from __future__ import annotations
@@ -28,7 +30,15 @@ def upgrade() -> None:
         sa.Column("meetings", sa.Text(), nullable=False),
         sa.PrimaryKeyConstraint("id"),
     )
+    op.create_table(
+        "send_budget",
+        sa.Column("slot", sa.Integer(), autoincrement=False, nullable=False),
+        sa.Column("second", sa.BigInteger(), nullable=False),
+        sa.Column("used", sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint("slot"),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("send_budget")
     op.drop_table("directory_copies")
