@@ -147,9 +147,10 @@ class PrivacySettings(_Section):
 
 
 class RemindersSettings(_Section):
-    # Reminder messages per second over all chats. Telegram allows about 30 a second; more needs
-    # paid broadcasts (paid_broadcast: true, up to 1000 a second, each message costs Stars and
-    # the bot must have them enabled on Telegram's side).
+    # Reminder messages per second over all chats (and all instances on one PostgreSQL).
+    # Telegram allows about 30 a second; more needs paid broadcasts (paid_broadcast: true, up to
+    # 1000 a second, each message costs Stars and the bot must have them enabled on Telegram's
+    # side).
     overall_per_second: float = Field(default=30, gt=0, le=1000)
     # Messages per second to any one chat (Telegram: about 1 a second in a private chat).
     per_chat_per_second: float = Field(default=1, gt=0, le=30)
