@@ -291,7 +291,12 @@ class Dispatcher(Generic[M, R]):
         return None
 
     def _retry_later(self, due: Due[M, R], transient: int) -> None:
-        """Try `due` again after its backoff, without holding a send slot meanwhile."""
+        """Try `due` again after its backoff, without holding a send slot meanwhile. At start-up
+        (`take_over_only`, before updates are taken) it is handed back instead, for the
+        background loop to retry: an outage never holds up the start."""
+        if self._take_over_only:
+            self._unstarted.add(due.delivery_id)
+            return
         delay = min(
             self.policy.backoff_seconds * 2 ** (transient - 1), self.policy.max_backoff_seconds
         )
@@ -302,6 +307,8 @@ class Dispatcher(Generic[M, R]):
         """Until the earliest retry is due, or a send under way ends; leases stay renewed."""
         if self._retries:
             seconds = (self._retries[0][0] - self._clock()).total_seconds()
+            if self.engine.lease is not None:  # awake in time to renew the leases
+                seconds = min(seconds, self.engine.lease.total_seconds() / 3)
             sleeper = asyncio.create_task(self.sleep(max(seconds, 0.0)))
             await asyncio.wait({sleeper, *tasks}, return_when=asyncio.FIRST_COMPLETED)
             if not sleeper.done():

@@ -69,6 +69,18 @@ async def paused(services: Services) -> int:
         )
 
 
+async def subscribers(settings: Settings, people: int) -> None:
+    """`people` with a reminder for MEETING (and a snapshot of it: nothing changed yet)."""
+    await seed(
+        settings.database.url,
+        chats=people,
+        meeting=MEETING,
+        occurrence=START,
+        lead_minutes=60,
+        now=NOW,
+    )
+
+
 async def start(settings, library, directory, problems=0):
     """One start of the bot with `directory` read from the meetings file (with `problems`)."""
     api = OfflineBotApi()
@@ -81,14 +93,7 @@ async def start(settings, library, directory, problems=0):
 async def test_a_start_on_a_broken_meetings_file_keeps_the_last_good_directory(
     organizer_settings, library: Library, caplog
 ):
-    await seed(
-        organizer_settings.database.url,
-        chats=PEOPLE,
-        meeting=MEETING,
-        occurrence=START,
-        lead_minutes=60,
-        now=NOW,
-    )
+    await subscribers(organizer_settings, PEOPLE)
     manager, app, api = await start(organizer_settings, library, Directory((MEETING,)))
     await manager.__aexit__(None, None, None)  # a good start: its directory is the last good one
     assert notices(api) == [] and to_organizer(api) == []
@@ -119,14 +124,7 @@ async def test_a_start_on_a_broken_meetings_file_keeps_the_last_good_directory(
 async def test_a_sync_that_would_pause_most_subscriptions_waits_for_an_organizer(
     organizer_settings, library: Library
 ):
-    await seed(
-        organizer_settings.database.url,
-        chats=PEOPLE,
-        meeting=MEETING,
-        occurrence=START,
-        lead_minutes=60,
-        now=NOW,
-    )
+    await subscribers(organizer_settings, PEOPLE)
     manager, app, api = await start(organizer_settings, library, Directory((MEETING,)))
     await manager.__aexit__(None, None, None)
 
@@ -152,14 +150,7 @@ async def test_a_sync_that_would_pause_most_subscriptions_waits_for_an_organizer
 
 
 async def test_a_small_change_goes_ahead_at_once(organizer_settings, library: Library):
-    await seed(
-        organizer_settings.database.url,
-        chats=4,  # all of them, but not more than hold_min (5)
-        meeting=MEETING,
-        occurrence=START,
-        lead_minutes=60,
-        now=NOW,
-    )
+    await subscribers(organizer_settings, 4)  # all of them, but not more than hold_min (5)
     later = MEETING.model_copy(update={"time": dt.time(19, 0)})
     manager, app, api = await start(organizer_settings, library, Directory((later,)))
     try:
