@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import math
 import warnings
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
@@ -152,10 +153,13 @@ class SendLimiter:
             if self._resume_at > self._clock():
                 continue  # paused while waiting for the budget: the pause comes first
             if self._shared is not None:
-                wait = await self._shared.take(self._clock())
+                asked = self._clock()
+                wait = await self._shared.take(asked)
                 if wait > 0:  # this second is spent, by every instance together
                     self._budget_at = max(self._budget_at, self._clock() + wait)
                     continue
+                if math.floor(self._clock()) != math.floor(asked):
+                    continue  # its second ended while asking: the place is not used
             return
 
     def _prune(self) -> None:

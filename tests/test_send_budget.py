@@ -25,11 +25,10 @@ async def test_three_instances_start_at_most_the_rate_in_any_one_second(database
     fake = FakeTime(clock)
     engines = [create_async_engine(database_url) for _ in range(3)]  # one per instance
     try:
+        budgets = [SharedBudget(engine, 30) for engine in engines]
         limiters = [
-            SendLimiter(
-                None, None, clock=fake.seconds, sleep=fake.sleep, shared=SharedBudget(engine, 30)
-            )
-            for engine in engines
+            SendLimiter(None, None, clock=fake.seconds, sleep=fake.sleep, shared=budget)
+            for budget in budgets
         ]
         started: Counter[int] = Counter()
 
@@ -44,6 +43,8 @@ async def test_three_instances_start_at_most_the_rate_in_any_one_second(database
         assert sum(started.values()) == 120
         assert max(started.values()) <= 30
         assert len(started) >= 4  # spread over four seconds, as the rate demands
+        for budget in budgets:
+            await budget.close()
     finally:
         for engine in engines:
             await engine.dispose()

@@ -52,16 +52,19 @@ class ReminderDelivery:
         )
         # How the engine waits (backoff, 429, per-chat spacing); tests put a fake clock's in.
         self.sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
+        # Instances share a PostgreSQL database, and the overall rate with it.
+        self.shared = (
+            SharedBudget(services.storage.engine, config.overall_per_second)
+            if services.storage.engine.dialect.name == "postgresql"
+            else None
+        )
         self.limiter = SendLimiter(
             config.overall_per_second,
             config.per_chat_per_second,
             clock=lambda: services.clock().timestamp(),
             sleep=self._nap,
             should_stop=self.should_stop,
-            # Instances share a PostgreSQL database, and the overall rate with it.
-            shared=SharedBudget(services.storage.engine, config.overall_per_second)
-            if services.storage.engine.dialect.name == "postgresql"
-            else None,
+            shared=self.shared,
         )
         ptb_limiter = application.bot.rate_limiter
         if isinstance(ptb_limiter, BotRateLimiter):
@@ -122,6 +125,8 @@ class ReminderDelivery:
         except Exception:
             _LOGGER.exception("the reminder delivery loop failed; it starts again with the timer")
         finally:
+            if self.shared is not None:
+                await self.shared.close()  # its connection goes back to the pool between bursts
             if not self.should_stop():
                 try:
                     await arm(self.application, self.services)
