@@ -183,3 +183,39 @@ async def test_while_outcomes_cannot_be_recorded_no_new_send_starts(
         assert delivery.last_report["record_errors"] >= 1
     finally:
         await manager.__aexit__(None, None, None)
+
+
+async def test_an_outage_at_start_up_never_holds_up_the_start(burst_settings, library):
+    api = OfflineBotApi()
+    manager, app, clock, delivery = await burst(burst_settings, library, api)
+    try:  # a process claimed the burst, then stopped gracefully before sending any of it
+        claimed = await delivery.engine.claim_due(clock.now)
+        await delivery.engine.release(
+            {due.delivery_id: delivery.engine.stamp(clock.now) for due in claimed}
+        )
+    finally:
+        await manager.__aexit__(None, None, None)
+    assert len(claimed) == PEOPLE
+
+    restarted = OfflineBotApi()
+    until = NOW + dt.timedelta(seconds=60)
+    restarted.fail_when = lambda method, _params: (
+        Failure(method, 502, "Bad Gateway")
+        if method == "sendMessage" and clock.now < until
+        else None
+    )
+    served = dataclasses.replace(library, directory=Directory((MEETING,)))
+    manager = running_app(burst_settings, served, restarted, clock)
+    # Start-up takes over what was handed back, meets the outage, and hands it back again at
+    # once: updates are served from the start, the retries go on in the background.
+    app = await asyncio.wait_for(manager.__aenter__(), timeout=30)
+    try:
+        assert clock.now == NOW and (await ledger(app)) == {"pending": PEOPLE}
+        delivery = delivery_of(app)
+        assert delivery is not None
+        delivery.sleep = FakeTime(clock).sleep
+        await delivery.run()
+        assert delivered(restarted) == {FIRST_CHAT + i: 1 for i in range(PEOPLE)}
+        assert (await ledger(app)) == {"sent": PEOPLE}
+    finally:
+        await manager.__aexit__(None, None, None)
