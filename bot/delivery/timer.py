@@ -197,7 +197,11 @@ async def start_engine(application: AnyApplication, services: Services) -> None:
     """
     delivery = ReminderDelivery(application, services)
     application.bot_data[_DELIVERY_KEY] = delivery
-    await delivery.dispatcher(take_over_only=True).run()
+    try:
+        await delivery.dispatcher(take_over_only=True).run()
+    finally:
+        if delivery.shared is not None:
+            await delivery.shared.close()
     await settle_at_start(application.bot, services)
     services.subscriptions.on_change = lambda: wake_soon(application)
     await arm(application, services)
