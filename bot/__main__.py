@@ -14,6 +14,7 @@ import logging
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
@@ -261,14 +262,14 @@ def _prepare(settings: Settings) -> int | tuple[Library, BotApplication | None]:
     asyncio.run(_check_database(settings.database.url))
     directory, problems = load_directory(settings.content.dir / MEETINGS_FILE)
     for problem in problems:
-        # Bad records are left out; the rest of the directory and the bot keep working.
-        print(f"skipped: {problem}", file=sys.stderr)
+        # A file with problems is not used: the last good directory serves (bot.directory_guard).
+        print(f"meetings file: {problem}", file=sys.stderr)
     try:
         models = build_models(content, settings.content.dir, settings.content.models_cache)
     except ExamplesError as exc:
         print(exc, file=sys.stderr)
         return _fail("The bot will not start on invalid content; fix the lines above.")
-    library = Library.build(content, directory, models)
+    library = replace(Library.build(content, directory, models), directory_problems=len(problems))
     if tls is None:
         return library, None
     return library, build_application(settings, library, tls=tls.result())

@@ -112,6 +112,10 @@ class ContentSettings(_Section):
     dir: Path = Path("content")
     # Where the models trained from the content's examples are cached (rebuilt when they change).
     models_cache: Path = Path("data/models")
+    # A directory change (start-up or /reload) that would pause or notify more than this share
+    # of the meeting subscriptions, and more than hold_min of them, waits for an organizer.
+    hold_share: float = Field(default=0.2, ge=0, le=1)
+    hold_min: int = Field(default=5, ge=0)
 
 
 class DefaultsSettings(_Section):
@@ -155,9 +159,10 @@ class PrivacySettings(_Section):
 
 
 class RemindersSettings(_Section):
-    # Reminder messages per second over all chats. Telegram allows about 30 a second; more needs
-    # paid broadcasts (paid_broadcast: true, up to 1000 a second, each message costs Stars and
-    # the bot must have them enabled on Telegram's side).
+    # Reminder messages per second over all chats (and all instances on one PostgreSQL).
+    # Telegram allows about 30 a second; more needs paid broadcasts (paid_broadcast: true, up to
+    # 1000 a second, each message costs Stars and the bot must have them enabled on Telegram's
+    # side).
     overall_per_second: float = Field(default=30, gt=0, le=1000)
     # Messages per second to any one chat (Telegram: about 1 a second in a private chat).
     per_chat_per_second: float = Field(default=1, gt=0, le=30)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -95,6 +95,11 @@ class OfflineBotApi(BaseRequest):
     updates: asyncio.Queue[dict[str, Any]] = field(default_factory=asyncio.Queue)
     failures: list[Failure] = field(default_factory=list)
     on_call: Callable[[ApiCall], None] | None = None
+    # Tests: an error to answer a call (method, parameters) with now (an outage by the clock),
+    # or None to answer it.
+    fail_when: Callable[[str, dict[str, Any]], Failure | None] | None = None
+    # Tests: awaited before each answer (a slow Telegram: other sends go on meanwhile).
+    before_answer: Callable[[str], Awaitable[None]] | None = None
     poll_seconds: float = 0.2
     _message_id: int = 0
 
@@ -129,9 +134,15 @@ class OfflineBotApi(BaseRequest):
         if api_method == "getUpdates":
             return 200, self._ok(await self._next_updates(params))
         files = _uploads(request_data)
-        for failure in self.failures:
+        if self.before_answer is not None:
+            await self.before_answer(api_method)
+        failures = [f for f in self.failures if f.method == api_method][:1]
+        if failures:
+            self.failures.remove(failures[0])
+        elif self.fail_when is not None:
+            failures = [f for f in (self.fail_when(api_method, params),) if f is not None]
+        for failure in failures:
             if failure.method == api_method:
-                self.failures.remove(failure)
                 self.calls.append(ApiCall(api_method, params))
                 body: dict[str, Any] = {
                     "ok": False,

@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from bot.config import Settings
 from bot.content import Content, LanguagePack, RegionResources
 from bot.danger import DangerReader, vocabulary_pattern
+from bot.directory_guard import DirectoryHold
 from bot.feed_zones import region_for_zone
 from bot.matching import FaqMatcher, Lexicon
 from bot.meetings import Directory
@@ -42,6 +43,8 @@ class Library:
     readers: Mapping[str, QuestionReader] = field(default_factory=dict)
     models: Models = Models()
     danger: DangerReader | None = None
+    # Problems found in the meetings file it was loaded from (start-up leaves bad records out).
+    directory_problems: int = 0
 
     @classmethod
     def build(
@@ -107,6 +110,8 @@ class Services:
     storage: Storage
     clock: Clock = utc_now
     subscriptions: Subscriptions = field(init=False)
+    # Why the directory serving is not the meetings file's (None: it is); see bot.directory_guard.
+    directory_hold: DirectoryHold | None = None
 
     def __post_init__(self) -> None:
         self.subscriptions = Subscriptions(self.storage, lambda: self.library.directory)

@@ -182,6 +182,27 @@ class MeetingSnapshot(Base):
     fingerprint: Mapped[str] = mapped_column(Text)
 
 
+class DirectoryCopy(Base):
+    """The meeting directory subscriptions were last synced to (one row), for a start-up whose
+    meetings file fails to load (`bot.directory_guard`)."""
+
+    __tablename__ = "directory_copies"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    saved_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    meetings: Mapped[str] = mapped_column(Text)
+
+
+class SendBudget(Base):
+    """Reminder sends all instances started in one second: a ring of 60 rows (scheduler.budget)."""
+
+    __tablename__ = "send_budget"
+
+    slot: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    second: Mapped[int] = mapped_column(BigInteger)
+    used: Mapped[int] = mapped_column(Integer)
+
+
 class DailyCount(Base):
     """Anonymous counters per day (for example, how often the crisis message was shown)."""
 

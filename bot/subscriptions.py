@@ -14,7 +14,7 @@ import json
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import ColumnElement, and_, delete, or_, select
+from sqlalchemy import ColumnElement, and_, delete, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.meetings import Directory, Meeting
@@ -363,31 +363,10 @@ class Subscriptions:
         """
         notices: list[Notice] = []
         async with self.storage.session() as session:
-            # DISTINCT in the database (an index scan): one row per meeting, not per subscriber.
-            slugs = set(
-                await session.scalars(
-                    select(Subscription.meeting_slug)
-                    .where(Subscription.meeting_slug.is_not(None))
-                    .distinct()
-                )
-            )
             snapshots = {s.slug: s for s in await session.scalars(select(MeetingSnapshot))}
-            for slug in sorted(s for s in slugs if s is not None):
+            for slug, saved, changes in await _changed_slugs(session, directory, snapshots):
                 meeting = directory.get(slug)
-                saved = json.loads(snapshots[slug].fingerprint) if slug in snapshots else None
-                old = {k: v for k, v in saved.items() if k != "name"} if saved else None
-                new = fingerprint(meeting) if meeting is not None else None
-                if old == new or (new is None and old is not None and old.get("gone")):
-                    continue
-                changes = _changes(old, new)
-                subs = list(
-                    await session.scalars(
-                        select(Subscription).where(
-                            Subscription.meeting_slug == slug,
-                            or_(Subscription.paused.is_(None), Subscription.paused != "user"),
-                        )
-                    )
-                )
+                subs = list(await session.scalars(select(Subscription).where(_followed(slug))))
                 for sub in subs:
                     if meeting is None or not remindable(meeting):
                         sub.paused = "gone" if meeting is None else "closed"
@@ -407,6 +386,33 @@ class Subscriptions:
             self.on_change()
         return notices
 
+    async def sync_impact(self, directory: Directory) -> tuple[int, int]:
+        """(subscriptions that `sync_directory(directory)` would pause or tell about a change,
+        all directory subscriptions); changes nothing."""
+        async with self.storage.session() as session:
+            snapshots = {s.slug: s for s in await session.scalars(select(MeetingSnapshot))}
+            told = [
+                slug
+                for slug, _, changes in await _changed_slugs(session, directory, snapshots)
+                if changes or (meeting := directory.get(slug)) is None or not remindable(meeting)
+            ]
+            affected = 0
+            for chunk in range(0, len(told), 500):
+                affected += (
+                    await session.scalar(
+                        select(func.count())
+                        .select_from(Subscription)
+                        .where(_followed(told[chunk : chunk + 500]))
+                    )
+                    or 0
+                )
+            total = await session.scalar(
+                select(func.count())
+                .select_from(Subscription)
+                .where(Subscription.meeting_slug.is_not(None))
+            )
+        return affected, total or 0
+
     async def active_chats_for(self, slug: str) -> list[int]:
         """Chats with active reminders for a directory meeting (for announcements)."""
         async with self.storage.session() as session:
@@ -421,6 +427,41 @@ class Subscriptions:
     async def deactivate_chat(self, chat_id: int) -> None:
         """The user blocked the bot: stop planning their reminders until they write again."""
         await self.storage.mark_blocked(chat_id)
+
+
+def _followed(slugs: str | Sequence[str]) -> ColumnElement[bool]:
+    """Subscriptions to these directory meetings that a sync moves (not paused by the person)."""
+    named = (
+        Subscription.meeting_slug == slugs
+        if isinstance(slugs, str)
+        else Subscription.meeting_slug.in_(slugs)
+    )
+    return and_(named, or_(Subscription.paused.is_(None), Subscription.paused != "user"))
+
+
+async def _changed_slugs(
+    session: AsyncSession, directory: Directory, snapshots: dict[str, MeetingSnapshot]
+) -> list[tuple[str, dict[str, str] | None, tuple[str, ...]]]:
+    """(slug, what subscribers last saw, what changed) of each followed meeting that a sync of
+    `directory` moves, in slug order."""
+    # DISTINCT in the database (an index scan): one row per meeting, not per subscriber.
+    slugs = set(
+        await session.scalars(
+            select(Subscription.meeting_slug)
+            .where(Subscription.meeting_slug.is_not(None))
+            .distinct()
+        )
+    )
+    moved = []
+    for slug in sorted(s for s in slugs if s is not None):
+        meeting = directory.get(slug)
+        saved = json.loads(snapshots[slug].fingerprint) if slug in snapshots else None
+        old = {k: v for k, v in saved.items() if k != "name"} if saved else None
+        new = fingerprint(meeting) if meeting is not None else None
+        if old == new or (new is None and old is not None and old.get("gone")):
+            continue
+        moved.append((slug, saved, _changes(old, new)))
+    return moved
 
 
 def _changes(old: dict[str, str] | None, new: dict[str, str] | None) -> tuple[str, ...]:

@@ -16,6 +16,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import datetime as dt
+import heapq
+import itertools
 import logging
 import math
 import time
@@ -53,7 +55,8 @@ Sleep = Callable[[float], Awaitable[None]]
 
 @dataclass(frozen=True)
 class Policy:
-    """How hard to try: bounded retries with exponential backoff for transient errors.
+    """How hard to try: transient errors are retried with exponential backoff (capped at
+    `max_backoff_seconds`) until the meeting begins.
 
     `max_in_flight` caps the sends under way at once. With `target_rate` (sends a second, the
     configured limit) the dispatcher uses only as many as that rate needs (see
@@ -62,7 +65,6 @@ class Policy:
 
     max_in_flight: int = 16
     batch: int = 100
-    max_attempts: int = 4  # transient errors: the first try and 3 more
     backoff_seconds: float = 1.0
     max_backoff_seconds: float = 30.0
     target_rate: float | None = None
@@ -123,6 +125,14 @@ class _Recorder:
             else:
                 self._writing = False
         await future
+
+    async def record_all(self, outcomes: Sequence[tuple[int, str]]) -> list[tuple[int, str]]:
+        """Record several outcomes (as one write where they meet); those that were refused."""
+        results = await asyncio.gather(
+            *(self.record(delivery_id, status) for delivery_id, status in outcomes),
+            return_exceptions=True,
+        )
+        return [o for o, result in zip(outcomes, results, strict=True) if result is not None]
 
     async def _write_rest(self) -> None:
         try:
@@ -197,6 +207,12 @@ class Dispatcher(Generic[M, R]):
         self._renewed_at = clock()
         self._taken_over_at: dt.datetime | None = None
         self._lease_lock = asyncio.Lock()
+        # Sends waiting out a transient error's backoff: (ready at, order, due, errors so far).
+        self._retries: list[tuple[dt.datetime, int, Due[M, R], int]] = []
+        self._retry_order = itertools.count()
+        # Outcomes the database refused, written again before any new send starts.
+        self._unrecorded: list[tuple[int, str]] = []
+        self._flush_lock = asyncio.Lock()
         self.report: Counter[str] = Counter()
 
     async def sleep(self, seconds: float) -> None:
@@ -218,25 +234,34 @@ class Dispatcher(Generic[M, R]):
                     and (not queue or (self._prefetch and len(queue) <= self.policy.batch // 2))
                 ):
                     claiming = asyncio.create_task(self._claim())
-                if not queue:
-                    if claiming is None:
+                retry = self._ready_retry()
+                if retry is None and not queue:
+                    if claiming is not None:
+                        fresh = await claiming
+                        claiming = None
+                        exhausted = not fresh
+                        queue.extend(fresh)
+                        continue
+                    if not self._retries and not tasks:
                         break
-                    fresh = await claiming
-                    claiming = None
-                    exhausted = not fresh
-                    queue.extend(fresh)
+                    # Only sends waiting for a retry (or under way): wait for the first, then
+                    # look for newly due reminders again.
+                    await self._wait_for_retry(tasks)
+                    exhausted = False
                     continue
+                job = retry if retry is not None else (queue.popleft(), 0)
                 allowed = self.in_flight_allowed()
                 if allowed == 1 and not tasks:
                     # One at a time (the usual case): no task to make and wait for.
                     self.report["in_flight_peak"] = max(self.report["in_flight_peak"], 1)
-                    await self._deliver(queue.popleft())
+                    await self._deliver(*job)
                     continue
                 while len(tasks) >= allowed:
                     await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
                 if self._should_stop():
+                    self._unstarted.add(job[0].delivery_id)
                     break
-                task = asyncio.create_task(self._deliver(queue.popleft()))
+                task = asyncio.create_task(self._deliver(*job))
                 tasks.add(task)
                 task.add_done_callback(tasks.discard)
                 if len(tasks) > self.report["in_flight_peak"]:
@@ -250,9 +275,48 @@ class Dispatcher(Generic[M, R]):
             if tasks:
                 await asyncio.gather(*tasks, return_exceptions=True)
             self._unstarted.update(due.delivery_id for due in queue)
+            self._unstarted.update(due.delivery_id for _, _, due, _ in self._retries)
+            self._retries.clear()
+            # Outcomes the database refused: written before this run ends (or the process stops).
+            await self._flush_unrecorded()
             await self._release()
             await self._recorder.close()
         return self.report
+
+    def _ready_retry(self) -> tuple[Due[M, R], int] | None:
+        """A send whose backoff is over (the earliest), with its count of transient errors."""
+        if self._retries and self._retries[0][0] <= self._clock():
+            _, _, due, transient = heapq.heappop(self._retries)
+            return due, transient
+        return None
+
+    def _retry_later(self, due: Due[M, R], transient: int) -> None:
+        """Try `due` again after its backoff, without holding a send slot meanwhile. At start-up
+        (`take_over_only`, before updates are taken) it is handed back instead, for the
+        background loop to retry: an outage never holds up the start."""
+        if self._take_over_only:
+            self._unstarted.add(due.delivery_id)
+            return
+        delay = min(
+            self.policy.backoff_seconds * 2 ** (transient - 1), self.policy.max_backoff_seconds
+        )
+        ready_at = self._clock() + dt.timedelta(seconds=delay)
+        heapq.heappush(self._retries, (ready_at, next(self._retry_order), due, transient))
+
+    async def _wait_for_retry(self, tasks: set[asyncio.Task[None]]) -> None:
+        """Until the earliest retry is due, or a send under way ends; leases stay renewed."""
+        if self._retries:
+            seconds = (self._retries[0][0] - self._clock()).total_seconds()
+            if self.engine.lease is not None:  # awake in time to renew the leases
+                seconds = min(seconds, self.engine.lease.total_seconds() / 3)
+            sleeper = asyncio.create_task(self.sleep(max(seconds, 0.0)))
+            await asyncio.wait({sleeper, *tasks}, return_when=asyncio.FIRST_COMPLETED)
+            if not sleeper.done():
+                sleeper.cancel()
+                await asyncio.gather(sleeper, return_exceptions=True)
+        elif tasks:
+            await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+        await self._renew_leases()
 
     def in_flight_allowed(self) -> int:
         """How many sends may be under way now (see `in_flight_for`)."""
@@ -294,6 +358,12 @@ class Dispatcher(Generic[M, R]):
 
     async def _still_held(self, delivery_id: int) -> bool:
         """Renew the leases when a third of one has gone by; whether this row is still ours."""
+        if not await self._renew_leases():
+            return False
+        return delivery_id in self._held
+
+    async def _renew_leases(self) -> bool:
+        """Renew the leases when a third of one has gone by; False when the renewal failed."""
         lease = self.engine.lease
         if lease is not None and self._clock() - self._renewed_at >= lease / 3:
             async with self._lease_lock:
@@ -315,22 +385,56 @@ class Dispatcher(Generic[M, R]):
                         if kept_id in self._held:
                             self._held[kept_id] = stamp
                     self._renewed_at = now
-        return delivery_id in self._held
+        return True
 
     async def _record(self, due: Due[M, R], status: str) -> None:
-        self._held.pop(due.delivery_id, None)
         self.report[status] += 1
         try:
             await self._recorder.record(due.delivery_id, status)
-        except Exception:
-            # The row stays pending under our lease; after it runs out the reminder is sent
-            # again (the same window as a crash mid-send).
-            _LOGGER.exception("could not record a reminder's outcome")
+        except Exception as exc:  # noqa: BLE001 - kept, and written before the next send starts
+            # The row stays pending under our lease: until the outcome is written, no new send
+            # starts (`_flush_unrecorded`), so what the database missed is only what was in
+            # flight, and the outcome lands before the lease can run out elsewhere.
+            _LOGGER.warning("could not record a reminder's outcome: %s", type(exc).__name__)
             self.report["record_errors"] += 1
+            self._unrecorded.append((due.delivery_id, status))
+            return
+        self._held.pop(due.delivery_id, None)
 
-    async def _deliver(self, due: Due[M, R]) -> None:
-        transient = 0
+    async def _flush_unrecorded(self) -> None:
+        """Write the outcomes the database refused, trying again (1 s, 2 s... up to 10 s) until
+        it takes them or the run stops; sends wait for this (one writer at a time)."""
+        async with self._flush_lock:
+            delay = 1.0
+            while self._unrecorded:
+                batch, self._unrecorded = self._unrecorded, []
+                refused = await self._recorder.record_all(batch)
+                self._unrecorded[:0] = refused
+                for outcome in set(batch) - set(refused):
+                    self._held.pop(outcome[0], None)
+                if not refused:
+                    return
+                if self._should_stop():
+                    _LOGGER.warning(
+                        "stopping with %d reminder outcomes unrecorded (sent again after the "
+                        "lease)",
+                        len(refused),
+                    )
+                    return
+                self.report["record_waits"] += 1
+                await self.sleep(delay)
+                delay = min(delay * 2, 10.0)
+                await self._renew_leases()
+
+    async def _deliver(self, due: Due[M, R], transient: int = 0) -> None:
+        """One attempt at `due` (a send, or recording why not); a flood or transient error puts
+        it back for later. Nothing new starts while an outcome waits to be recorded."""
         while True:
+            if self._unrecorded:
+                await self._flush_unrecorded()
+                if self._unrecorded:  # stopping, the database still refusing
+                    self._unstarted.add(due.delivery_id)
+                    return
             limited = (
                 self._limiter.slot(due.chat_id)
                 if self._limiter is not None
@@ -360,19 +464,16 @@ class Dispatcher(Generic[M, R]):
             if attempt.outcome == "flood":
                 self.report["flood"] += 1
                 if self._limiter is not None:
-                    self._limiter.pause(attempt.retry_after)
+                    self._limiter.pause(attempt.retry_after)  # every send waits it out
                 else:
                     await self.sleep(attempt.retry_after)
                 continue
             if attempt.outcome == "transient":
-                transient += 1
+                # Tried again until its meeting begins (then recorded missed), after a backoff
+                # spent off the send slot: the others go on meanwhile.
                 self.report["transient"] += 1
-                if transient >= self.policy.max_attempts:
-                    await self._record(due, "failed")
-                    return
-                delay = self.policy.backoff_seconds * 2 ** (transient - 1)
-                await self.sleep(min(delay, self.policy.max_backoff_seconds))
-                continue
+                self._retry_later(due, transient + 1)
+                return
             if attempt.outcome == "blocked":
                 self._blocked.add(due.chat_id)
                 self.report["blocked"] += 1

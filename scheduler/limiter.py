@@ -10,7 +10,10 @@ every sender honours after Telegram answers 429 (`retry_after`).
   a whole second's worth through at once).
 - Per chat: one send at a time to a chat, and the next one starts no sooner than
   1 / per_chat_per_second after the previous one started.
-- Pause: after a 429 every sender waits until `retry_after` has passed.
+- Shared: with several instances on one database, the overall rate holds for all of them together
+  (`scheduler.budget`).
+- Pause: after a 429 every sender waits until `retry_after` has passed, including one that was
+  already waiting for its turn when the pause began.
 
 The per-chat spacing and the pause read an injected clock and sleep with an injected function, so
 tests drive them with a fixed clock and no waiting on the wall clock.
@@ -20,10 +23,12 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import math
 import warnings
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
+from typing import Protocol
 
 from aiolimiter import AsyncLimiter
 
@@ -57,6 +62,14 @@ def read_retry_after(error: object) -> float:
         return retry_after_seconds(getattr(error, "retry_after"))  # noqa: B009
 
 
+class Budget(Protocol):
+    """Sends granted over every instance together (`scheduler.budget.SharedBudget`)."""
+
+    async def take(self, now: float) -> float:
+        """0 when a send may start at `now`, else the seconds to wait first."""
+        ...
+
+
 @dataclass
 class _Chat:
     next_at: float = 0.0
@@ -74,6 +87,8 @@ class SendLimiter:
         *,
         clock: Seconds,
         sleep: Sleep = asyncio.sleep,
+        should_stop: Callable[[], bool] = lambda: False,
+        shared: Budget | None = None,
     ) -> None:
         self._overall: AsyncLimiter | None = None
         if overall_per_second is not None:
@@ -84,8 +99,13 @@ class SendLimiter:
         self._interval = 1 / per_chat_per_second if per_chat_per_second else 0.0
         self._clock = clock
         self._sleep = sleep
+        # Stopping: a sender stops waiting for its turn (and the caller sends nothing).
+        self._should_stop = should_stop
         self._chats: dict[int, _Chat] = {}
         self._resume_at = 0.0
+        # The rate over every instance together (`scheduler.budget`), and when it allows again.
+        self._shared = shared
+        self._budget_at = 0.0
 
     def pause(self, seconds: float) -> None:
         """Telegram said 429: nothing is sent by anyone until `seconds` from now."""
@@ -106,15 +126,41 @@ class SendLimiter:
         chat.users += 1
         try:
             async with chat.lock:
-                wait = max(chat.next_at, self._resume_at) - self._clock()
-                if wait > 0:
-                    await self._sleep(wait)
-                if self._overall is not None:
-                    await self._overall.acquire()
+                await self._turn(chat)
                 chat.next_at = self._clock() + self._interval
                 yield
         finally:
             chat.users -= 1
+
+    async def _turn(self, chat: _Chat) -> None:
+        """Wait for this chat's spacing, any pause, the overall budget and the shared one. A
+        pause that begins while waiting (another send's 429) is waited out too: no send starts
+        inside a pause."""
+        while not self._should_stop():
+            wait = max(chat.next_at, self._resume_at, self._budget_at) - self._clock()
+            standing = False
+            if wait > 0:
+                before = self._clock()
+                await self._sleep(wait)
+                # A clock that stands still (a test's fixed clock): nothing more to wait for.
+                standing = self._clock() <= before
+                if not standing:
+                    continue
+            if self._overall is not None:
+                await self._overall.acquire()
+            if standing:
+                return
+            if self._resume_at > self._clock():
+                continue  # paused while waiting for the budget: the pause comes first
+            if self._shared is not None:
+                asked = self._clock()
+                wait = await self._shared.take(asked)
+                if wait > 0:  # this second is spent, by every instance together
+                    self._budget_at = max(self._budget_at, self._clock() + wait)
+                    continue
+                if math.floor(self._clock()) != math.floor(asked):
+                    continue  # its second ended while asking: the place is not used
+            return
 
     def _prune(self) -> None:
         now = self._clock()

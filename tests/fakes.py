@@ -113,12 +113,15 @@ class Chat:
 
 @asynccontextmanager
 async def running_app(
-    settings, library, api: OfflineBotApi, clock
+    settings, library, api: OfflineBotApi, clock, *, rate_limit: bool = False
 ) -> AsyncIterator[BotApplication]:
-    """The bot's Application, initialised with its services, as `make run` would start it."""
+    """The bot's Application, initialised with its services, as `make run` would start it
+    (with PTB's rate limiter in the request path when `rate_limit`)."""
     from bot.app import build_application
 
-    application = build_application(settings, library, request=api, clock=clock, rate_limit=False)
+    application = build_application(
+        settings, library, request=api, clock=clock, rate_limit=rate_limit
+    )
     await application.initialize()
     assert application.post_init is not None and application.post_shutdown is not None
     await application.post_init(application)

@@ -1,7 +1,7 @@
 """Telegram's errors on the reminder path, through the real Application and the offline Bot API.
 
-429 waits `retry_after` and tries again; network errors and 5xx are retried with backoff a bounded
-number of times, then recorded as failed; Forbidden and "chat not found" deactivate the person's
+429 waits `retry_after` and tries again; network errors and 5xx are retried with backoff until the
+meeting begins (then recorded as missed); Forbidden and "chat not found" deactivate the person's
 reminders at once, never retried; a reminder that cannot go out before its meeting begins is
 recorded as missed. The clock is injected and the engine's sleep moves it: no waiting.
 """
@@ -103,21 +103,44 @@ async def test_5xx_is_retried_with_backoff_and_then_sent(content, ny_settings):
         await manager.__aexit__(None, None, None)
 
 
-async def test_5xx_that_persists_is_tried_a_bounded_number_of_times_then_recorded_failed(
-    content, ny_settings
-):
+def outage(clock: FixedClock, until: dt.datetime, status: int = 502):
+    """Telegram answers every sendMessage with `status` until `until` (by the test's clock)."""
+
+    def fail_when(method: str, _params: dict) -> Failure | None:
+        if method == "sendMessage" and clock.now < until:
+            return Failure(method, status, "Bad Gateway")
+        return None
+
+    return fail_when
+
+
+async def test_a_minute_of_5xx_with_the_meeting_12_minutes_away_loses_nothing(content, ny_settings):
     api, clock = OfflineBotApi(), FixedClock(MONDAY_NOON)
     manager, app, _chat, fake = await started(ny_settings, content, api, clock, 60)
     try:
-        api.failures += [Failure("sendMessage", 500, "Internal Server Error")] * 10
-        clock.now = AT_18_NY
+        clock.now = MEETING_START - dt.timedelta(minutes=12)  # the bot was down until then
+        api.fail_when = outage(clock, clock.now + dt.timedelta(seconds=60))
         await tick(app)
-        assert len(attempts(api)) == 4  # the first try and 3 retries, no more
+        assert len(reminders_sent(api)) == 1 and len(attempts(api)) > 4
+        assert await ledger(app) == ["sent"]
+        assert max(fake.slept) <= 30  # the backoff is capped
+    finally:
+        await manager.__aexit__(None, None, None)
+
+
+async def test_5xx_until_the_meeting_begins_is_recorded_missed_never_sent_late(
+    content, ny_settings
+):
+    api, clock = OfflineBotApi(), FixedClock(MONDAY_NOON)
+    manager, app, _chat, _fake = await started(ny_settings, content, api, clock, 60)
+    try:
+        clock.now = MEETING_START - dt.timedelta(minutes=2)
+        api.fail_when = outage(clock, MEETING_START + dt.timedelta(minutes=5))
+        await tick(app)
         assert reminders_sent(api) == []
-        assert sum(fake.slept) == pytest.approx(1 + 2 + 4)  # exponential backoff
-        assert await ledger(app) == ["failed"]
+        assert await ledger(app) == ["missed"]
         await tick(app)
-        assert len(attempts(api)) == 4  # recorded: never tried again
+        assert reminders_sent(api) == []  # recorded: never tried again
     finally:
         await manager.__aexit__(None, None, None)
 

@@ -110,3 +110,33 @@ async def test_health_answers_in_time_when_the_database_hangs(
     monkeypatch.setattr(services.storage, "engine", SilentEngine())
     answered = await asyncio.wait_for(database_answers(services), timeout=HEALTH_TIMEOUT_S + 1)
     assert answered is False
+
+
+class _Logged(Exception):
+    """Start-up got as far as setting up logging (the rest is not this test's)."""
+
+
+def test_logging_level_is_honoured_in_webhook_mode(monkeypatch: pytest.MonkeyPatch) -> None:
+    from bot import __main__ as entry
+    from bot import logs
+
+    levels: list[str] = []
+
+    def record(level: str, token: str | None) -> None:
+        levels.append(level)
+        raise _Logged
+
+    monkeypatch.setattr(logs, "setup_logging", record)
+    settings = Settings.model_validate(
+        {
+            "telegram": {
+                "token": "123:abc",
+                "mode": "webhook",
+                "webhook": {"public_url": "https://bot.example.org", "secret_token": SECRET},
+            },
+            "logging": {"level": "DEBUG"},
+        }
+    )
+    with pytest.raises(_Logged):
+        entry._prepare(settings)
+    assert levels == ["DEBUG"]

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Coroutine
+from contextvars import ContextVar
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from telegram import Bot
-from telegram.error import TelegramError
+from telegram.error import RetryAfter, TelegramError
 from telegram.ext import AIORateLimiter
 
 from bot.config import Settings
@@ -15,7 +17,7 @@ from bot.reminder_store import ReminderDue
 from bot.services import Services
 from bot.views.reminders import RenderedReminders
 from scheduler.engine import Attempt
-from scheduler.limiter import FREE_OVERALL_PER_SECOND
+from scheduler.limiter import FREE_OVERALL_PER_SECOND, read_retry_after
 
 _RENDERED = RenderedReminders()
 
@@ -50,6 +52,7 @@ async def send_due(bot: Bot, services: Services, due: ReminderDue) -> Attempt:
     }
     if services.settings.reminders.paid_broadcast:
         message["allow_paid_broadcast"] = True
+    once = _ONE_ATTEMPT.set(True)
     try:
         # Through PTB's own request path (its rate limiter, its errors), but without turning
         # Telegram's answer into a `Message`: nothing here reads it, and building it (with its
@@ -57,10 +60,65 @@ async def send_due(bot: Bot, services: Services, due: ReminderDue) -> Attempt:
         await bot._post("sendMessage", message)
     except TelegramError as exc:
         return await settle(services, due.chat_id, exc, "a reminder", retried=True)
+    finally:
+        _ONE_ATTEMPT.reset(once)
     return Attempt("sent")
 
 
-def rate_limiter(settings: Settings) -> AIORateLimiter:
+JSONDict = dict[str, Any]
+# Set while a reminder is sent: `BotRateLimiter` tries it once (the engine retries it).
+_ONE_ATTEMPT: ContextVar[bool] = ContextVar("one_attempt", default=False)
+
+
+class BotRateLimiter(AIORateLimiter):
+    """PTB's limiter, except that a reminder is tried once and every 429 reaches `on_flood`.
+
+    PTB retries a request that got 429 itself, after sleeping `retry_after`, and any other
+    request that finishes meanwhile ends its pause early: with several reminders in flight, most
+    attempts started inside a running pause. So a reminder's 429 goes straight back to the
+    engine, whose pause (`SendLimiter.pause`, on the injected clock) every reminder send waits
+    out. Other messages (replies: a crisis reply must still go out) keep PTB's retries, and
+    their 429s start the engine's pause too (`on_flood`, set by the reminder delivery).
+    """
+
+    def __init__(self, overall_max_rate: float, max_retries: int) -> None:
+        super().__init__(overall_max_rate=overall_max_rate, max_retries=max_retries)
+        self.on_flood: Callable[[float], None] | None = None
+
+    async def process_request(
+        self,
+        callback: Callable[..., Coroutine[Any, Any, bool | JSONDict | list[JSONDict]]],
+        args: Any,
+        kwargs: dict[str, Any],
+        endpoint: str,
+        data: dict[str, Any],
+        rate_limit_args: int | None,
+    ) -> bool | JSONDict | list[JSONDict]:
+        async def watched(*a: Any, **kw: Any) -> bool | JSONDict | list[JSONDict]:
+            try:
+                return await callback(*a, **kw)
+            except RetryAfter as exc:
+                if self.on_flood is not None:
+                    self.on_flood(read_retry_after(exc))
+                raise
+
+        if not _ONE_ATTEMPT.get():
+            return await super().process_request(
+                watched, args, kwargs, endpoint, data, rate_limit_args
+            )
+        # PTB's one attempt within its limits (what its retry loop calls each time); a reminder
+        # goes to a private chat, never a group.
+        return await self._run_request(
+            chat=True,
+            group=False,
+            allow_paid_broadcast=bool(data.get("allow_paid_broadcast", False)),
+            callback=watched,
+            args=args,
+            kwargs=kwargs,
+        )
+
+
+def rate_limiter(settings: Settings) -> BotRateLimiter:
     """PTB's limiter for everything the bot sends, at the configured overall rate.
 
     Ordinary messages stay within Telegram's free rate (about 30 a second); reminders sent as paid
@@ -68,4 +126,4 @@ def rate_limiter(settings: Settings) -> AIORateLimiter:
     PTB has no per-private-chat limit: reminders get one from `scheduler.limiter.SendLimiter`.
     """
     overall = min(settings.reminders.overall_per_second, FREE_OVERALL_PER_SECOND)
-    return AIORateLimiter(overall_max_rate=overall, max_retries=2)
+    return BotRateLimiter(overall_max_rate=overall, max_retries=2)

@@ -16,13 +16,14 @@ from typing import Any
 
 from telegram.ext import Application, ContextTypes
 
-from bot.delivery.notices import tell_changes
-from bot.delivery.send import send_due
+from bot.delivery.directory import settle_at_start
+from bot.delivery.send import BotRateLimiter, send_due
 from bot.jobs import cancel_jobs
 from bot.meetings import Meeting
 from bot.reminder_store import ReminderDue, ReminderStore
 from bot.services import Services
 from bot.subscriptions import MeetingRef
+from scheduler.budget import SharedBudget
 from scheduler.engine import Attempt, Dispatcher, Policy, nap
 from scheduler.limiter import SendLimiter
 from scheduler.store import CLAIM_BATCH
@@ -51,12 +52,23 @@ class ReminderDelivery:
         )
         # How the engine waits (backoff, 429, per-chat spacing); tests put a fake clock's in.
         self.sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
+        # Instances share a PostgreSQL database, and the overall rate with it.
+        self.shared = (
+            SharedBudget(services.storage.engine, config.overall_per_second)
+            if services.storage.engine.dialect.name == "postgresql"
+            else None
+        )
         self.limiter = SendLimiter(
             config.overall_per_second,
             config.per_chat_per_second,
             clock=lambda: services.clock().timestamp(),
             sleep=self._nap,
+            should_stop=self.should_stop,
+            shared=self.shared,
         )
+        ptb_limiter = application.bot.rate_limiter
+        if isinstance(ptb_limiter, BotRateLimiter):
+            ptb_limiter.on_flood = self.limiter.pause  # any 429 pauses every reminder send
         self.policy = Policy(
             max_in_flight=config.max_in_flight,
             batch=min(max(config.max_in_flight, math.ceil(config.overall_per_second)), CLAIM_BATCH),
@@ -113,6 +125,8 @@ class ReminderDelivery:
         except Exception:
             _LOGGER.exception("the reminder delivery loop failed; it starts again with the timer")
         finally:
+            if self.shared is not None:
+                await self.shared.close()  # its connection goes back to the pool between bursts
             if not self.should_stop():
                 try:
                     await arm(self.application, self.services)
@@ -175,18 +189,19 @@ def wake_soon(application: AnyApplication) -> None:
 
 
 async def start_engine(application: AnyApplication, services: Services) -> None:
-    """At start-up: send what a stopped process left claimed, tell about directory changes, arm.
+    """At start-up: send what a stopped process left claimed, put the directory in place (synced
+    and told, or held back: `delivery.directory`), arm.
 
     Only reminders whose lease ran out (or that were released) are taken here, at most one claim
     batch, before updates are taken; newly due ones go out from the timer, in the background.
     """
     delivery = ReminderDelivery(application, services)
     application.bot_data[_DELIVERY_KEY] = delivery
-    await delivery.dispatcher(take_over_only=True).run()
-    await tell_changes(
-        application.bot,
-        services,
-        await services.subscriptions.sync_directory(services.library.directory, services.clock()),
-    )
+    try:
+        await delivery.dispatcher(take_over_only=True).run()
+    finally:
+        if delivery.shared is not None:
+            await delivery.shared.close()
+    await settle_at_start(application.bot, services)
     services.subscriptions.on_change = lambda: wake_soon(application)
     await arm(application, services)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import logging
 import math
 import secrets
@@ -21,7 +22,14 @@ from telegram.error import BadRequest
 from bot import callbacks
 from bot.content import MAX_MESSAGE_CHARS, ContentError, LanguagePack, Problem
 from bot.context import BotContext
-from bot.delivery import AnnounceReport, deliver_announcement, tell_changes
+from bot.delivery import (
+    AnnounceReport,
+    apply_directory,
+    deliver_announcement,
+    hold_keyboard,
+    hold_text,
+    put_in_place,
+)
 from bot.flows import Flow, clear_flow, get_flow, set_flow
 from bot.handlers.common import Row, esc, keyboard, show
 from bot.meetings import Meeting
@@ -81,15 +89,40 @@ async def reload(update: Update, context: BotContext) -> None:
     except ContentError as exc:
         await show(update, problems_text(context.pack, exc.problems))
         return
-    services.library = library
-    notices = await services.subscriptions.sync_directory(library.directory, services.clock())
-    told = await tell_changes(context.bot, services, notices)
+    # The new content at once; the directory too, unless its sync is held for confirmation.
+    served = services.library.directory
+    services.library = dataclasses.replace(library, directory=served)
+    choice, told = await put_in_place(context.bot, services, library.directory, problems=0)
     services.subscriptions.on_change()  # the directory changed: the reminder timer looks again
-    questions, exercises, meetings = describe_library(library)
-    text = context.pack.text(
-        "admin_reload_ok", questions=questions, exercises=exercises, meetings=meetings, told=told
+    questions, exercises, meetings = describe_library(services.library)
+    text = esc(
+        context.pack.text(
+            "admin_reload_ok",
+            questions=questions,
+            exercises=exercises,
+            meetings=meetings,
+            told=told,
+        )
     )
-    await show(update, esc(text))
+    if choice.hold is None:
+        await show(update, text)
+        return
+    held = esc(hold_text(context.pack, choice.hold, len(services.library.directory)))
+    await show(update, f"{text}\n\n{held}", hold_keyboard(context.pack, choice.hold))
+
+
+async def _apply_held(update: Update, context: BotContext, nonce: str | None) -> None:
+    """Apply: the held directory change goes ahead (the button of `hold_keyboard`)."""
+    services = context.services
+    hold = services.directory_hold
+    if hold is None or hold.pending is None or hold.nonce != nonce:
+        raise LookupError(nonce)
+    told = await apply_directory(context.bot, services, hold.pending)
+    services.subscriptions.on_change()
+    text = context.pack.text(
+        "admin_directory_applied", meetings=len(services.library.directory), told=told
+    )
+    await show(update, esc(text), edit=True)
 
 
 # /stats ----------------------------------------------------------------------------------------
@@ -125,6 +158,9 @@ async def stats(update: Update, context: BotContext) -> None:
         "",
         esc(pack.text("admin_stats_personal", count=numbers.personal_subscribers)),
     ]
+    hold = services.directory_hold
+    if hold is not None:  # first: an organizer should not miss it
+        head.insert(1, f"⚠️ {esc(hold_text(pack, hold, len(services.library.directory)))}")
     if not numbers.meetings:
         head.append(esc(pack.text("admin_stats_no_meetings")))
         await show(update, "\n".join(head))
@@ -284,5 +320,7 @@ async def on_button(update: Update, context: BotContext, button: callbacks.Butto
         await _send(update, context, button.arg)
     elif button.action == "stop":
         await _cancel(update, context)
+    elif button.action == "sync":
+        await _apply_held(update, context, button.arg)
     else:
         raise LookupError(button)

@@ -1,0 +1,171 @@
+"""A bad directory never talks to everyone: start-up keeps the last good one when the meetings file
+fails, and a sync that would pause or notify many subscriptions waits for an organizer.
+
+Through the real Application on the offline Bot API, started and restarted on one database, as a
+deployment restarts after someone edited `meetings.yaml`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import logging
+
+import pytest
+from sqlalchemy import func, select
+
+from bot.config import ContentSettings, Settings
+from bot.directory_guard import decode, encode, too_large
+from bot.meetings import Directory, Meeting
+from bot.offline_api import OfflineBotApi
+from bot.services import Library, Services
+from bot.storage import Subscription
+from tests.conftest import CONTENT_DIR
+from tests.fakes import Chat, FixedClock, running_app
+from tests.seeding import meeting_for, seed
+
+NOW = dt.datetime(2026, 3, 2, 12, 0, tzinfo=dt.UTC)
+START = dt.datetime(2026, 3, 2, 18, 0, tzinfo=dt.UTC)
+MEETING = meeting_for(START)
+OTHER = Meeting.model_validate(
+    {
+        "name": "Another Group",
+        "slug": "another-group",
+        "day": 1,
+        "time": "19:00",
+        "timezone": "UTC",
+        "conference_url": "https://example.org/join/other",
+    }
+)
+ADMIN = 900
+PEOPLE = 20
+
+
+@pytest.fixture
+def organizer_settings(database_url: str) -> Settings:
+    return Settings.model_validate(
+        {"database": {"url": database_url}, "content": {"dir": str(CONTENT_DIR)}, "admins": [ADMIN]}
+    )
+
+
+def notices(api: OfflineBotApi) -> list:
+    """What went to subscribers (everyone but the organizer)."""
+    return [c for c in api.calls if c.method == "sendMessage" and c.params["chat_id"] != ADMIN]
+
+
+def to_organizer(api: OfflineBotApi) -> list:
+    return [c for c in api.calls if c.method == "sendMessage" and c.params["chat_id"] == ADMIN]
+
+
+async def paused(services: Services) -> int:
+    async with services.storage.session() as session:
+        return (
+            await session.scalar(
+                select(func.count())
+                .select_from(Subscription)
+                .where(Subscription.paused.is_not(None))
+            )
+            or 0
+        )
+
+
+async def subscribers(settings: Settings, people: int) -> None:
+    """`people` with a reminder for MEETING (and a snapshot of it: nothing changed yet)."""
+    await seed(
+        settings.database.url,
+        chats=people,
+        meeting=MEETING,
+        occurrence=START,
+        lead_minutes=60,
+        now=NOW,
+    )
+
+
+async def start(settings, library, directory, problems=0):
+    """One start of the bot with `directory` read from the meetings file (with `problems`)."""
+    api = OfflineBotApi()
+    served = dataclasses.replace(library, directory=directory, directory_problems=problems)
+    manager = running_app(settings, served, api, FixedClock(NOW))
+    app = await manager.__aenter__()
+    return manager, app, api
+
+
+async def test_a_start_on_a_broken_meetings_file_keeps_the_last_good_directory(
+    organizer_settings, library: Library, caplog
+):
+    await subscribers(organizer_settings, PEOPLE)
+    manager, app, api = await start(organizer_settings, library, Directory((MEETING,)))
+    await manager.__aexit__(None, None, None)  # a good start: its directory is the last good one
+    assert notices(api) == [] and to_organizer(api) == []
+
+    # The file is now over the loader's size limit (or has a typo in the followed meeting): it
+    # gives no meetings and one problem.
+    caplog.set_level(logging.INFO)
+    manager, app, api = await start(organizer_settings, library, Directory(), problems=1)
+    try:
+        services: Services = app.bot_data["services"]
+        assert notices(api) == []
+        assert await paused(services) == 0
+        assert services.library.directory.get(MEETING.slug) == MEETING
+        [told] = to_organizer(api)
+        assert "could not be used" in told.text and "1 meetings" in told.text
+        assert any("not used" in r.getMessage() for r in caplog.records if r.levelname == "ERROR")
+        assert not any(MEETING.name in r.getMessage() for r in caplog.records)
+        stats = await Chat(app, api, user_id=ADMIN).send("/stats")
+        assert any("could not be used" in call.text for call in stats)
+    finally:
+        await manager.__aexit__(None, None, None)
+
+    manager, app, api = await start(organizer_settings, library, Directory((MEETING,)))
+    await manager.__aexit__(None, None, None)  # the file fixed: nothing to tell anyone either
+    assert notices(api) == [] and to_organizer(api) == []
+
+
+async def test_a_sync_that_would_pause_most_subscriptions_waits_for_an_organizer(
+    organizer_settings, library: Library
+):
+    await subscribers(organizer_settings, PEOPLE)
+    manager, app, api = await start(organizer_settings, library, Directory((MEETING,)))
+    await manager.__aexit__(None, None, None)
+
+    # A valid file, but the followed meeting is no longer in it: 20 of 20 would be paused.
+    manager, app, api = await start(organizer_settings, library, Directory((OTHER,)))
+    try:
+        services: Services = app.bot_data["services"]
+        assert notices(api) == [] and await paused(services) == 0
+        assert services.library.directory.get(MEETING.slug) == MEETING  # the last good one
+        [held] = to_organizer(api)
+        assert "20 of 20" in held.text
+        organizer = Chat(app, api, user_id=ADMIN)
+        await organizer.send("/start")
+        await organizer.press_label(held, "Apply")
+        assert len(notices(api)) == PEOPLE  # now, as the organizer confirmed: each told once
+        assert await paused(services) == PEOPLE
+        assert services.library.directory.get(OTHER.slug) == OTHER
+        assert services.directory_hold is None
+        await organizer.press_label(held, "Apply")  # a second press finds nothing held
+        assert len(notices(api)) == PEOPLE
+    finally:
+        await manager.__aexit__(None, None, None)
+
+
+async def test_a_small_change_goes_ahead_at_once(organizer_settings, library: Library):
+    await subscribers(organizer_settings, 4)  # all of them, but not more than hold_min (5)
+    later = MEETING.model_copy(update={"time": dt.time(19, 0)})
+    manager, app, api = await start(organizer_settings, library, Directory((later,)))
+    try:
+        assert len(notices(api)) == 4 and to_organizer(api) == []
+    finally:
+        await manager.__aexit__(None, None, None)
+
+
+@pytest.mark.parametrize(
+    ("affected", "total", "held"),
+    [(5, 5, False), (6, 6, True), (20, 100, False), (21, 100, True), (0, 0, False)],
+)
+def test_the_share_that_is_held(affected: int, total: int, held: bool):
+    assert too_large(affected, total, ContentSettings()) is held
+
+
+def test_the_saved_directory_reads_back_as_it_was(library: Library):
+    assert decode(encode(library.directory)) == library.directory
