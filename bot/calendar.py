@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from icalendar import Calendar, Event
 
 from bot.calendar_zones import vtimezone
+from bot.content import LanguagePack
 from bot.meetings import Meeting
 
 PRODID = "-//Recovery Companion//Meetings//EN"
@@ -38,8 +39,8 @@ def first_start(meeting: Meeting, now: dt.datetime) -> dt.datetime:
     return dt.datetime.combine(local_day, meeting.time, tzinfo=meeting.tz)
 
 
-def _description(meeting: Meeting) -> str:
-    lines = [meeting.program_name]
+def _description(meeting: Meeting, names: LanguagePack | None) -> str:
+    lines = [names.program_name(meeting.program) if names else meeting.program]
     if meeting.conference_url:
         lines.append(meeting.conference_url)
     lines.extend(
@@ -53,12 +54,12 @@ def _description(meeting: Meeting) -> str:
         )
         if text
     )
-    lines.extend(meeting.type_names)
+    lines.extend(names.type_name(code) if names else code for code in meeting.types)
     return "\n".join(lines)
 
 
-def meeting_event(meeting: Meeting, now: dt.datetime) -> Event:
-    """One VEVENT repeating weekly on the meeting's days."""
+def meeting_event(meeting: Meeting, now: dt.datetime, names: LanguagePack | None = None) -> Event:
+    """One VEVENT repeating weekly on the meeting's days; `names` names its program and types."""
     start = first_start(meeting, now)
     event = Event()
     event.add("uid", event_uid(meeting))
@@ -74,14 +75,17 @@ def meeting_event(meeting: Meeting, now: dt.datetime) -> Event:
         event.add("location", location)
     if meeting.conference_url:
         event.add("url", meeting.conference_url)
-    event.add("description", _description(meeting))
+    event.add("description", _description(meeting, names))
     if meeting.temporarily_closed:
         event.add("status", "TENTATIVE")
     return event
 
 
-def calendar_for(meetings: Iterable[Meeting], now: dt.datetime) -> bytes:
-    """A VCALENDAR with one weekly VEVENT per meeting and a VTIMEZONE for each zone used."""
+def calendar_for(
+    meetings: Iterable[Meeting], now: dt.datetime, names: LanguagePack | None = None
+) -> bytes:
+    """A VCALENDAR with one weekly VEVENT per meeting and a VTIMEZONE for each zone used; the
+    program and type names in the language of `names` (the codes without it)."""
     calendar = Calendar()
     calendar.add("prodid", PRODID)
     calendar.add("version", "2.0")
@@ -92,5 +96,5 @@ def calendar_for(meetings: Iterable[Meeting], now: dt.datetime) -> bytes:
     for key in sorted(zones):
         calendar.add_component(vtimezone(zones[key], since, since + _ZONE_SPAN))
     for meeting in chosen:
-        calendar.add_component(meeting_event(meeting, now))
+        calendar.add_component(meeting_event(meeting, now, names))
     return bytes(calendar.to_ical())

@@ -159,6 +159,13 @@ class UiFile(_Model):
     model_config = ConfigDict(extra="allow", frozen=True)
 
 
+class MeetingNamesFile(_Model):
+    """What meeting type codes and program codes are called (`meeting_types.yaml`)."""
+
+    types: dict[str, Text] = Field(default_factory=dict)
+    programs: dict[str, Text] = Field(default_factory=dict)
+
+
 class VocabularyFile(_Model):
     """Recovery vocabulary (`vocabulary.yaml`): the words and phrases that mean one concept to
     the question matcher, and the concepts that also say another ("have to share" is talking)."""
@@ -227,6 +234,14 @@ class LanguagePack:
     # What the question matcher reads this language's questions with.
     words: LanguageFile = LanguageFile()
     vocabulary: VocabularyFile = VocabularyFile()
+    names: MeetingNamesFile = MeetingNamesFile()
+
+    def type_name(self, code: str) -> str:
+        """What a meeting type code means, in this language; an unknown code as it is."""
+        return self.names.types.get(code, code)
+
+    def program_name(self, code: str) -> str:
+        return self.names.programs.get(code, code)
 
     def text(self, key: str, **values: object) -> str:
         """A ui.yaml text with `{name}` placeholders filled in."""
@@ -266,9 +281,10 @@ _FILES: dict[str, type[BaseModel]] = {
     "safety.yaml": SafetyFile,
     "ui.yaml": UiFile,
     "vocabulary.yaml": VocabularyFile,
+    "meeting_types.yaml": MeetingNamesFile,
 }
 # Files a language may go without, the default language too (the matcher then has no concepts).
-_OPTIONAL = frozenset({"vocabulary.yaml"})
+_OPTIONAL = frozenset({"vocabulary.yaml", "meeting_types.yaml"})
 # Package data: each language's generic resources for reading questions, `<language>.yaml`.
 LANGUAGE_DATA = Path(__file__).resolve().parent / "lang"
 # A concept's name, and a word or phrase of it: lower-case words, as the matcher reads them.
@@ -550,7 +566,7 @@ def load_content(directory: Path, default_language: str = "en") -> Content:
                 _check_safety(value, loaded, problems)
             elif isinstance(value, VocabularyFile):
                 _check_vocabulary(value, loaded, problems)
-            else:
+            elif isinstance(value, UiFile):
                 _check_ui(loaded.data or {}, loaded, problems)
             parsed[language][name] = (value, loaded)
 
@@ -660,10 +676,13 @@ def _assemble(
         faq = own.get("faq.yaml", default["faq.yaml"])
         grounding = own.get("grounding.yaml", default["grounding.yaml"])
         vocabulary = own.get("vocabulary.yaml", default.get("vocabulary.yaml", VocabularyFile()))
+        names = _names(default.get("meeting_types.yaml"), own.get("meeting_types.yaml"))
         assert isinstance(faq, FaqFile) and isinstance(grounding, GroundingFile)
         assert isinstance(vocabulary, VocabularyFile)
         resources = words.get(language, words.get(default_language, LanguageFile()))
-        packs[language] = LanguagePack(language, faq, grounding, safety, ui, resources, vocabulary)
+        packs[language] = LanguagePack(
+            language, faq, grounding, safety, ui, resources, vocabulary, names
+        )
     detection = DetectionRules(
         crisis={kind: tuple(dict.fromkeys(p)) for kind, p in crisis.items()},
         concern=tuple(dict.fromkeys(concern)),
@@ -681,6 +700,16 @@ def _assemble(
     return Content(default_language, packs, detection, entries, tuple(warnings))
 
 
+def _names(default: BaseModel | None, own: BaseModel | None) -> MeetingNamesFile:
+    """A language's meeting names, name by name over the default language's."""
+    base = default if isinstance(default, MeetingNamesFile) else MeetingNamesFile()
+    if not isinstance(own, MeetingNamesFile) or own is base:
+        return base
+    return MeetingNamesFile(
+        types={**base.types, **own.types}, programs={**base.programs, **own.programs}
+    )
+
+
 def _dated(items: Iterable[FaqEntry | Exercise]) -> dict[str, dt.date | None]:
     return {item.id: item.updated for item in items}
 
@@ -693,6 +722,18 @@ def _faq_items(value: BaseModel) -> dict[str, dt.date | None]:
 def _exercise_items(value: BaseModel) -> dict[str, dt.date | None]:
     assert isinstance(value, GroundingFile)
     return _dated(value.exercises)
+
+
+def _names_gaps(
+    source: tuple[BaseModel, LoadedYaml], translated: tuple[BaseModel, LoadedYaml], shown: str
+) -> list[Problem]:
+    ours, theirs = source[0], translated[0]
+    assert isinstance(ours, MeetingNamesFile) and isinstance(theirs, MeetingNamesFile)
+    missing = [f"types.{c}" for c in ours.types if c not in theirs.types]
+    missing += [f"programs.{c}" for c in ours.programs if c not in theirs.programs]
+    if not missing:
+        return []
+    return [Problem(translated[1].path, 1, "", f"not translated yet {shown}: {', '.join(missing)}")]
 
 
 def _behind(translated: dt.date | None, changed: dt.date | None) -> bool:
@@ -717,6 +758,8 @@ def _translation_gaps(
             gaps.append(
                 Problem(loaded.path, 1, "", f"not translated yet {shown}: {', '.join(missing)}")
             )
+    if "meeting_types.yaml" in files and "meeting_types.yaml" in source:
+        gaps.extend(_names_gaps(source["meeting_types.yaml"], files["meeting_types.yaml"], shown))
     for name, items in (("faq.yaml", _faq_items), ("grounding.yaml", _exercise_items)):
         if name not in files or name not in source:
             continue

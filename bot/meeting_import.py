@@ -24,7 +24,7 @@ from bot.content import Problem
 from bot.feed_zones import zone_named
 from bot.meetings import (
     DEFAULT_PROGRAM,
-    PROGRAM_NAMES,
+    PROGRAMS,
     Directory,
     check_timezone,
     dump_directory,
@@ -173,8 +173,8 @@ def import_meetings(
             report.error = f"default time zone: {check_timezone_message(default_timezone)}"
             return report
         default_timezone = named
-    if program is not None and program.upper() not in PROGRAM_NAMES:
-        report.error = f"unknown program {program!r}; use one of {', '.join(PROGRAM_NAMES)}"
+    if program is not None and program.upper() not in PROGRAMS:
+        report.error = f"unknown program {program!r}; use one of {', '.join(PROGRAMS)}"
         return report
     try:
         records = _records(_read_source(source, fetch))

@@ -3,13 +3,14 @@
 A meeting uses the fields of the Meeting Guide JSON feed spec (github.com/code4recovery/spec):
 `name`, `slug` (the unique key), `day` (0 = Sunday .. 6 = Saturday, or a list of days), `time` and
 `end_time` (`HH:MM`, 24 h; the end defaults to one hour after the start), `timezone` (IANA), `types`
-(codes, see `TYPE_NAMES`), `conference_url`, `conference_url_notes`, `conference_phone`,
-`conference_phone_notes`, `location`, `formatted_address` or `address` + `city` + `state` +
-`postal_code` + `country`, `approximate`, `latitude`, `longitude`, `region`, `notes`,
-`location_notes`, `group`, `url`, `entity`, `entity_url`, `updated`.
+(codes; content/<language>/meeting_types.yaml names them), `conference_url`,
+`conference_url_notes`, `conference_phone`, `conference_phone_notes`, `location`,
+`formatted_address` or `address` + `city` + `state` + `postal_code` + `country`, `approximate`,
+`latitude`, `longitude`, `region`, `notes`, `location_notes`, `group`, `url`, `entity`,
+`entity_url`, `updated`.
 
 The spec is written for AA; the bot also lists programs it lacks (SMART Recovery, Dual Recovery
-Anonymous, Double Trouble in Recovery...), so every meeting has a `program` (see `PROGRAM_NAMES`),
+Anonymous, Double Trouble in Recovery...), so every meeting has a `program` (see `PROGRAMS`),
 taken from the file's top-level `program:` (or the importer's default) when the record has none.
 
 `content/meetings.yaml` is `meetings:` (a list of meetings) plus optional defaults for the records
@@ -48,106 +49,34 @@ from scheduler.recurrence import next_occurrence
 SLUG_PATTERN = r"^[a-z0-9][a-z0-9-]{0,60}$"
 DEFAULT_PROGRAM = "AA"
 
-# Meeting Guide type codes (the spec's reserved list, plus the older ONL) in plain English.
-TYPE_NAMES: dict[str, str] = {
-    "11": "11th Step meditation",
-    "12x12": "Twelve Steps and Twelve Traditions (book study)",
-    "A": "Secular (no religious content)",
-    "ABSI": "As Bill Sees It (book study)",
-    "AL": "Alateen meets at the same time (for teenagers affected by someone's drinking)",
-    "AL-AN": "Al-Anon meets at the same time (for family and friends)",
-    "AM": "Amharic",
-    "ASL": "American Sign Language interpretation",
-    "B": "Big Book study",
-    "BA": "Babysitting available",
-    "BE": "Newcomer (suited to people new to recovery)",
-    "BI": "Bisexual",
-    "BRK": "Breakfast",
-    "C": "Closed (only for people who want to stop drinking or using)",
-    "CAN": "Candlelight",
-    "CF": "Child-friendly (children welcome)",
-    "D": "Discussion",
-    "DA": "Danish",
-    "DB": "Digital basket (contributions can be made online)",
-    "DD": "Dual diagnosis (addiction together with mental health conditions)",
-    "DE": "German",
-    "DR": "Daily Reflections (book reading)",
-    "EL": "Greek",
-    "EN": "English",
-    "FA": "Persian",
-    "FF": "Fragrance free (please wear no perfume)",
-    "FR": "French",
-    "G": "Gay",
-    "GR": "Grapevine (magazine reading)",
-    "H": "Birthday (recovery anniversaries celebrated)",
-    "HE": "Hebrew",
-    "HI": "Hindi",
-    "HR": "Croatian",
-    "HU": "Hungarian",
-    "ITA": "Italian",
-    "JA": "Japanese",
-    "KOR": "Korean",
-    "L": "Lesbian",
-    "LGBTQ": "LGBTQ+",
-    "LIT": "Literature study",
-    "LS": "Living Sober (book study)",
-    "LT": "Lithuanian",
-    "M": "Men only",
-    "MED": "Meditation",
-    "ML": "Malayalam",
-    "N": "Native American",
-    "NB": "Non-binary",
-    "NDG": "Indigenous",
-    "NO": "Norwegian",
-    "O": "Open (anyone may attend, including family and friends)",
-    "ONL": "Online",
-    "OUT": "Outdoor",
-    "P": "Professionals",
-    "POA": "Proof of attendance available (for example a court or work slip)",
-    "POC": "People of color",
-    "POL": "Polish",
-    "POR": "Portuguese",
-    "PUN": "Punjabi",
-    "RUS": "Russian",
-    "S": "Spanish",
-    "SEN": "Seniors",
-    "SK": "Slovak",
-    "SM": "Smoking permitted",
-    "SP": "Speaker (one or more members tell their story)",
-    "ST": "Step study",
-    "SV": "Swedish",
-    "T": "Transgender",
-    "TC": "Location temporarily closed",
-    "TH": "Thai",
-    "TL": "Tagalog",
-    "TR": "Tradition study",
-    "UK": "Ukrainian",
-    "W": "Women only",
-    "X": "Wheelchair access",
-    "XB": "Wheelchair-accessible bathroom",
-    "XT": "Cross talk permitted (members may respond to each other's shares)",
-    "Y": "Young people",
-}
+# Type codes: another directory's spelling of a Meeting Guide code, the codes that name a
+# meeting's language, and which of those each bot language's speakers see first. What the codes
+# are called is content (content/<language>/meeting_types.yaml).
+_CODES = yaml.safe_load((Path(__file__).with_name("data") / "meeting_codes.yaml").read_text())
+TYPE_ALIASES: Mapping[str, str] = _CODES["aliases"]
+LANGUAGE_TYPES: frozenset[str] = frozenset(_CODES["languages"])
+SPOKEN_TYPE: Mapping[str, str] = _CODES["spoken"]
 
-PROGRAM_NAMES: dict[str, str] = {
-    "AA": "Alcoholics Anonymous",
-    "NA": "Narcotics Anonymous",
-    "CA": "Cocaine Anonymous",
-    "CMA": "Crystal Meth Anonymous",
-    "MA": "Marijuana Anonymous",
-    "HA": "Heroin Anonymous",
-    "SMART": "SMART Recovery",
-    "DRA": "Dual Recovery Anonymous",
-    "DTR": "Double Trouble in Recovery",
-    "AL-ANON": "Al-Anon Family Groups",
-    "NAR-ANON": "Nar-Anon Family Groups",
-    "ACA": "Adult Children of Alcoholics",
-    "RD": "Recovery Dharma",
-    "LIFERING": "LifeRing Secular Recovery",
-    "WFS": "Women for Sobriety",
-    "GA": "Gamblers Anonymous",
-    "OTHER": "Other peer-support group",
-}
+# The programs a meeting may belong to, in the order the program filter lists them.
+PROGRAMS: tuple[str, ...] = (
+    "AA",
+    "NA",
+    "CA",
+    "CMA",
+    "MA",
+    "HA",
+    "SMART",
+    "DRA",
+    "DTR",
+    "AL-ANON",
+    "NAR-ANON",
+    "ACA",
+    "RD",
+    "LIFERING",
+    "WFS",
+    "GA",
+    "OTHER",
+)
 
 # Programs whose meetings are all for people living with addiction and mental illness.
 DUAL_RECOVERY_PROGRAMS = frozenset({"DRA", "DTR"})
@@ -312,10 +241,8 @@ class Meeting(BaseModel):
     def _program(cls, value: Any) -> Any:
         if isinstance(value, str):
             code = value.strip().upper()
-            if code not in PROGRAM_NAMES:
-                raise ValueError(
-                    f"unknown program {value!r}; use one of {', '.join(PROGRAM_NAMES)}"
-                )
+            if code not in PROGRAMS:
+                raise ValueError(f"unknown program {value!r}; use one of {', '.join(PROGRAMS)}")
             return code
         return value
 
@@ -341,7 +268,9 @@ class Meeting(BaseModel):
             value = value.split(",")
         if isinstance(value, list | tuple):
             codes = (str(v).strip() for v in value if v is not None)
-            return tuple(dict.fromkeys(c for c in codes if c))
+            # NA's BEG is the spec's BE: one code per meaning, so filters find both.
+            read = (TYPE_ALIASES.get(c.upper(), c) for c in codes if c)
+            return tuple(dict.fromkeys(read))
         return value
 
     @field_validator("types")
@@ -423,13 +352,9 @@ class Meeting(BaseModel):
         return end - start
 
     @property
-    def program_name(self) -> str:
-        return PROGRAM_NAMES.get(self.program, self.program)
-
-    @property
-    def type_names(self) -> tuple[str, ...]:
-        """Plain-English meanings of `types`; unknown codes are shown as they are."""
-        return tuple(TYPE_NAMES.get(code, code) for code in self.types)
+    def languages(self) -> tuple[str, ...]:
+        """The type codes that say which language the meeting is held in."""
+        return tuple(code for code in self.types if code in LANGUAGE_TYPES)
 
     def next_start(self, after: dt.datetime) -> dt.datetime:
         """The first start strictly after `after` (aware), as aware UTC."""
@@ -483,11 +408,13 @@ class Directory:
         program: str | Iterable[str] | None = None,
         newcomer: bool | None = None,
         active: bool | None = None,
+        language: str | None = None,
     ) -> tuple[Meeting, ...]:
         """The meetings matching every criterion given; `None` means "either way".
 
         `day` is a Meeting Guide day (0 = Sunday) in each meeting's own zone; `program` is one code
-        or several (any case); `dual_diagnosis` matches type DD and the programs DRA and DTR.
+        or several (any case); `dual_diagnosis` matches type DD and the programs DRA and DTR;
+        `language` is a language's type code (`S` for meetings in Spanish).
         """
         programs: frozenset[str] | None = None
         if program is not None:
@@ -503,6 +430,7 @@ class Directory:
                 and (programs is None or m.program in programs)
                 and (newcomer is None or m.newcomer == newcomer)
                 and (active is None or m.is_active == active)
+                and (language is None or language in m.types)
             )
 
         return tuple(m for m in self.meetings if keep(m))
@@ -602,7 +530,7 @@ def load_directory(path: Path) -> tuple[Directory, list[Problem]]:
     raw_program = data.get("program")
     if raw_program is not None:
         code = str(raw_program).strip().upper()
-        if code in PROGRAM_NAMES:
+        if code in PROGRAMS:
             program = code
         else:
             problems.append(
@@ -610,8 +538,7 @@ def load_directory(path: Path) -> tuple[Directory, list[Problem]]:
                     path,
                     loaded.line_of(("program",)),
                     "",
-                    f"program: unknown program {raw_program!r}; "
-                    f"use one of {', '.join(PROGRAM_NAMES)}",
+                    f"program: unknown program {raw_program!r}; use one of {', '.join(PROGRAMS)}",
                 )
             )
     timezone: str | None = None

@@ -77,7 +77,7 @@ def test_a_dst_zone_meeting_keeps_its_local_time_across_the_change():
     assert [w.astimezone(UTC).hour for w in weeks] == [0, 23, 23, 23]
 
 
-def test_online_meeting_has_its_link_as_location_and_url():
+def test_online_meeting_has_its_link_as_location_and_url(content):
     online = meeting(
         conference_url="https://example.org/join/x",
         conference_url_notes="Passcode: calm",
@@ -85,12 +85,19 @@ def test_online_meeting_has_its_link_as_location_and_url():
         notes="Cameras optional.",
         types=["O", "DD"],
     )
-    (event,) = events(calendar_for([online], NOW))
+    (event,) = events(calendar_for([online], NOW, content.pack("en")))
     assert str(event["LOCATION"]) == "https://example.org/join/x"
     assert str(event["URL"]) == "https://example.org/join/x"
     description = str(event["DESCRIPTION"])
     for part in ("Passcode: calm", "+1-555-0100", "Cameras optional.", "Dual diagnosis"):
         assert part in description
+
+
+def test_a_spanish_reader_gets_the_program_and_types_in_spanish(content):
+    (event,) = events(calendar_for([meeting(types=["O", "DD"])], NOW, content.pack("es")))
+    description = str(event["DESCRIPTION"])
+    assert "Alcohólicos Anónimos" in description and "Diagnóstico dual" in description
+    assert "Dual diagnosis" not in description
 
 
 def test_in_person_meeting_has_its_address_as_location():

@@ -12,10 +12,11 @@ from urllib.parse import urlparse
 import pytest
 from pydantic import ValidationError
 
+from bot.content import Content
 from bot.meeting_import import FeedError, fetch_url, import_meetings, main
 from bot.meetings import (
-    PROGRAM_NAMES,
-    TYPE_NAMES,
+    LANGUAGE_TYPES,
+    PROGRAMS,
     Directory,
     Meeting,
     dump_directory,
@@ -72,13 +73,125 @@ def test_shipped_directory_is_clearly_examples():
             assert "555-01" in m.conference_phone
 
 
-def test_type_and_program_names():
-    assert len(TYPE_NAMES) >= 60
-    for code in ("O", "C", "DD", "BE", "ASL", "LGBTQ", "W", "M", "Y", "TC", "ONL", "11", "12x12"):
-        assert TYPE_NAMES[code]
-    assert TYPE_NAMES["DD"].startswith("Dual diagnosis")
-    assert set(PROGRAM_NAMES) >= {"AA", "NA", "SMART", "DRA", "DTR", "AL-ANON", "NAR-ANON", "CA"}
-    assert PROGRAM_NAMES["OTHER"]
+# Every type code of the Meeting Guide spec's current list (code4recovery/spec, data/types.json
+# at 404117a, 2026-03-06), so none is shown to members as a bare code.
+SPEC_TYPES = [
+    "11",
+    "12x12",
+    "A",
+    "ABSI",
+    "AF",
+    "AL",
+    "AL-AN",
+    "AM",
+    "AR",
+    "ASL",
+    "B",
+    "BA",
+    "BE",
+    "BG",
+    "BI",
+    "BRK",
+    "C",
+    "CAN",
+    "CF",
+    "D",
+    "DA",
+    "DB",
+    "DD",
+    "DE",
+    "DR",
+    "EL",
+    "EN",
+    "FA",
+    "FF",
+    "FI",
+    "FR",
+    "G",
+    "GR",
+    "H",
+    "HE",
+    "HI",
+    "HR",
+    "HU",
+    "IS",
+    "ITA",
+    "JA",
+    "KA",
+    "KOR",
+    "L",
+    "LGBTQ",
+    "LIT",
+    "LS",
+    "LT",
+    "M",
+    "MED",
+    "ML",
+    "MT",
+    "N",
+    "NB",
+    "NDG",
+    "NE",
+    "NL",
+    "NO",
+    "O",
+    "OUT",
+    "P",
+    "POA",
+    "POC",
+    "POL",
+    "POR",
+    "PUN",
+    "RUS",
+    "S",
+    "SEN",
+    "SK",
+    "SL",
+    "SM",
+    "SP",
+    "ST",
+    "SV",
+    "T",
+    "TC",
+    "TH",
+    "TL",
+    "TR",
+    "TUR",
+    "UK",
+    "W",
+    "X",
+    "XB",
+    "XT",
+    "Y",
+]
+
+
+@pytest.mark.parametrize("language", ["en", "es"])
+def test_every_spec_type_and_program_has_a_name_in_each_language(content: Content, language):
+    pack = content.pack(language)
+    unnamed = [c for c in (*SPEC_TYPES, "ONL") if not pack.names.types.get(c)]
+    assert unnamed == []
+    assert all(pack.names.programs.get(p) for p in PROGRAMS)
+    assert set(PROGRAMS) >= {"AA", "NA", "SMART", "DRA", "DTR", "AL-ANON", "NAR-ANON", "CA"}
+
+
+def test_names_are_in_the_readers_language(content: Content):
+    english, spanish = content.pack("en"), content.pack("es")
+    assert english.type_name("DD").startswith("Dual diagnosis")
+    assert spanish.type_name("DD").startswith("Diagnóstico dual")
+    assert spanish.type_name("S") == "Español" and english.type_name("S") == "Spanish"
+    assert spanish.program_name("NA") == "Narcóticos Anónimos"
+
+
+def test_na_directories_codes_mean_the_same_as_the_specs():
+    m = meeting(types=["BEG", "spk", "DISC", "CLOSED", "WCHR", "JFT"])
+    assert m.types == ("BE", "SP", "D", "C", "X", "JFT")
+    assert m.newcomer  # the newcomer filter finds NA newcomer meetings
+
+
+def test_a_meetings_languages_are_its_language_types():
+    assert meeting(types=["O", "S", "ASL", "TUR"]).languages == ("S", "ASL", "TUR")
+    assert {"S", "EN", "FR", "TUR", "NL"} <= LANGUAGE_TYPES
 
 
 # --- the Meeting model ----------------------------------------------------------------------------
@@ -132,9 +245,8 @@ def test_fields_and_properties():
         country="US",
         conference_url="https://example.org/join/x",
     )
-    assert m.program == "SMART" and m.program_name == "SMART Recovery"
+    assert m.program == "SMART"
     assert m.types == ("O", "DD", "BE")
-    assert m.type_names[1].startswith("Dual diagnosis")
     assert m.street == "1 Example Street"
     assert m.address == "1 Example Street, Springfield, IL 62701, US"
     assert m.is_online and m.is_in_person and m.dual_diagnosis and m.newcomer

@@ -24,7 +24,7 @@ async def _send(
     # Imported on first use: icalendar takes about 50 ms to import, and most people never ask.
     from bot.calendar import calendar_for
 
-    data = calendar_for(meetings, context.services.clock())
+    data = calendar_for(meetings, context.services.clock(), pack_for(update, context))
     await chat.send_document(document=data, filename=filename, caption=esc(caption))
 
 

@@ -21,7 +21,14 @@ from bot import callbacks, deeplinks
 from bot.content import LanguagePack
 from bot.context import BotContext
 from bot.handlers.common import Row, esc, keyboard, pack_for, show, tell_timezone_once
-from bot.meetings import PROGRAM_NAMES, Directory, Meeting, nearest
+from bot.meetings import (
+    LANGUAGE_TYPES,
+    PROGRAMS,
+    SPOKEN_TYPE,
+    Directory,
+    Meeting,
+    nearest,
+)
 from bot.schedule import AHEAD, Listed, Listing, Schedule
 from bot.subscriptions import MeetingRef
 from scheduler.recurrence import occurrences
@@ -57,6 +64,8 @@ class Filters:
     day: int | None = None
     flags: frozenset[str] = frozenset()
     program: str | None = None
+    # A language's type code: only meetings held in it.
+    language: str | None = None
 
     @property
     def active(self) -> bool:
@@ -68,6 +77,8 @@ class Filters:
         parts.extend(flag for flag in FLAGS if flag in self.flags)
         if self.program is not None:
             parts.append(f"p{self.program.lower()}")
+        if self.language is not None:
+            parts.append(f"l{self.language.lower()}")
         return ".".join(parts) or NO_FILTERS
 
     @classmethod
@@ -78,16 +89,19 @@ class Filters:
         day: int | None = None
         flags: set[str] = set()
         program: str | None = None
+        language: str | None = None
         for part in (code or "").split("."):
             if part in FLAGS:
                 flags.add(part)
             elif len(part) == 2 and part[0] == "d" and part[1] in "0123456":
                 day = int(part[1])
-            elif part.startswith("p") and part[1:].upper() in PROGRAM_NAMES:
+            elif part.startswith("p") and part[1:].upper() in PROGRAMS:
                 program = part[1:].upper()
+            elif part.startswith("l") and part[1:].upper() in LANGUAGE_TYPES:
+                language = part[1:].upper()
             else:
                 raise LookupError(code)
-        filters = cls(day, frozenset(flags), program)
+        filters = cls(day, frozenset(flags), program, language)
         if filters.encode() != code:  # repeated or out of order: not one of ours
             raise LookupError(code)
         return filters
@@ -130,6 +144,7 @@ def _keeper(directory: Directory, filters: Filters) -> Callable[[Meeting], bool]
                 dual_diagnosis=("dd" in flags) or None,
                 newcomer=("nc" in flags) or None,
                 program=filters.program,
+                language=filters.language,
             )
             chosen = {m.slug for m in found}
         return meeting.slug in chosen
@@ -191,11 +206,17 @@ def _filter_rows(pack: LanguagePack, filters: Filters) -> list[Row]:
         (_check(flag in filters.flags, pack.text(label)), _list_payload(filters.toggled(flag)))
         for flag, label in FLAGS.items()
     ]
+    language = (
+        pack.text("meetings_filter_language_set", language=pack.type_name(filters.language))
+        if filters.language is not None
+        else pack.text("meetings_filter_language")
+    )
     rows: list[Row] = [
         [
             (_check(filters.day is not None, day), callbacks.make("mt", "day", code)),
             (_check(filters.program is not None, program), callbacks.make("mt", "prog", code)),
         ],
+        [(_check(filters.language is not None, language), callbacks.make("mt", "lang", code))],
         toggles[:2],
         toggles[2:],
     ]
@@ -210,7 +231,9 @@ def _filter_names(pack: LanguagePack, filters: Filters) -> list[str]:
         names.append(pack.text(f"day_{filters.day}"))
     names.extend(pack.text(label) for flag, label in FLAGS.items() if flag in filters.flags)
     if filters.program is not None:
-        names.append(PROGRAM_NAMES[filters.program])
+        names.append(pack.program_name(filters.program))
+    if filters.language is not None:
+        names.append(pack.type_name(filters.language))
     return names
 
 
@@ -263,9 +286,12 @@ async def _show_list(
 
 
 async def meetings(update: Update, context: BotContext) -> None:
-    """/meetings: meetings under way or starting soonest, with filter buttons."""
+    """/meetings: meetings under way or starting soonest, with filter buttons; for someone who
+    speaks a language the directory has meetings in (Spanish...), those meetings first."""
     await tell_timezone_once(update, context)
-    await _show_list(update, context, Filters(), 0, edit=False)
+    spoken = SPOKEN_TYPE.get(pack_for(update, context).language)
+    held = spoken is not None and any(spoken in m.types for m in context.services.library.directory)
+    await _show_list(update, context, Filters(language=spoken if held else None), 0, edit=False)
 
 
 async def _day_picker(update: Update, context: BotContext, filters: Filters) -> None:
@@ -296,14 +322,40 @@ async def _day_picker(update: Update, context: BotContext, filters: Filters) -> 
     )
 
 
-async def _program_picker(update: Update, context: BotContext, filters: Filters) -> None:
+async def _language_picker(update: Update, context: BotContext, filters: Filters) -> None:
     pack = pack_for(update, context)
-    present = {m.program for m in context.services.library.directory}
-    programs = [code for code in PROGRAM_NAMES if code in present]
+    present = {code for m in context.services.library.directory for code in m.languages}
+    named = sorted(present, key=lambda code: pack.type_name(code).casefold())
     rows: list[Row] = [
         [
             (
-                _check(code == filters.program, PROGRAM_NAMES[code]),
+                _check(code == filters.language, pack.type_name(code)),
+                _list_payload(dataclasses.replace(filters, language=code)),
+            )
+        ]
+        for code in named
+    ]
+    rows.append(
+        [
+            (
+                pack.text("meetings_any_language"),
+                _list_payload(dataclasses.replace(filters, language=None)),
+            ),
+            (pack.text("button_back"), _list_payload(filters)),
+        ]
+    )
+    text = pack.text("meetings_pick_language" if named else "meetings_no_languages")
+    await show(update, esc(text), keyboard(rows), edit=True)
+
+
+async def _program_picker(update: Update, context: BotContext, filters: Filters) -> None:
+    pack = pack_for(update, context)
+    present = {m.program for m in context.services.library.directory}
+    programs = [code for code in PROGRAMS if code in present]
+    rows: list[Row] = [
+        [
+            (
+                _check(code == filters.program, pack.program_name(code)),
                 _list_payload(dataclasses.replace(filters, program=code)),
             )
         ]
@@ -372,7 +424,7 @@ def render_card(pack: LanguagePack, meeting: Meeting, zone: ZoneInfo, now: dt.da
     """A meeting's card: what, when (both zones), how to join or where, notes, types; ≤ 4096."""
     # (priority, text): the lowest priorities are dropped first if the card is too long.
     sections: list[tuple[int, str]] = [
-        (9, f"<b>{esc(meeting.name)}</b>\n<i>{esc(meeting.program_name)}</i>"),
+        (9, f"<b>{esc(meeting.name)}</b>\n<i>{esc(pack.program_name(meeting.program))}</i>"),
     ]
     if meeting.temporarily_closed:
         key = "meetings_closed_online" if meeting.is_active else "meetings_closed"
@@ -397,8 +449,8 @@ def render_card(pack: LanguagePack, meeting: Meeting, zone: ZoneInfo, now: dt.da
         sections.append((6, "\n".join(where)))
     if meeting.notes:
         sections.append((3, esc(clip(meeting.notes, 1000))))
-    if meeting.type_names:
-        kinds = "\n".join(f"• {esc(name)}" for name in meeting.type_names)
+    if meeting.types:
+        kinds = "\n".join(f"• {esc(pack.type_name(code))}" for code in meeting.types)
         sections.append((4, f"{esc(pack.text('meetings_types'))}\n{kinds}"))
 
     def joined(parts: Sequence[tuple[int, str]]) -> str:
@@ -473,6 +525,8 @@ async def on_button(update: Update, context: BotContext, button: callbacks.Butto
         await _day_picker(update, context, Filters.decode(button.arg))
     elif button.action == "prog" and len(button.args) == 1:
         await _program_picker(update, context, Filters.decode(button.arg))
+    elif button.action == "lang" and len(button.args) == 1:
+        await _language_picker(update, context, Filters.decode(button.arg))
     elif button.action == "card":
         await _show_card(update, context, button)
     else:
