@@ -30,8 +30,8 @@ from bot.meetings import (
     dump_directory,
     load_directory,
     merge,
+    read_feed,
 )
-from bot.meetings import parse_feed as parse_feed_records
 
 FETCH_TIMEOUT_SECONDS = 20
 MAX_FEED_BYTES = 20 * 1024 * 1024
@@ -109,6 +109,7 @@ class ImportReport:
     imported: int = 0
     counts: dict[str, int] = field(default_factory=dict)
     skipped: list[tuple[int, str, str]] = field(default_factory=list)
+    dropped: list[tuple[int, str, str]] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     written: bool = False
 
@@ -126,8 +127,19 @@ class ImportReport:
         out.append(
             f"Imported {self.imported} meetings from {self.source} into {self.directory_path}: "
             f"{c.get('added', 0)} added, {c.get('updated', 0)} updated, "
-            f"{c.get('unchanged', 0)} unchanged, {c.get('kept', 0)} kept from before."
+            f"{c.get('unchanged', 0)} unchanged, {c.get('removed', 0)} removed (no longer in"
+            f" the feed), {c.get('kept', 0)} kept from elsewhere."
         )
+        if c.get("removed"):
+            out.append(
+                "The removed meetings' subscribers are told, and their reminders paused, when the"
+                " bot next loads the directory (/reload, or a restart)."
+            )
+        if self.dropped:
+            out.append(f"Left out {len(self.dropped)} bad fields, keeping their meetings:")
+            for index, label, reason in self.dropped:
+                name = f" ({printable(label)})" if label else ""
+                out.append(f"  record [{index}]{name}: {printable(reason)}")
         if self.skipped:
             out.append(f"Skipped {len(self.skipped)} records:")
             for index, label, reason in self.skipped:
@@ -195,9 +207,11 @@ def import_meetings(
     default_program = program.upper() if program else existing.program
     # The directory file's own `timezone:` is the feed's default unless one was given.
     feed_zone = default_timezone or existing.timezone
-    meetings, skipped = parse_feed_records(records, default_program, feed_zone)
-    merged, counts = merge(existing, meetings)
-    report.imported, report.counts, report.skipped = len(meetings), counts, skipped
+    reading = read_feed(records, default_program, feed_zone)
+    meetings = [m.model_copy(update={"source": source}) for m in reading.meetings]
+    merged, counts = merge(existing, meetings, source)
+    report.imported, report.counts = len(meetings), counts
+    report.skipped, report.dropped = reading.skipped, reading.dropped
     text = dump_directory(
         merged,
         program=existing.program if existing.program != DEFAULT_PROGRAM else None,

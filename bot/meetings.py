@@ -21,9 +21,10 @@ left out and reported as a `Problem` (`file:line: slug: what is wrong`); the res
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import math
 import re
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any
@@ -166,6 +167,19 @@ def check_timezone(key: str) -> str:
     return key
 
 
+# What online-only feeds write where an address goes.
+_NOT_A_PLACE = re.compile(
+    r"^\W*(online|virtual|remote|zoom|internet|en l[ií]nea|virtual(es)?)\W*$", re.I
+)
+
+
+def approximate_place(address: str) -> bool:
+    """Whether an address names only a town, region or country ("New York, NY, USA") or no place
+    at all ("Online"), not a building to go to. Real feeds write these for online meetings
+    (tsml-ui and the WordPress plugin mark them `approximate`); a street address has a number."""
+    return bool(_NOT_A_PLACE.match(address)) or not any(ch.isdigit() for ch in address)
+
+
 def _format_time(value: dt.time) -> str:
     return value.strftime("%H:%M:%S" if value.second else "%H:%M")
 
@@ -207,6 +221,9 @@ class Meeting(BaseModel):
     entity: ShortText | None = None
     entity_url: str | None = None
     updated: ShortText | None = None
+    # The feed (file or address) the meeting was imported from: importing that feed again
+    # removes the meetings that have left it. None for meetings written by hand.
+    source: Text | None = None
 
     @model_validator(mode="before")
     @classmethod
@@ -287,8 +304,12 @@ class Meeting(BaseModel):
         if value is None:
             return None
         value = value.strip()
-        if len(value) > 2048 or not _URL_TEXT.match(value):
+        if len(value) > 2048:
+            raise ValueError("a web address of more than 2,048 characters")
+        if not value.lower().startswith(("https://", "http://")):
             raise ValueError(f"not a web address: {value!r}; it must start with https://")
+        if not _URL_TEXT.match(value):
+            raise ValueError(f"not a web address: {value!r} has a space or no host")
         return value
 
     @model_validator(mode="after")
@@ -316,8 +337,12 @@ class Meeting(BaseModel):
     @property
     def is_in_person(self) -> bool:
         """Held at a specific street address that is not temporarily closed."""
-        has_place = bool(self.street or self.formatted_address)
-        return has_place and self.approximate is not True and not self.temporarily_closed
+        place = self.street or self.formatted_address
+        if not place or self.temporarily_closed:
+            return False
+        if self.approximate is not None:  # the feed said
+            return not self.approximate
+        return not approximate_place(place)
 
     @property
     def is_active(self) -> bool:
@@ -616,80 +641,190 @@ def _feed_slug(value: Any) -> str:
     return slug[:61].rstrip("-")
 
 
-def parse_feed(
+# A record without one of these cannot be a weekly meeting here; any other bad field is dropped.
+_REQUIRED_FIELDS = frozenset({"name", "slug", "day", "time", "timezone", "program"})
+_BY_APPOINTMENT = "(meetings by appointment are not listed)"
+_TYPE_CODE = re.compile(r"[A-Za-z0-9][A-Za-z0-9-]{0,19}")
+
+
+@dataclass
+class FeedReading:
+    """What a feed gave: its meetings, the records left out `(index, slug or name, reason)`, and
+    the fields dropped from meetings that were kept `(index, slug or name, field: reason)`."""
+
+    meetings: list[Meeting] = field(default_factory=list)
+    skipped: list[tuple[int, str, str]] = field(default_factory=list)
+    dropped: list[tuple[int, str, str]] = field(default_factory=list)
+
+
+def _clean_types(clean: dict[str, Any], note: Callable[[str], None]) -> None:
+    """Keep the type codes the directory can hold; a custom one ("Big Book") is noted, not fatal."""
+    value = clean.get("types")
+    if value is None:
+        return
+    codes = value.split(",") if isinstance(value, str) else value
+    if not isinstance(codes, list | tuple):
+        note(f"types: not a list of codes ({type(value).__name__})")
+        del clean["types"]
+        return
+    kept = [str(c).strip() for c in codes if c is not None and str(c).strip()]
+    bad = [c for c in kept if not _TYPE_CODE.fullmatch(c)]
+    if bad:
+        note(f"types: {', '.join(repr(c) for c in bad)} not a type code, left out")
+    clean["types"] = [c for c in kept if c not in bad]
+
+
+def _clean_position(clean: dict[str, Any], note: Callable[[str], None]) -> None:
+    has = [k for k in ("latitude", "longitude") if clean.get(k) not in (None, "")]
+    if len(has) == 1:
+        note(f"{has[0]} without {'longitude' if has[0] == 'latitude' else 'latitude'}, left out")
+        clean.pop("latitude", None)
+        clean.pop("longitude", None)
+
+
+def _slugs(records: Sequence[Any]) -> dict[int, str]:
+    """The directory slug of each record, by index: the feed's own when it is already a clean
+    slug, else its cleaned form; when cleaning makes two different slugs equal (`Sunday_Serenity`
+    and `sunday-serenity`, `reunión` and `reuni-n`, long ones cut short), each one cleaning
+    changed gets a digest of the slug as given, so two meetings never merge and each keeps its
+    slug from one import to the next."""
+    cleaned: dict[int, tuple[str, str]] = {}
+    for index, record in enumerate(records):
+        if isinstance(record, Mapping) and record.get("slug") not in (None, ""):
+            given = str(record["slug"]) if not isinstance(record["slug"], bool) else ""
+            slug = _feed_slug(record["slug"])
+            if slug:
+                cleaned[index] = (given, slug)
+    originals: dict[str, set[str]] = {}
+    for given, slug in cleaned.values():
+        originals.setdefault(slug, set()).add(given)
+    result: dict[int, str] = {}
+    for index, (given, slug) in cleaned.items():
+        if len(originals[slug]) > 1 and given != slug:
+            digest = hashlib.sha256(given.encode()).hexdigest()[:8]
+            slug = f"{slug[: 61 - 9].rstrip('-')}-{digest}"
+        result[index] = slug
+    return result
+
+
+def read_feed(
     records: Sequence[Any],
     default_program: str = DEFAULT_PROGRAM,
     default_timezone: str | None = None,
-) -> tuple[list[Meeting], list[tuple[int, str, str]]]:
-    """Meetings from a Meeting Guide JSON feed (a list of records), and the records left out.
+) -> FeedReading:
+    """Meetings from a Meeting Guide JSON feed (a list of records), as real consumers read one.
 
-    Each skipped record is `(index in the feed, slug or name, reason)`. Fields the directory does
-    not use are ignored; slugs are lower-cased with dashes; `entity_website_url` is read as
-    `entity_url`; a record's time zone is its own, else `default_timezone`, else its place's
+    Fields the directory does not use are ignored; `entity_website_url` is read as `entity_url`;
+    a record's time zone is its own, else `default_timezone`, else its place's
     (`bot.feed_zones`), and a record whose zone cannot be known is skipped, never put in UTC.
     Records without a day and time (by appointment) are skipped: the bot lists weekly meetings.
+    A bad optional field (a link with a space, a custom type, a latitude alone, notes too long)
+    is dropped and noted; the meeting stays. Two records collide only when their slugs are equal.
     """
-    meetings: list[Meeting] = []
-    skipped: list[tuple[int, str, str]] = []
+    reading = FeedReading()
+    slugs = _slugs(records)
     seen: dict[str, int] = {}
     for index, record in enumerate(records):
         if not isinstance(record, Mapping):
-            skipped.append((index, "", "not a meeting record (expected a JSON object)"))
+            reading.skipped.append((index, "", "not a meeting record (expected a JSON object)"))
             continue
         label = _entry_name(record)
+        notes: list[str] = []
         clean = {k: v for k, v in record.items() if k in _FEED_FIELDS}
         website = clean.pop("entity_website_url", None)
         if website and not clean.get("entity_url"):
             clean["entity_url"] = website
         if "slug" not in record or record["slug"] in (None, ""):
-            skipped.append((index, label, "missing slug"))
+            reading.skipped.append((index, label, "missing slug"))
             continue
-        slug = _feed_slug(record["slug"])
-        if not slug:
-            skipped.append((index, label, f"unusable slug {record['slug']!r}"))
+        if index not in slugs:
+            reading.skipped.append((index, label, f"unusable slug {record['slug']!r}"))
             continue
-        clean["slug"] = slug
+        clean["slug"] = slugs[index]
         if clean.get("day") in (None, "", []):
-            skipped.append((index, label, "no day (meetings by appointment are not listed)"))
+            reading.skipped.append(
+                (index, label, "no day (meetings by appointment are not listed)")
+            )
             continue
         if clean.get("time") in (None, ""):
-            skipped.append((index, label, "no time (meetings by appointment are not listed)"))
+            reading.skipped.append(
+                (index, label, "no time (meetings by appointment are not listed)")
+            )
             continue
         found = zone_of(record, default_timezone)
         if found.zone is None:
-            skipped.append((index, label, found.source))
+            reading.skipped.append((index, label, found.source))
             continue
         clean["timezone"] = found.zone
         if not clean.get("program"):
             clean["program"] = default_program
-        try:
-            meeting = Meeting.model_validate(clean)
-        except ValidationError as exc:
-            reason = "; ".join(_describe(e) for e in exc.errors())
-            skipped.append((index, label, reason))
+        _clean_types(clean, notes.append)
+        _clean_position(clean, notes.append)
+        meeting, reason = _tolerant_meeting(clean, notes)
+        if meeting is None:
+            reading.skipped.append((index, label, reason))
             continue
         if meeting.slug in seen:
-            skipped.append((index, label, f"duplicate slug (also record {seen[meeting.slug]})"))
+            reading.skipped.append(
+                (index, label, f"duplicate slug (also record {seen[meeting.slug]})")
+            )
             continue
         seen[meeting.slug] = index
-        meetings.append(meeting)
-    return meetings, skipped
+        reading.meetings.append(meeting)
+        reading.dropped.extend((index, label, n) for n in notes)
+    return reading
 
 
-def merge(existing: Directory, imported: Iterable[Meeting]) -> tuple[list[Meeting], dict[str, int]]:
-    """The directory after an import, by slug, and how many were added, updated, unchanged, kept.
+def _tolerant_meeting(clean: dict[str, Any], notes: list[str]) -> tuple[Meeting | None, str]:
+    """The meeting, dropping (and noting) each optional field it refuses; None with the reason
+    when a required field is bad."""
+    for _ in range(len(clean) + 1):
+        try:
+            return Meeting.model_validate(clean), ""
+        except ValidationError as exc:
+            errors = exc.errors()
+        fields = {_FILE_NAMES.get(str(e["loc"][0]), str(e["loc"][0])) for e in errors if e["loc"]}
+        required = fields & _REQUIRED_FIELDS
+        if required or not fields:
+            return None, "; ".join(_describe(e) for e in errors)
+        for error in errors:
+            notes.append(f"{_describe(error)}; left out")
+        for name in fields:
+            clean.pop(name, None)
+            clean.pop("address" if name == "street" else name, None)
+    return None, "too many bad fields"
 
-    An imported meeting replaces the one with its slug in place; new ones follow in import order;
-    meetings the import does not mention are kept.
+
+def parse_feed(
+    records: Sequence[Any],
+    default_program: str = DEFAULT_PROGRAM,
+    default_timezone: str | None = None,
+) -> tuple[list[Meeting], list[tuple[int, str, str]]]:
+    """Meetings from a Meeting Guide JSON feed, and the records left out (see `read_feed`)."""
+    reading = read_feed(records, default_program, default_timezone)
+    return reading.meetings, reading.skipped
+
+
+def merge(
+    existing: Directory, imported: Iterable[Meeting], source: str | None = None
+) -> tuple[list[Meeting], dict[str, int]]:
+    """The directory after an import, by slug, and how many were added, updated, unchanged,
+    kept and removed.
+
+    An imported meeting replaces the one with its slug in place; new ones follow in import order.
+    A meeting the import does not mention is removed when it came from the same `source` (it
+    has left that feed), and kept otherwise (written by hand, or from another feed).
     """
     incoming: dict[str, Meeting] = {}
     for meeting in imported:
         incoming.setdefault(meeting.slug, meeting)
-    counts = {"added": 0, "updated": 0, "unchanged": 0, "kept": 0}
+    counts = {"added": 0, "updated": 0, "unchanged": 0, "kept": 0, "removed": 0}
     result: list[Meeting] = []
     for old in existing:
         new = incoming.pop(old.slug, None)
-        if new is None:
+        if new is None and source is not None and old.source == source:
+            counts["removed"] += 1
+        elif new is None:
             counts["kept"] += 1
             result.append(old)
         elif new == old:

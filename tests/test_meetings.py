@@ -530,7 +530,7 @@ FEED: list[Any] = [
 def test_parse_feed_variants():
     meetings, skipped = parse_feed(FEED, "AA", "America/Chicago")
     by_slug = {m.slug: m for m in meetings}
-    assert list(by_slug) == ["sunday-serenity-14", "42", "digits-day", "old-entity"]
+    assert list(by_slug) == ["sunday-serenity-14", "42", "digits-day", "old-entity", "bad-end"]
     first = by_slug["sunday-serenity-14"]
     assert first.entity_url == "https://example.org"
     assert first.timezone == "America/Los_Angeles" and first.program == "AA"
@@ -552,7 +552,8 @@ def test_parse_feed_variants():
     assert reasons[9][1] == "duplicate slug (also record 0)"
     assert reasons[10] == ("", "not a meeting record (expected a JSON object)")
     assert reasons[11][1] == "unusable slug '!!!'"
-    assert reasons[12][1].startswith("end_time: not a time")
+    # A bad end time is an optional field: dropped (the end is then an hour after the start).
+    assert 12 not in reasons and by_slug["bad-end"].end_time == dt.time(20)
     assert len(meetings) + len(skipped) == len(FEED)
 
 
@@ -572,10 +573,10 @@ def test_merge_by_slug():
     merged, counts = merge(Directory((a, b)), [b2, c, a])
     assert [m.slug for m in merged] == ["a", "b", "c"]
     assert merged[1].name == "Renamed"
-    assert counts == {"added": 1, "updated": 1, "unchanged": 1, "kept": 0}
+    assert counts == {"added": 1, "updated": 1, "unchanged": 1, "kept": 0, "removed": 0}
     merged, counts = merge(Directory((a, b)), [c])
     assert [m.slug for m in merged] == ["a", "b", "c"]
-    assert counts == {"added": 1, "updated": 0, "unchanged": 0, "kept": 2}
+    assert counts == {"added": 1, "updated": 0, "unchanged": 0, "kept": 2, "removed": 0}
 
 
 # --- distance -------------------------------------------------------------------------------------
@@ -590,9 +591,9 @@ def test_haversine():
 def test_nearest_in_person_meetings():
     d = Directory(
         (
-            meeting(slug="near", formatted_address="x", latitude=41.88, longitude=-87.63),
-            meeting(slug="far", formatted_address="x", latitude=42.05, longitude=-87.69),
-            meeting(slug="no-coordinates", formatted_address="x"),
+            meeting(slug="near", formatted_address="1 A St", latitude=41.88, longitude=-87.63),
+            meeting(slug="far", formatted_address="2 B St", latitude=42.05, longitude=-87.69),
+            meeting(slug="no-coordinates", formatted_address="3 C St"),
             meeting(
                 slug="online",
                 conference_url="https://example.org/x",
@@ -604,7 +605,7 @@ def test_nearest_in_person_meetings():
             meeting(
                 slug="closed",
                 types=["TC"],
-                formatted_address="x",
+                formatted_address="4 D St",
                 latitude=41.88,
                 longitude=-87.63,
             ),
@@ -639,26 +640,30 @@ def test_import_from_a_file(tmp_path: Path):
     feed = _feed_file(tmp_path, FEED)
     report = import_meetings(str(feed), target, default_timezone="America/Chicago")
     assert report.ok and report.written
-    assert report.imported == 4
-    assert report.counts == {"added": 4, "updated": 0, "unchanged": 0, "kept": 0}
+    assert report.imported == 5
+    assert report.counts == {"added": 5, "updated": 0, "unchanged": 0, "kept": 0, "removed": 0}
     lines = report.lines()
-    assert lines[0].startswith("Imported 4 meetings from")
-    assert "4 added, 0 updated, 0 unchanged" in lines[0]
-    assert lines[1] == "Skipped 9 records:"
+    assert lines[0].startswith("Imported 5 meetings from")
+    assert "5 added, 0 updated, 0 unchanged" in lines[0]
+    assert "Left out 1 bad fields, keeping their meetings:" in lines
+    assert any("record [12] (bad-end): end_time" in line for line in lines)
+    assert "Skipped 8 records:" in lines
     assert "  record [4] (No Slug): missing slug" in lines
     assert any(line.startswith("  record [5] (bad-time): time: not a time") for line in lines)
     directory, problems = load_directory(target)
-    assert problems == [] and len(directory) == 4
+    assert problems == [] and len(directory) == 5
 
-    # Import again with one meeting changed: merged by slug, the rest unchanged.
+    # Import again with one meeting changed and three gone: merged by slug, and the meetings
+    # that left this feed are removed (their subscribers are told at the next load).
     changed = [dict(FEED[0], name="Sunday Serenity (new room)"), FEED[1]]
     report = import_meetings(
         str(_feed_file(tmp_path, changed)), target, default_timezone="America/Chicago"
     )
-    assert report.counts == {"added": 0, "updated": 1, "unchanged": 1, "kept": 2}
+    assert report.counts == {"added": 0, "updated": 1, "unchanged": 1, "kept": 0, "removed": 3}
+    assert any("subscribers are told" in line for line in report.lines())
     directory, _ = load_directory(target)
     assert directory["sunday-serenity-14"].name == "Sunday Serenity (new room)"
-    assert len(directory) == 4
+    assert len(directory) == 2
 
 
 def test_import_keeps_the_file_program_and_takes_a_wrapped_feed(tmp_path: Path):
@@ -742,7 +747,7 @@ def test_main_prints_the_report(tmp_path: Path):
     target = tmp_path / "meetings.yaml"
     assert main(str(_feed_file(tmp_path, FEED)), target, "America/Chicago", out) == 0
     text = out.getvalue()
-    assert "Imported 4 meetings" in text and "record [7] (bad-day)" in text
+    assert "Imported 5 meetings" in text and "record [7] (bad-day)" in text
 
 
 def test_fetch_url_only_fetches_http():
@@ -825,3 +830,84 @@ def test_import_refuses_an_unknown_default_zone_but_takes_eastern(tmp_path: Path
     report = import_meetings(str(feed), target, default_timezone="Eastern")
     assert report.ok
     assert load_directory(target)[0]["m"].timezone == "America/New_York"
+
+
+# --- feeds as intergroups publish them -------------------------------------------------------
+
+BASE = {"name": "Hope", "day": 1, "time": "19:00", "timezone": "America/New_York"}
+
+
+def test_one_bad_optional_field_is_left_out_and_the_meeting_kept():
+    from bot.meetings import read_feed
+
+    records = [
+        dict(BASE, slug="space-link", conference_url="https://zoom.us/j/123 456"),
+        dict(BASE, slug="custom-type", types=["O", "Big Book", "D"]),
+        dict(BASE, slug="relative-url", url="/meetings/hope"),
+        dict(BASE, slug="half-position", latitude=40.7),
+        dict(BASE, slug="long-notes", notes="n" * 5000),
+    ]
+    reading = read_feed(records)
+    kept = {m.slug: m for m in reading.meetings}
+    assert set(kept) == {r["slug"] for r in records} and reading.skipped == []
+    assert kept["custom-type"].types == ("O", "D")
+    assert kept["space-link"].conference_url is None and kept["half-position"].latitude is None
+    notes = {label: reason for _, label, reason in reading.dropped}
+    assert "Big Book" in notes["custom-type"]
+    assert "latitude without longitude" in notes["half-position"]
+    assert "must start with https://" not in notes["space-link"]  # it does; the space is wrong
+    assert all(reason.endswith("left out") for reason in notes.values())
+
+
+def test_records_collide_only_when_their_slugs_are_equal():
+    from bot.meetings import read_feed
+
+    records = [
+        dict(BASE, slug="sunday-serenity"),
+        dict(BASE, slug="Sunday_Serenity"),
+        dict(BASE, slug="reunión"),
+        dict(BASE, slug="reuni-n"),
+        dict(BASE, slug="x" * 70),
+        dict(BASE, slug="x" * 71),
+    ]
+    reading = read_feed(records)
+    assert reading.skipped == [] and len({m.slug for m in reading.meetings}) == 6
+    slugs = [m.slug for m in reading.meetings]
+    assert slugs[0] == "sunday-serenity" and slugs[3] == "reuni-n"  # clean slugs stay as given
+    again = [m.slug for m in read_feed(list(reversed(records))).meetings]
+    assert sorted(again) == sorted(slugs)  # the same slugs whatever the order
+    same = read_feed([dict(BASE, slug="a"), dict(BASE, slug="a", name="Other")])
+    assert [reason for _, _, reason in same.skipped] == ["duplicate slug (also record 0)"]
+
+
+@pytest.mark.parametrize(
+    ("address", "in_person"),
+    [
+        ("New York, NY, USA", False),
+        ("Online", False),
+        ("Virtual", False),
+        ("4953 W Addison St, Chicago, IL 60641, USA", True),
+        ("Calle Mayor 12, Madrid", True),
+    ],
+)
+def test_a_town_or_online_is_not_a_place_to_go(address: str, in_person: bool):
+    online = meeting(formatted_address=address, conference_url="https://example.org/j/1")
+    assert online.is_in_person is in_person
+    assert meeting(formatted_address=address, approximate=False).is_in_person  # the feed says
+
+
+def test_re_importing_a_feed_removes_what_left_it_and_keeps_hand_written_meetings(
+    tmp_path: Path,
+):
+    target = tmp_path / "meetings.yaml"
+    target.write_text(
+        'meetings:\n  - {name: Ours, slug: ours, day: 1, time: "19:00",'
+        " timezone: America/New_York}\n"
+    )
+    first = [dict(BASE, slug="a"), dict(BASE, slug="b")]
+    feed = _feed_file(tmp_path, first)
+    assert import_meetings(str(feed), target).counts["added"] == 2
+    report = import_meetings(str(_feed_file(tmp_path, first[:1])), target)
+    assert report.counts["removed"] == 1 and report.counts["kept"] == 1
+    directory, problems = load_directory(target)
+    assert problems == [] and sorted(m.slug for m in directory) == ["a", "ours"]
