@@ -16,6 +16,8 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
+from rapidfuzz import fuzz, process
+
 # Meeting Guide days: 0 = Sunday .. 6 = Saturday (not Python's weekday(), where 0 = Monday).
 _DAY_WORDS: dict[str, int] = {}
 for number, names in enumerate(
@@ -48,6 +50,22 @@ _GROUPS: dict[str, tuple[int, ...]] = {
     "fin de semana": (0, 6),
     "fines de semana": (0, 6),
 }
+# Days written as letters, the way schedules abbreviate them ("MWF", "T/Th", "M-F", "L-V").
+_LETTER_DAYS: dict[str, tuple[int, ...]] = {
+    "mwf": (1, 3, 5),
+    "tth": (2, 4),
+    "tuth": (2, 4),
+    "tr": (2, 4),
+    "m-f": (1, 2, 3, 4, 5),
+    "mf": (1, 2, 3, 4, 5),
+    "l-v": (1, 2, 3, 4, 5),
+    "lav": (1, 2, 3, 4, 5),
+    "lmxjv": (1, 2, 3, 4, 5),
+    "s-d": (0, 6),
+}
+# Full day names a misspelling is matched against ("wendsday", "thrusday", "jeuves").
+_FULL_NAMES = tuple(n for n in _DAY_WORDS if len(n) >= 5)
+_TYPO_SCORE = 80
 _RANGE_WORDS = r"(?:-|–|—|to|thru|through|till|until|a|al|hasta)"
 _EXCEPT = re.compile(
     r"\b(?:except|but not|but|excluding|not on|not|apart from|menos|excepto|salvo|sin)\b"
@@ -74,8 +92,25 @@ class DaysReading:
     refused: str | None = None
 
 
+def _spelled(text: str) -> str:
+    """`text` with misspelt day names ("wendsday", "thrusday") written as the day they mean."""
+
+    def fix(found: re.Match[str]) -> str:
+        word = found[0]
+        if word in _DAY_WORDS or len(word) < 5:
+            return word
+        best = process.extractOne(word, _FULL_NAMES, scorer=fuzz.ratio, score_cutoff=_TYPO_SCORE)
+        return best[0] if best is not None and best[0][0] == word[0] else word
+
+    return re.sub(r"[a-z]+", fix, text)
+
+
 def _named_days(text: str) -> set[int]:
     """Every day named in `text`, ranges included."""
+    letters = re.sub(r"[\s,/&+.]", "", text)
+    if letters in _LETTER_DAYS:
+        return set(_LETTER_DAYS[letters])
+    text = _spelled(text)
     days: set[int] = set()
     for phrase, group in _GROUPS.items():
         if re.search(rf"\b{phrase}\b", text):
@@ -129,8 +164,9 @@ _NUMBER_WORDS = {
     "once": 11, "doce": 12,
 }  # fmt: skip
 _EVENING = (
-    r"pm|p|p\.m\.?|in the evening|in the afternoon|at night|tonight|evening|"
-    r"de la tarde|de la noche|por la tarde|por la noche|tarde|noche"
+    r"pm|p|p\.m\.?|in the evening|in the afternoon|at night|tonight|this evening|evening|"
+    r"de la tarde|de la noche|por la tarde|por la noche|esta noche|tarde|noche|"
+    r"del mediodia|al mediodia"
 )
 _MORNING = r"am|a|a\.m\.?|in the morning|morning|de la manana|por la manana|manana|de la madrugada"
 _CLOCK = re.compile(
@@ -171,9 +207,39 @@ def _reading(hour: int, minute: int, pm: bool, am: bool) -> TimeReading:
     return TimeReading(f"{hour:02d}:{minute:02d}")
 
 
+# Words around a time that change nothing about it ("7pm sharp", "7ish", "7pm EST": the zone is
+# asked for on its own).
+_FILLER = re.compile(
+    r"\b(?:sharp|ish|approx\w*|roughly|about|around|start\w*|begins?|local|time|hora local|"
+    r"est|edt|cst|cdt|mst|mdt|pst|pdt|et|ct|mt|pt|gmt|bst|cet|utc)\b"
+)
+# A range: its start is the start ("7-8pm", "de 7 a 8 de la noche", "from 6:30 to 7:30").
+_RANGE = re.compile(
+    r"^(?:from |de |desde )?(?P<start>\d{1,2}(?:[:.]\d{2})?)\s*(?P<sam>am|pm)?\s*"
+    r"(?:-|–|to|till|until|a|hasta)\s*\d{1,2}(?:[:.]\d{2})?\s*(?P<end>.*)$"
+)
+
+
+def _tidy_time(text: str) -> str:
+    """One way of writing what many write: "p. m." is pm, "7,30" and "7 30" are 7:30, "630pm"
+    is 6:30 pm, "tonight at 8" is 8 tonight; filler words go."""
+    text = re.sub(r"\b([ap])\s?\.\s?m\b\.?", r"\1m", text)
+    text = re.sub(r"(?<=\d)ish\b", "", text)
+    text = _FILLER.sub(" ", text)
+    text = re.sub(r"\b(\d{1,2})[, ](\d{2})\b", r"\1:\2", text)
+    text = re.sub(r"^(\d)(\d{2})\s*(am|pm)$", r"\1:\2 \3", text)
+    text = re.sub(r"^(tonight|this evening|esta noche) (?:at |a las )?(.+)$", r"\2 \1", text)
+    text = re.sub(r"\s+", " ", text).strip()
+    if found := _RANGE.match(text):
+        suffix = found["sam"] or found["end"]
+        text = f"{found['start']} {suffix}".strip()
+    return text
+
+
 def read_time(text: str) -> TimeReading:
     """The start time in `text`; `either` when only morning or evening is unknown."""
     lowered = re.sub(r"\s+", " ", fold(text).strip().rstrip(".!"))
+    lowered = _tidy_time(lowered)
     if lowered in ("noon", "midday", "12 noon", "mediodia", "medio dia"):
         return TimeReading("12:00")
     if lowered in ("midnight", "12 midnight", "medianoche"):
