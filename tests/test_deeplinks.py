@@ -87,3 +87,16 @@ async def test_a_link_that_leads_nowhere_welcomes_with_a_word_about_it(
     assert "didn't lead anywhere" in reply.text
     assert "glad you're here" in reply.text
     assert len(reply.buttons) == 4  # the main paths
+
+
+async def test_a_card_has_join_and_directions_as_link_buttons(newcomer: Chat, services: Services):
+    directory = services.library.directory
+    online = next(m for m in directory if m.conference_url and not m.is_in_person)
+    (card,) = sent(await newcomer.send(f"/start {deeplinks.meeting_payload(online.slug)}"))
+    assert ("Join now", online.conference_url) in card.buttons
+    hall = next(m for m in directory if m.is_in_person)
+    (card,) = sent(await newcomer.send(f"/start {deeplinks.meeting_payload(hall.slug)}"))
+    directions = dict(card.buttons)["Directions"]
+    assert directions.startswith("https://www.google.com/maps/search/?api=1&query=")
+    row = card.params["reply_markup"]["inline_keyboard"][0]
+    assert all("url" in button and "callback_data" not in button for button in row)

@@ -29,10 +29,15 @@ Handler = Callable[[Update, BotContext], Coroutine[Any, Any, None]]
 
 
 def keyboard(rows: Sequence[Row]) -> InlineKeyboardMarkup:
-    """Inline keyboard from rows of (label, callback payload)."""
-    return InlineKeyboardMarkup(
-        [[InlineKeyboardButton(label, callback_data=data) for label, data in row] for row in rows]
-    )
+    """Inline keyboard from rows of (label, callback payload); a payload that is a web address
+    makes a link button (no callback payload starts with one)."""
+    return InlineKeyboardMarkup([[_button(label, data) for label, data in row] for row in rows])
+
+
+def _button(label: str, data: str) -> InlineKeyboardButton:
+    if data.startswith(("https://", "http://")):
+        return InlineKeyboardButton(label, url=data)
+    return InlineKeyboardButton(label, callback_data=data)
 
 
 def one_per_row(buttons: Sequence[tuple[str, str]]) -> list[Row]:

@@ -11,6 +11,7 @@ import asyncio
 import dataclasses
 import datetime as dt
 import math
+import urllib.parse
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
@@ -39,6 +40,7 @@ MAX_TEXT = 4096
 NEAR_LIMIT = 5
 KM_PER_MILE = 1.609344
 NO_FILTERS = "all"
+MAPS_SEARCH = "https://www.google.com/maps/search/?api=1&query="
 FROM_NEARBY = "near"
 # Monday first, as most people read a week; Meeting Guide numbers (0 = Sunday).
 WEEK = (1, 2, 3, 4, 5, 6, 0)
@@ -462,13 +464,29 @@ def render_card(pack: LanguagePack, meeting: Meeting, zone: ZoneInfo, now: dt.da
     return joined(sections)[:MAX_TEXT]
 
 
-def _card_rows(pack: LanguagePack, ref: str, back: str | None) -> list[Row]:
-    rows: list[Row] = [
+def directions_url(meeting: Meeting) -> str | None:
+    """A maps search for the meeting's place (its coordinates, else its address)."""
+    if meeting.latitude is not None and meeting.longitude is not None:
+        query = f"{meeting.latitude},{meeting.longitude}"
+    else:
+        query = ", ".join(p for p in (meeting.location, meeting.address) if p)
+    return f"{MAPS_SEARCH}{urllib.parse.quote(query)}" if query else None
+
+
+def _card_rows(pack: LanguagePack, meeting: Meeting, ref: str, back: str | None) -> list[Row]:
+    links: list[tuple[str, str]] = []
+    if meeting.conference_url:
+        links.append((pack.text("meetings_join_button"), meeting.conference_url))
+    directions = directions_url(meeting) if meeting.is_in_person else None
+    if directions is not None:
+        links.append((pack.text("meetings_directions"), directions))
+    rows: list[Row] = [links] if links else []
+    rows.append(
         [
             (pack.text("meetings_remind"), callbacks.make("rem", "ask", ref)),
             (pack.text("meetings_calendar"), callbacks.make("cal", "one", ref)),
         ]
-    ]
+    )
     if back is not None:
         rows.append([(pack.text("button_back"), back)])
     return rows
@@ -496,7 +514,8 @@ async def _show_card(update: Update, context: BotContext, button: callbacks.Butt
     zone = await services.user_zone(chat_id)
     text = render_card(pack, meeting, zone, services.clock())
     # From the nearby list the card comes as a new message, so that the list stays in view.
-    await show(update, text, keyboard(_card_rows(pack, ref.encode(), back)), edit=back is not None)
+    rows = _card_rows(pack, meeting, ref.encode(), back)
+    await show(update, text, keyboard(rows), edit=back is not None)
 
 
 async def open_link(update: Update, context: BotContext, target: deeplinks.Target) -> bool:
@@ -511,7 +530,8 @@ async def open_link(update: Update, context: BotContext, target: deeplinks.Targe
     chat_id = update.effective_chat.id if update.effective_chat else 0
     zone = await services.user_zone(chat_id)
     text = render_card(pack, meeting, zone, services.clock())
-    await show(update, text, keyboard(_card_rows(pack, _ref(meeting), _list_payload(Filters()))))
+    rows = _card_rows(pack, meeting, _ref(meeting), _list_payload(Filters()))
+    await show(update, text, keyboard(rows))
     return True
 
 
