@@ -175,9 +175,13 @@ _NOT_A_PLACE = re.compile(
 
 def approximate_place(address: str) -> bool:
     """Whether an address names only a town, region or country ("New York, NY, USA") or no place
-    at all ("Online"), not a building to go to. Real feeds write these for online meetings
-    (tsml-ui and the WordPress plugin mark them `approximate`); a street address has a number."""
-    return bool(_NOT_A_PLACE.match(address)) or not any(ch.isdigit() for ch in address)
+    at all ("Online"), not a building to go to. tsml-ui's rule (`load-meeting-data.ts`): an
+    address needs four comma-separated parts to be specific; and one whose first part holds a
+    house number ("1 High St, Dublin, Ireland", "Calle Mayor 12, Madrid") is specific too."""
+    parts = [p.strip() for p in address.split(",") if p.strip()]
+    if not parts or _NOT_A_PLACE.match(parts[0]):
+        return True
+    return len(parts) < 4 and not any(ch.isdigit() for ch in parts[0])
 
 
 def _format_time(value: dt.time) -> str:
@@ -337,12 +341,11 @@ class Meeting(BaseModel):
     @property
     def is_in_person(self) -> bool:
         """Held at a specific street address that is not temporarily closed."""
-        place = self.street or self.formatted_address
-        if not place or self.temporarily_closed:
+        if not (self.street or self.formatted_address) or self.temporarily_closed:
             return False
         if self.approximate is not None:  # the feed said
             return not self.approximate
-        return not approximate_place(place)
+        return not approximate_place(self.address)
 
     @property
     def is_active(self) -> bool:

@@ -6,6 +6,7 @@ inactivity purge). Never anything they wrote. Counters carry no identity at all.
 
 from __future__ import annotations
 
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, date, datetime, timedelta
@@ -43,6 +44,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from bot.migrate import prepare
 
 _SEEN_CACHE_LIMIT = 100_000
+LANGUAGE_CACHE_SECONDS = 300.0
 
 
 class UtcDateTime(TypeDecorator[datetime]):
@@ -222,6 +224,8 @@ class Storage:
         # Who was already recorded today, so that a chatty user costs one write a day, not one
         # per message. Derived and disposable: losing it only costs a write.
         self._seen_today: dict[int, tuple[date, str]] = {}
+        # The language each chat chose (or None), and until when that reading holds.
+        self._languages: dict[int, tuple[str | None, float]] = {}
 
     @classmethod
     async def open(cls, url: str) -> Storage:
@@ -290,14 +294,26 @@ class Storage:
             await session.execute(update(User).where(User.chat_id == chat_id).values(**values))
 
     async def chosen_language(self, chat_id: int) -> str | None:
-        """The language the user chose with /language, if they chose one."""
+        """The language the user chose with /language, if they chose one.
+
+        Read before every update (the crisis reply included), so kept in memory for
+        `LANGUAGE_CACHE_SECONDS`: a choice made through another instance shows within that."""
+        now = time.monotonic()
+        cached = self._languages.get(chat_id)
+        if cached is not None and cached[1] > now:
+            return cached[0]
         query = select(User.language).where(User.chat_id == chat_id, User.language_chosen)
         async with self.engine.connect() as connection:
-            return (await connection.execute(query)).scalar()
+            chosen = (await connection.execute(query)).scalar()
+        if len(self._languages) > _SEEN_CACHE_LIMIT:
+            self._languages.clear()
+        self._languages[chat_id] = (chosen, now + LANGUAGE_CACHE_SECONDS)
+        return chosen
 
     async def choose_language(self, chat_id: int, language: str | None, now: datetime) -> None:
         """Speak `language` to this user from now on; None: follow their Telegram again."""
         self._seen_today.pop(chat_id, None)
+        self._languages.pop(chat_id, None)
         async with self.session() as session:
             await self.ensure_user(session, chat_id, now)
             values: dict[str, object] = {"language_chosen": language is not None}
@@ -342,6 +358,7 @@ class Storage:
     async def forget_user(self, chat_id: int) -> bool:
         """Delete every row about the user; True when there was something to delete."""
         self._seen_today.pop(chat_id, None)
+        self._languages.pop(chat_id, None)
         async with self.session() as session:
             # Explicit, child tables first: no reliance on ON DELETE CASCADE being enabled.
             subscriptions = select(Subscription.id).where(Subscription.chat_id == chat_id)
