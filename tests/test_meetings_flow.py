@@ -375,3 +375,47 @@ def test_filter_codes_round_trip_and_fit_a_payload():
     assert Filters.decode("all") == Filters()
     ref = MeetingRef.directory("x").encode()
     assert len(f"mt:card:{ref}:{widest.encode()}:999".encode()) <= 64
+
+
+async def test_a_spanish_speaker_sees_meetings_in_spanish_first_and_can_widen(
+    services: Services, app, api
+):
+    import dataclasses
+
+    from bot.meetings import Directory
+    from tests.fakes import Chat
+
+    base = {"day": list(range(7)), "timezone": "America/New_York", "program": "NA"}
+    directory = Directory(
+        (
+            Meeting.model_validate(
+                {
+                    **base,
+                    "name": "Grupo Esperanza",
+                    "slug": "esperanza",
+                    "time": "19:00",
+                    "types": ["S", "O"],
+                }
+            ),
+            Meeting.model_validate({**base, "name": "Hope Group", "slug": "hope", "time": "18:00"}),
+        )
+    )
+    services.library = dataclasses.replace(services.library, directory=directory)
+    spanish = Chat(app, api, user_id=640, language="es")
+    await spanish.send("/start")
+    calls = await spanish.send("/meetings")
+    listing = next(c for c in calls if "Grupo Esperanza" in " ".join(b for b, _ in c.buttons))
+    labels = " ".join(label for label, _ in listing.buttons)
+    assert "Hope Group" not in labels and "En Español" in labels
+    widened = await spanish.press_label(listing, "En Español")
+    (picker,) = [c for c in widened if c.method == "editMessageText"]
+    assert "¿Reuniones en qué idioma?" in picker.text
+    everything = await spanish.press_label(picker, "Cualquier idioma")
+    labels = " ".join(label for c in everything for label, _ in c.buttons)
+    assert "Hope Group" in labels and "Grupo Esperanza" in labels
+    # The English speaker's list is not narrowed, and the card names the types in their language.
+    english = Chat(app, api, user_id=641, language="en")
+    await english.send("/start")
+    calls = await english.send("/meetings")
+    labels = " ".join(label for c in calls for label, _ in c.buttons)
+    assert "Hope Group" in labels and "Grupo Esperanza" in labels

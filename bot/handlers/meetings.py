@@ -324,27 +324,35 @@ async def _day_picker(update: Update, context: BotContext, filters: Filters) -> 
     )
 
 
+def _choice_rows(
+    pack: LanguagePack,
+    filters: Filters,
+    choose: Callable[[str | None], Filters],
+    current: str | None,
+    choices: Sequence[tuple[str, str]],
+    any_key: str,
+) -> list[Row]:
+    """One button per (code, label), each to the list as `choose(code)` narrows it, then "any"
+    (`choose(None)`) and Back."""
+    rows: list[Row] = [
+        [(_check(code == current, label), _list_payload(choose(code)))] for code, label in choices
+    ]
+    back = (pack.text("button_back"), _list_payload(filters))
+    rows.append([(pack.text(any_key), _list_payload(choose(None))), back])
+    return rows
+
+
 async def _language_picker(update: Update, context: BotContext, filters: Filters) -> None:
     pack = pack_for(update, context)
     present = {code for m in context.services.library.directory for code in m.languages}
-    named = sorted(present, key=lambda code: pack.type_name(code).casefold())
-    rows: list[Row] = [
-        [
-            (
-                _check(code == filters.language, pack.type_name(code)),
-                _list_payload(dataclasses.replace(filters, language=code)),
-            )
-        ]
-        for code in named
-    ]
-    rows.append(
-        [
-            (
-                pack.text("meetings_any_language"),
-                _list_payload(dataclasses.replace(filters, language=None)),
-            ),
-            (pack.text("button_back"), _list_payload(filters)),
-        ]
+    named = sorted(((c, pack.type_name(c)) for c in present), key=lambda c: c[1].casefold())
+    rows = _choice_rows(
+        pack,
+        filters,
+        lambda code: dataclasses.replace(filters, language=code),
+        filters.language,
+        named,
+        "meetings_any_language",
     )
     text = pack.text("meetings_pick_language" if named else "meetings_no_languages")
     await show(update, esc(text), keyboard(rows), edit=True)
@@ -353,26 +361,17 @@ async def _language_picker(update: Update, context: BotContext, filters: Filters
 async def _program_picker(update: Update, context: BotContext, filters: Filters) -> None:
     pack = pack_for(update, context)
     present = {m.program for m in context.services.library.directory}
-    programs = [code for code in PROGRAMS if code in present]
-    rows: list[Row] = [
-        [
-            (
-                _check(code == filters.program, pack.program_name(code)),
-                _list_payload(dataclasses.replace(filters, program=code)),
-            )
-        ]
-        for code in programs
-    ]
-    rows.append(
-        [
-            (
-                pack.text("meetings_any_program"),
-                _list_payload(dataclasses.replace(filters, program=None)),
-            ),
-            (pack.text("button_back"), _list_payload(filters)),
-        ]
+    programs = [(code, pack.program_name(code)) for code in PROGRAMS if code in present]
+    rows = _choice_rows(
+        pack,
+        filters,
+        lambda code: dataclasses.replace(filters, program=code),
+        filters.program,
+        programs,
+        "meetings_any_program",
     )
-    await show(update, esc(pack.text("meetings_pick_program")), keyboard(rows), edit=True)
+    text = esc(pack.text("meetings_pick_program"))
+    await show(update, text, keyboard(rows), edit=True)
 
 
 # --- the card ----------------------------------------------------------------------------------
