@@ -23,9 +23,13 @@ from bot.storage import FlowState, Storage, Subscription, User
 _LOGGER = logging.getLogger(__name__)
 JOB_NAME = "purge"
 DEFAULT_BLOCKED_DAYS = 30
-# Flows holding what an organizer wrote (an announcement not yet sent) are dropped after this.
-ORGANIZER_FLOWS = ("announce",)
+# Every flow times out (a user's after 30 minutes, an organizer's announcement draft after two
+# hours), and what was typed into it is deleted once it has: a flow untouched for longer than the
+# longest time-out has expired, whatever its kind. Checked hourly.
 ORGANIZER_FLOW_TTL = dt.timedelta(hours=2)
+LONGEST_FLOW_TTL = ORGANIZER_FLOW_TTL
+FLOWS_JOB_NAME = "drop-expired-flows"
+FLOWS_EVERY = dt.timedelta(hours=1)
 
 
 async def purge(
@@ -49,16 +53,22 @@ async def purge(
     return deleted
 
 
-async def drop_stale_organizer_flows(storage: Storage, now: dt.datetime) -> int:
-    """Delete unsent announcements left in a flow; how many were dropped."""
+async def drop_expired_flows(storage: Storage, now: dt.datetime) -> int:
+    """Delete every flow past its time-out (abandoned /addmeeting answers, unsent announcements);
+    how many were dropped."""
     async with storage.session() as session:
         result = await session.execute(
-            delete(FlowState).where(
-                FlowState.flow.in_(ORGANIZER_FLOWS),
-                FlowState.updated_at < now - ORGANIZER_FLOW_TTL,
-            )
+            delete(FlowState).where(FlowState.updated_at < now - LONGEST_FLOW_TTL)
         )
         return int(getattr(result, "rowcount", 0) or 0)
+
+
+async def run_flow_drop(context: ContextTypes.DEFAULT_TYPE) -> None:
+    """The hourly job: expired flows deleted; logs the count only."""
+    assert isinstance(context, BotContext)
+    dropped = await drop_expired_flows(context.services.storage, context.services.clock())
+    if dropped:
+        _LOGGER.info("purge: %d expired flow(s) deleted", dropped)
 
 
 async def run_purge(context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -68,8 +78,8 @@ async def run_purge(context: ContextTypes.DEFAULT_TYPE) -> None:
     privacy = services.settings.privacy
     now = services.clock()
     deleted = await purge(services.storage, now, privacy.inactive_days, privacy.blocked_days)
-    drafts = await drop_stale_organizer_flows(services.storage, now)
-    _LOGGER.info("purge: %d user(s) forgotten, %d unsent draft(s) dropped", deleted, drafts)
+    flows = await drop_expired_flows(services.storage, now)
+    _LOGGER.info("purge: %d user(s) forgotten, %d expired flow(s) deleted", deleted, flows)
 
 
 def schedule_purge(
@@ -80,5 +90,7 @@ def schedule_purge(
     if job_queue is None:
         return
     cancel_jobs(job_queue, JOB_NAME)
+    cancel_jobs(job_queue, FLOWS_JOB_NAME)
     hour = services.settings.privacy.purge_hour_utc
     job_queue.run_daily(run_purge, time=dt.time(hour, 0, tzinfo=dt.UTC), name=JOB_NAME)
+    job_queue.run_repeating(run_flow_drop, interval=FLOWS_EVERY, name=FLOWS_JOB_NAME)

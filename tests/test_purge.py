@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import func, select
 
 from bot.config import Settings
-from bot.purge import JOB_NAME, drop_stale_organizer_flows, purge, schedule_purge
+from bot.purge import JOB_NAME, drop_expired_flows, purge, schedule_purge
 from bot.storage import Delivery, FlowState, PersonalMeeting, Storage, Subscription, User
 from tests.fakes import FixedClock, running_app
 
@@ -128,18 +128,24 @@ async def test_blocked_user_is_purged_once_the_window_has_passed(storage):
     assert (await rows_of(storage, 506))["users"] == 1
 
 
-async def test_unsent_announcements_are_dropped_but_other_flows_stay(storage):
+async def test_expired_flows_of_every_kind_are_dropped_and_live_ones_stay(storage):
     await add_user(storage, 507, days_ago=0)
     await add_user(storage, 508, days_ago=0)
+    await add_user(storage, 509, days_ago=0)
     async with storage.session() as session:
         draft = await session.get(FlowState, 507)
         draft.flow, draft.data = "announce", '{"text": "draft"}'
         draft.updated_at = NOW - dt.timedelta(hours=1)
-    assert await drop_stale_organizer_flows(storage, NOW) == 0
-    assert await drop_stale_organizer_flows(storage, NOW + dt.timedelta(hours=2)) == 1
+        abandoned = await session.get(FlowState, 509)
+        abandoned.flow, abandoned.data = "addmeeting", '{"name": "what they typed"}'
+        abandoned.updated_at = NOW - dt.timedelta(hours=1, minutes=30)
+    assert await drop_expired_flows(storage, NOW) == 0
+    # Two hours on: the unsent announcement and the abandoned /addmeeting answers are gone.
+    assert await drop_expired_flows(storage, NOW + dt.timedelta(hours=1, minutes=1)) == 2
     async with storage.session() as session:
         assert await session.get(FlowState, 507) is None
-        assert await session.get(FlowState, 508) is not None  # someone's /timezone flow
+        assert await session.get(FlowState, 509) is None
+        assert await session.get(FlowState, 508) is not None  # someone's flow of a minute ago
 
 
 async def test_the_daily_job_purges_at_the_configured_hour(database_url, library, api):
