@@ -38,6 +38,7 @@ TIERS: dict[str, str] = {
     "test_language_choice.py": "chat",
     "test_translation_report.py": "content",
     "test_feed_shapes.py": "unit",
+    "test_spanish_screens.py": "chat",
     "test_callbacks.py": "unit",
     "test_classifier.py": "unit",
     "test_delivery_outcomes.py": "unit",
