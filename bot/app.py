@@ -5,12 +5,12 @@ from __future__ import annotations
 import asyncio
 import ssl
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from concurrent.futures import Future
 from typing import Any
 
 from httpx import create_ssl_context
-from telegram import BotCommand, LinkPreviewOptions
+from telegram import BotCommand, BotCommandScopeChat, LinkPreviewOptions
 from telegram.constants import ParseMode
 from telegram.ext import Application, ApplicationBuilder, ContextTypes, Defaults
 from telegram.request import BaseRequest, HTTPXRequest
@@ -18,7 +18,7 @@ from telegram.request import BaseRequest, HTTPXRequest
 from bot.config import Settings
 from bot.context import SERVICES_KEY, BotContext, attach_services
 from bot.delivery import rate_limiter, start_engine
-from bot.handlers import MENU_COMMANDS, register
+from bot.handlers import MENU_COMMANDS, ORGANIZER_COMMANDS, register
 from bot.logs import quiet_libraries
 from bot.purge import schedule_purge
 from bot.safety import Assessment
@@ -73,7 +73,7 @@ def build_application(
         storage = await Storage.open(settings.database.url)
         services = Services(settings, library, storage, clock)
         attach_services(application, services)
-        await _set_commands(application, library)
+        await _set_commands(application, library, settings.admins)
         if start_reminders:
             await start_engine(application, services)
             schedule_purge(application, services)
@@ -113,15 +113,22 @@ def _http(connections: int, tls: ssl.SSLContext) -> HTTPXRequest:
     return HTTPXRequest(connection_pool_size=connections, httpx_kwargs={"verify": tls})
 
 
-async def _set_commands(application: BotApplication, library: Library) -> None:
-    """The command menu, in every language the content has (all at once: one round trip)."""
+async def _set_commands(
+    application: BotApplication, library: Library, admins: Collection[int] = ()
+) -> None:
+    """The command menu, in every language the content has, and in each organizer's own chat
+    with the organizer commands too (all at once: one round trip)."""
     content = library.content
-    await asyncio.gather(
-        *(
+    calls = []
+    for language, pack in content.packs.items():
+        code = None if language == content.default_language else language
+        menu = [BotCommand(name, pack.text(f"command_{name}")) for name in MENU_COMMANDS]
+        calls.append(application.bot.set_my_commands(menu, language_code=code))
+        tools = [BotCommand(name, pack.text(f"command_{name}")) for name in ORGANIZER_COMMANDS]
+        calls.extend(
             application.bot.set_my_commands(
-                [BotCommand(name, pack.text(f"command_{name}")) for name in MENU_COMMANDS],
-                language_code=None if language == content.default_language else language,
+                menu + tools, scope=BotCommandScopeChat(admin), language_code=code
             )
-            for language, pack in content.packs.items()
+            for admin in admins
         )
-    )
+    await asyncio.gather(*calls)

@@ -327,8 +327,11 @@ async def test_non_admin_pressing_admin_buttons_gets_the_stale_button_reply(
 
 
 async def test_admin_commands_are_not_in_the_public_menu(admin_app, api):
-    menus = [c for c in api.calls if c.method == "setMyCommands"]
+    menus = [c for c in api.calls if c.method == "setMyCommands" and "scope" not in c.params]
     assert menus
     for call in menus:
         names = {command["command"] for command in call.params["commands"]}
-        assert not names & {"reload", "announce", "stats"}
+        assert not names & {"reload", "announce", "stats", "link"}
+    # Only the organizers' own chats' menus have them (tests/test_links.py).
+    scoped = [c for c in api.calls if c.method == "setMyCommands" and "scope" in c.params]
+    assert {c.params["scope"]["chat_id"] for c in scoped} == {ADMIN_ID}

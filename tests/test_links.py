@@ -105,3 +105,15 @@ def test_the_command_line_says_what_is_missing(tmp_path, capsys, monkeypatch):
     assert SERENITY in capsys.readouterr().out  # among the choices
     assert cli(["--config", str(named), "link", "nothing like it"]) == 1
     assert "No meeting" in capsys.readouterr().out
+
+
+async def test_organizers_see_their_commands_in_their_own_chats_menu(organizer_app, api):
+    menus = [c for c in api.calls if c.method == "setMyCommands"]
+    public = [m for m in menus if "scope" not in m.params]
+    scoped = [m for m in menus if m.params.get("scope", {}).get("chat_id") == ORGANIZER]
+    assert public and scoped and len(scoped) == len(public)  # one per language
+    for menu in public:
+        assert "link" not in {c["command"] for c in menu.params["commands"]}
+    for menu in scoped:
+        names = {c["command"] for c in menu.params["commands"]}
+        assert {"reload", "announce", "stats", "link", "meetings", "sos"} <= names

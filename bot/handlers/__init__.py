@@ -97,6 +97,8 @@ COMMANDS: tuple[Command, ...] = (
 )
 # What `bot.app` puts in Telegram's command menu, in every language.
 MENU_COMMANDS: tuple[str, ...] = tuple(c.name for c in COMMANDS if not c.organizers)
+# Added to the menu in organizers' own chats only.
+ORGANIZER_COMMANDS: tuple[str, ...] = tuple(c.name for c in COMMANDS if c.organizers)
 
 
 def _button_routes(admins: Collection[int]) -> dict[str, fallback.ButtonCallback]:
