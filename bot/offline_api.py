@@ -193,8 +193,10 @@ class OfflineBotApi(BaseRequest):
         }
         if "text" in params:
             message["text"] = params["text"]
-        if "reply_markup" in params:
-            message["reply_markup"] = params["reply_markup"]
+        markup = params.get("reply_markup")
+        if isinstance(markup, dict) and "inline_keyboard" in markup:
+            # As Telegram answers: a message carries its inline keyboard, never a reply keyboard.
+            message["reply_markup"] = markup
         if "document" in params:
             message["document"] = {"file_id": "offline", "file_unique_id": "offline"}
         return message

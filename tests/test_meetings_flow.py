@@ -75,7 +75,7 @@ async def test_meetings_lists_the_soonest_first_with_buttons(chat: Chat, service
     told, page = sent(calls)
     assert "I'm showing times in UTC" in told.text and "/timezone" in told.text
     assert "Times are in UTC" in page.text
-    assert "location" in page.text  # how to find meetings nearby
+    assert ("📍 Meetings near me", "mt:near") in page.buttons  # how to find meetings nearby
     labels = [label for label, data in page.buttons if data.startswith("mt:card:")]
     assert len(labels) == meetings.PAGE_SIZE
     # Sunday 12:00 UTC: Early Birds (06:30 Monday in Sydney) is tonight at 19:30 UTC.
@@ -231,6 +231,18 @@ async def test_calendar_of_all_chosen_meetings(chat: Chat, services: Services):
 
 
 # --- nearby ------------------------------------------------------------------------------------
+
+
+async def test_meetings_near_me_asks_for_the_location_with_one_tap(chat: Chat):
+    calls = sent(await chat.press("mt:near"))
+    assert len(calls) == 1, [c.text[:80] for c in calls]
+    (ask,) = calls
+    keyboard = ask.params["reply_markup"]["keyboard"]
+    assert keyboard == [[{"text": "📍 Send my location", "request_location": True}]]
+    assert ask.params["reply_markup"]["one_time_keyboard"] is True
+    assert "never stored" in ask.text
+    reply = only(await send_location(chat, 51.5074, -0.1278))
+    assert "closest in-person meetings" in reply.text
 
 
 async def test_location_lists_the_nearest_in_person_meetings(chat: Chat, services: Services):

@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
-from telegram import Update
+from telegram import KeyboardButton, ReplyKeyboardMarkup, Update
 
 from bot import callbacks, deeplinks
 from bot.content import LanguagePack
@@ -263,8 +263,6 @@ async def _show_list(
         lines.append(esc(pack.text("meetings_none")))
     elif pages > 1:
         lines.append(esc(pack.text("meetings_page", page=page + 1, pages=pages)))
-    lines.append("")
-    lines.append(esc(pack.text("meetings_near_hint")))
 
     code = filters.encode()
     rows: list[Row] = [
@@ -284,6 +282,7 @@ async def _show_list(
     if nav:
         rows.append(nav)
     rows.extend(_filter_rows(pack, filters))
+    rows.append([(pack.text("meetings_near_button"), callbacks.make("mt", "near"))])
     await show(update, "\n".join(lines), keyboard(rows), edit=edit)
 
 
@@ -548,6 +547,8 @@ async def on_button(update: Update, context: BotContext, button: callbacks.Butto
         await _language_picker(update, context, Filters.decode(button.arg))
     elif button.action == "card":
         await _show_card(update, context, button)
+    elif button.action == "near" and not button.args:
+        await _ask_location(update, context)
     else:
         raise LookupError(button)
 
@@ -563,6 +564,17 @@ def distance_text(pack: LanguagePack, km: float) -> str:
         return f"{value:.1f}" if value < 10 else f"{value:.0f}"
 
     return pack.text("meetings_distance", km=number(km), miles=number(miles))
+
+
+async def _ask_location(update: Update, context: BotContext) -> None:
+    """A one-tap button that shares the user's location (Telegram asks them first)."""
+    chat = update.effective_chat
+    if chat is None:
+        return
+    pack = pack_for(update, context)
+    share = KeyboardButton(pack.text("meetings_send_location"), request_location=True)
+    markup = ReplyKeyboardMarkup([[share]], resize_keyboard=True, one_time_keyboard=True)
+    await chat.send_message(esc(pack.text("meetings_near_ask")), reply_markup=markup)
 
 
 async def nearby(update: Update, context: BotContext) -> None:
