@@ -126,6 +126,11 @@ def _from_coordinates(record: Mapping[str, Any]) -> str | None:
     return str(zone) if zone and _is_zone(str(zone)) else None
 
 
+def zone_at(latitude: float, longitude: float) -> str | None:
+    """The IANA zone a point lies in (offline), or None at sea or for a point that is no place."""
+    return _from_coordinates({"latitude": latitude, "longitude": longitude})
+
+
 def _from_place(record: Mapping[str, Any]) -> str | None:
     places = _places()
     country = _country(record) or "US"  # a US feed's addresses rarely name the country

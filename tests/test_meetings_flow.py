@@ -233,6 +233,20 @@ async def test_calendar_of_all_chosen_meetings(chat: Chat, services: Services):
 # --- nearby ------------------------------------------------------------------------------------
 
 
+async def test_far_from_every_meeting_online_ones_are_offered(chat: Chat):
+    reply = only(await send_location(chat, -33.9249, 18.4241))  # Cape Town
+    assert "within 50 km (31 mi)" in reply.text and "Online meetings" in reply.text
+    assert [label for label, _ in reply.buttons] == ["Online meetings"]
+    online = only(await chat.press(reply.buttons[0][1]), "editMessageText")
+    assert "Online" in online.text
+
+
+async def test_someone_with_a_chosen_zone_is_not_offered_another(chat: Chat):
+    await chat.press("tz:set:america.new_york")
+    reply = only(await send_location(chat, 51.5074, -0.1278))
+    assert not any(data.startswith("tz:") for _, data in reply.buttons)
+
+
 async def test_meetings_near_me_asks_for_the_location_with_one_tap(chat: Chat):
     calls = sent(await chat.press("mt:near"))
     assert len(calls) == 1, [c.text[:80] for c in calls]
@@ -250,11 +264,16 @@ async def test_location_lists_the_nearest_in_person_meetings(chat: Chat, service
     assert "closest in-person meetings" in reply.text
     assert "Women's Sunday Circle" in reply.text.replace("&#x27;", "'")
     assert " km (" in reply.text and " mi)" in reply.text
-    assert len(reply.buttons) == meetings.NEAR_LIMIT
-    first_label, first_data = reply.buttons[0]
+    cards = [(label, data) for label, data in reply.buttons if data.startswith("mt:card:")]
+    first_label, first_data = cards[0]
     assert first_label == "Women's Sunday Circle · 3.6 km (2.3 mi)"
-    shown = [by_ref(services)[data.split(":")[2]] for _, data in reply.buttons]
+    shown = [by_ref(services)[data.split(":")[2]] for _, data in cards]
     assert all(m.is_in_person for m in shown)
+    # Near means near: the example meetings thousands of kilometres away are not listed.
+    assert len(cards) == 1
+    # Someone who never chose a zone sees the times where they are, and can keep that zone.
+    assert "London time, where you are" in reply.text
+    assert ("Use London time from now on", "tz:set:europe.london") in reply.buttons
     card = only(await chat.press(first_data))  # a new message: the nearby list stays
     assert "Women's Sunday Circle" in card.text.replace("&#x27;", "'")
     assert "« Back" not in [label for label, _ in card.buttons]

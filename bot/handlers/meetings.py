@@ -21,6 +21,7 @@ from telegram import KeyboardButton, ReplyKeyboardMarkup, Update
 from bot import callbacks, deeplinks
 from bot.content import LanguagePack
 from bot.context import BotContext
+from bot.feed_zones import zone_at
 from bot.handlers.common import Row, esc, keyboard, pack_for, show, tell_timezone_once
 from bot.meetings import (
     LANGUAGE_TYPES,
@@ -32,12 +33,14 @@ from bot.meetings import (
 )
 from bot.schedule import AHEAD, Listed, Listing, Schedule
 from bot.subscriptions import MeetingRef
+from bot.timezones import zone_code, zone_label
 from scheduler.recurrence import occurrences
 
 PAGE_SIZE = 6
 MAX_LABEL = 60
 MAX_TEXT = 4096
 NEAR_LIMIT = 5
+NEAR_RADIUS_KM = 50.0  # farther than this is not "near": online meetings are offered instead
 KM_PER_MILE = 1.609344
 NO_FILTERS = "all"
 MAPS_SEARCH = "https://www.google.com/maps/search/?api=1&query="
@@ -578,7 +581,9 @@ async def _ask_location(update: Update, context: BotContext) -> None:
 
 
 async def nearby(update: Update, context: BotContext) -> None:
-    """A shared location: the closest in-person meetings, with distances, as card buttons."""
+    """A shared location: the in-person meetings within `NEAR_RADIUS_KM`, closest first, with
+    distances, as card buttons; online meetings when none is near. For someone who never chose
+    a time zone, times are shown in the zone they are in, with a button to keep it."""
     message = update.effective_message
     if message is None or message.location is None:
         return
@@ -591,15 +596,22 @@ async def nearby(update: Update, context: BotContext) -> None:
         )
     except ValueError:
         found = []
-    if not found:
-        await show(update, esc(pack.text("meetings_near_none")))
+    near = [(meeting, km) for meeting, km in found if km <= NEAR_RADIUS_KM]
+    if not near:
+        key = "meetings_near_far" if found else "meetings_near_none"
+        text = pack.text(key, radius=distance_text(pack, NEAR_RADIUS_KM))
+        online = _list_payload(Filters(flags=frozenset({"on"})))
+        await show(update, esc(text), keyboard([[(pack.text("meetings_near_online"), online)]]))
         return
     chat_id = update.effective_chat.id if update.effective_chat else 0
-    zone = await services.user_zone(chat_id)
+    here = None
+    if await services.chosen_zone(chat_id) is None:
+        here = await asyncio.to_thread(zone_at, location.latitude, location.longitude)
+    zone = ZoneInfo(here) if here else await services.user_zone(chat_id)
     now = services.clock()
     lines = [f"<b>{esc(pack.text('meetings_near_header'))}</b>"]
     rows: list[Row] = []
-    for number, (meeting, km) in enumerate(found, start=1):
+    for number, (meeting, km) in enumerate(near, start=1):
         distance = distance_text(pack, km)
         when = _when_label(pack, Listed(meeting, coming_starts(meeting, now)[0]), zone, now)
         lines.append(
@@ -608,4 +620,9 @@ async def nearby(update: Update, context: BotContext) -> None:
         )
         label = clip(f"{meeting.name} · {distance}", MAX_LABEL)
         rows.append([(label, callbacks.make("mt", "card", _ref(meeting), FROM_NEARBY))])
+    code = zone_code(here) if here else None
+    if here and code:
+        lines.append(esc(pack.text("meetings_near_zone", zone=zone_label(here))))
+        use = pack.text("meetings_near_use_zone", zone=zone_label(here))
+        rows.append([(use, callbacks.make("tz", "set", code))])
     await show(update, "\n\n".join(lines), keyboard(rows))
