@@ -110,3 +110,40 @@ def test_in_person_meeting_has_its_address_as_location():
 def test_a_meeting_past_midnight_ends_the_next_day():
     (event,) = events(calendar_for([meeting(time="23:00", end_time="00:00")], NOW))
     assert event.decoded("DTEND") - event.decoded("DTSTART") == timedelta(hours=1)
+
+
+def test_the_google_calendar_link_repeats_on_the_meetings_own_clock():
+    from urllib.parse import parse_qs, urlparse
+    from zoneinfo import ZoneInfo
+
+    from bot.calendar_links import google_calendar_url
+
+    m = meeting(
+        day=[1, 4],
+        time="19:00",
+        end_time="20:30",
+        location="Example Hall",
+        formatted_address="1 Example St, Boston, MA 02101, USA",
+    )
+    url = urlparse(google_calendar_url(m, NOW, "Alcoholics Anonymous"))
+    assert (url.scheme, url.netloc, url.path) == (
+        "https",
+        "calendar.google.com",
+        "/calendar/render",
+    )
+    query = {k: v[0] for k, v in parse_qs(url.query).items()}
+    assert query["action"] == "TEMPLATE" and query["text"] == "Tuesday Night"
+    assert query["ctz"] == "America/New_York" and query["recur"] == "RRULE:FREQ=WEEKLY;BYDAY=MO,TH"
+    assert query["location"] == "Example Hall, 1 Example St, Boston, MA 02101, USA"
+    start_text, end_text = query["dates"].split("/")
+    start = datetime.strptime(start_text, "%Y%m%dT%H%M%S")
+    assert datetime.strptime(end_text, "%Y%m%dT%H%M%S") - start == timedelta(hours=1, minutes=30)
+    # Expanded by dateutil in its zone, the series falls where the reminders do, DST included.
+    zone = ZoneInfo("America/New_York")
+    rule = rrulestr(query["recur"].removeprefix("RRULE:"), dtstart=start)
+    expanded = [w.replace(tzinfo=zone).astimezone(UTC) for w in rule[:10]]
+    starts, after = [], NOW
+    for _ in range(10):
+        after = m.next_start(after)
+        starts.append(after)
+    assert expanded == starts

@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 from telegram import KeyboardButton, ReplyKeyboardMarkup, Update
 
 from bot import callbacks, deeplinks
+from bot.calendar_links import google_calendar_url
 from bot.content import LanguagePack
 from bot.context import BotContext
 from bot.feed_zones import zone_at
@@ -474,7 +475,9 @@ def directions_url(meeting: Meeting) -> str | None:
     return f"{MAPS_SEARCH}{urllib.parse.quote(query)}" if query else None
 
 
-def _card_rows(pack: LanguagePack, meeting: Meeting, ref: str, back: str | None) -> list[Row]:
+def _card_rows(
+    pack: LanguagePack, meeting: Meeting, ref: str, back: str | None, now: dt.datetime
+) -> list[Row]:
     links: list[tuple[str, str]] = []
     if meeting.conference_url:
         links.append((pack.text("meetings_join_button"), meeting.conference_url))
@@ -482,12 +485,14 @@ def _card_rows(pack: LanguagePack, meeting: Meeting, ref: str, back: str | None)
     if directions is not None:
         links.append((pack.text("meetings_directions"), directions))
     rows: list[Row] = [links] if links else []
+    google = google_calendar_url(meeting, now, pack.program_name(meeting.program))
     rows.append(
         [
             (pack.text("meetings_remind"), callbacks.make("rem", "ask", ref)),
             (pack.text("meetings_calendar"), callbacks.make("cal", "one", ref)),
         ]
     )
+    rows.append([(pack.text("meetings_google_calendar"), google)])
     if back is not None:
         rows.append([(pack.text("button_back"), back)])
     return rows
@@ -515,7 +520,7 @@ async def _show_card(update: Update, context: BotContext, button: callbacks.Butt
     zone = await services.user_zone(chat_id)
     text = render_card(pack, meeting, zone, services.clock())
     # From the nearby list the card comes as a new message, so that the list stays in view.
-    rows = _card_rows(pack, meeting, ref.encode(), back)
+    rows = _card_rows(pack, meeting, ref.encode(), back, services.clock())
     await show(update, text, keyboard(rows), edit=back is not None)
 
 
@@ -531,7 +536,7 @@ async def open_link(update: Update, context: BotContext, target: deeplinks.Targe
     chat_id = update.effective_chat.id if update.effective_chat else 0
     zone = await services.user_zone(chat_id)
     text = render_card(pack, meeting, zone, services.clock())
-    rows = _card_rows(pack, meeting, _ref(meeting), _list_payload(Filters()))
+    rows = _card_rows(pack, meeting, _ref(meeting), _list_payload(Filters()), services.clock())
     await show(update, text, keyboard(rows))
     return True
 
