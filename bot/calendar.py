@@ -12,14 +12,13 @@ from collections.abc import Iterable
 
 from icalendar import Calendar, Event
 
+from bot.calendar_links import BYDAY, first_start
 from bot.calendar_zones import vtimezone
 from bot.content import LanguagePack
 from bot.meetings import Meeting
 
 PRODID = "-//Recovery Companion//Meetings//EN"
 UID_DOMAIN = "recovery-companion"
-# iCalendar weekdays, indexed by Meeting Guide day (0 = Sunday).
-_BYDAY = ("SU", "MO", "TU", "WE", "TH", "FR", "SA")
 # The VTIMEZONE blocks cover this long after the download; apps that know the TZID use their own.
 _ZONE_SPAN = dt.timedelta(days=3653)
 
@@ -27,16 +26,6 @@ _ZONE_SPAN = dt.timedelta(days=3653)
 def event_uid(meeting: Meeting) -> str:
     """Stable across downloads, so importing the file again updates the event instead of adding."""
     return f"{meeting.slug}@{UID_DOMAIN}"
-
-
-def first_start(meeting: Meeting, now: dt.datetime) -> dt.datetime:
-    """The next start after `now` on the meeting's wall clock, aware in the meeting's zone.
-
-    Built from the local date and the listed time, not from the UTC instant, so that a time moved
-    forward through a DST gap on that one day does not become the series' time.
-    """
-    local_day = meeting.next_start(now).astimezone(meeting.tz).date()
-    return dt.datetime.combine(local_day, meeting.time, tzinfo=meeting.tz)
 
 
 def _description(meeting: Meeting, names: LanguagePack | None) -> str:
@@ -67,7 +56,7 @@ def meeting_event(meeting: Meeting, now: dt.datetime, names: LanguagePack | None
     event.add("dtstart", start)
     # Wall-clock arithmetic: aware + timedelta keeps the zone and the local time of day.
     event.add("dtend", start + meeting.duration)
-    event.add("rrule", {"freq": "weekly", "byday": [_BYDAY[day] for day in meeting.day]})
+    event.add("rrule", {"freq": "weekly", "byday": [BYDAY[day] for day in meeting.day]})
     event.add("summary", meeting.name)
     place = ", ".join(p for p in (meeting.location, meeting.address) if p)
     location = place if meeting.is_in_person else meeting.conference_url or place

@@ -401,6 +401,8 @@ class Directory:
     program: str = DEFAULT_PROGRAM
     timezone: str | None = None
     _by_slug: Mapping[str, Meeting] = field(init=False, repr=False, compare=False)
+    # The language type codes some meeting is held in (worked out once, not per /meetings).
+    languages: frozenset[str] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         by_slug: dict[str, Meeting] = {}
@@ -410,6 +412,8 @@ class Directory:
             by_slug[meeting.slug] = meeting
         object.__setattr__(self, "meetings", tuple(self.meetings))
         object.__setattr__(self, "_by_slug", by_slug)
+        held = frozenset(code for m in self.meetings for code in m.languages)
+        object.__setattr__(self, "languages", held)
 
     def __len__(self) -> int:
         return len(self.meetings)

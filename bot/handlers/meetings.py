@@ -295,7 +295,7 @@ async def meetings(update: Update, context: BotContext) -> None:
     speaks a language the directory has meetings in (Spanish...), those meetings first."""
     await tell_timezone_once(update, context)
     spoken = SPOKEN_TYPE.get(pack_for(update, context).language)
-    held = spoken is not None and any(spoken in m.types for m in context.services.library.directory)
+    held = spoken in context.services.library.directory.languages
     await _show_list(update, context, Filters(language=spoken if held else None), 0, edit=False)
 
 
@@ -347,7 +347,7 @@ def _choice_rows(
 
 async def _language_picker(update: Update, context: BotContext, filters: Filters) -> None:
     pack = pack_for(update, context)
-    present = {code for m in context.services.library.directory for code in m.languages}
+    present = context.services.library.directory.languages
     named = sorted(((c, pack.type_name(c)) for c in present), key=lambda c: c[1].casefold())
     rows = _choice_rows(
         pack,
@@ -511,17 +511,25 @@ async def _show_card(update: Update, context: BotContext, button: callbacks.Butt
     ref = MeetingRef.decode(args[0])
     if ref.kind != "d":
         raise LookupError(button)
-    services = context.services
     chat_id = update.effective_chat.id if update.effective_chat else 0
-    meeting = await services.subscriptions.resolve(chat_id, ref)
+    meeting = await context.services.subscriptions.resolve(chat_id, ref)
     if meeting is None:
         raise LookupError(button)
-    pack = pack_for(update, context)
-    zone = await services.user_zone(chat_id)
-    text = render_card(pack, meeting, zone, services.clock())
     # From the nearby list the card comes as a new message, so that the list stays in view.
-    rows = _card_rows(pack, meeting, ref.encode(), back, services.clock())
-    await show(update, text, keyboard(rows), edit=back is not None)
+    await _send_card(update, context, meeting, back, edit=back is not None)
+
+
+async def _send_card(
+    update: Update, context: BotContext, meeting: Meeting, back: str | None, *, edit: bool
+) -> None:
+    """The meeting's card in the user's zone, with its buttons (`back`: to which list)."""
+    services = context.services
+    pack = pack_for(update, context)
+    chat_id = update.effective_chat.id if update.effective_chat else 0
+    zone = await services.user_zone(chat_id)
+    now = services.clock()
+    rows = _card_rows(pack, meeting, _ref(meeting), back, now)
+    await show(update, render_card(pack, meeting, zone, now), keyboard(rows), edit=edit)
 
 
 async def open_link(update: Update, context: BotContext, target: deeplinks.Target) -> bool:
@@ -532,12 +540,7 @@ async def open_link(update: Update, context: BotContext, target: deeplinks.Targe
     meeting = directory.get(slug) if slug is not None else None
     if meeting is None:
         return False
-    pack = pack_for(update, context)
-    chat_id = update.effective_chat.id if update.effective_chat else 0
-    zone = await services.user_zone(chat_id)
-    text = render_card(pack, meeting, zone, services.clock())
-    rows = _card_rows(pack, meeting, _ref(meeting), _list_payload(Filters()), services.clock())
-    await show(update, text, keyboard(rows))
+    await _send_card(update, context, meeting, _list_payload(Filters()), edit=False)
     return True
 
 
