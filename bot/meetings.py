@@ -167,6 +167,8 @@ def check_timezone(key: str) -> str:
     return key
 
 
+# A type code the directory holds: what `types` accepts, and what a feed's custom types are not.
+_TYPE_CODE = re.compile(r"[A-Za-z0-9][A-Za-z0-9-]{0,19}")
 # What online-only feeds write where an address goes.
 _NOT_A_PLACE = re.compile(
     r"^\W*(online|virtual|remote|zoom|internet|en l[ií]nea|virtual(es)?)\W*$", re.I
@@ -298,7 +300,7 @@ class Meeting(BaseModel):
     @classmethod
     def _type_codes(cls, value: tuple[str, ...]) -> tuple[str, ...]:
         for code in value:
-            if len(code) > 20 or not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9-]*", code):
+            if not _TYPE_CODE.fullmatch(code):
                 raise ValueError(f"not a meeting type code: {code!r}")
         return value
 
@@ -651,7 +653,6 @@ def _feed_slug(value: Any) -> str:
 # A record without one of these cannot be a weekly meeting here; any other bad field is dropped.
 _REQUIRED_FIELDS = frozenset({"name", "slug", "day", "time", "timezone", "program"})
 _BY_APPOINTMENT = "(meetings by appointment are not listed)"
-_TYPE_CODE = re.compile(r"[A-Za-z0-9][A-Za-z0-9-]{0,19}")
 
 
 @dataclass
@@ -796,9 +797,8 @@ def _tolerant_meeting(clean: dict[str, Any], notes: list[str]) -> tuple[Meeting 
             return None, "; ".join(_describe(e) for e in errors)
         for error in errors:
             notes.append(f"{_describe(error)}; left out")
-        for name in fields:
+        for name in fields:  # file names ("address"), as `clean` has them
             clean.pop(name, None)
-            clean.pop("address" if name == "street" else name, None)
     return None, "too many bad fields"
 
 
