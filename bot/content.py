@@ -260,13 +260,14 @@ class Content:
     # Not errors: texts another language does not translate yet (the default language's serve).
     warnings: tuple[Problem, ...] = ()
 
+    def translated(self, language: str | None) -> str | None:
+        """The pack language for a Telegram language code such as `es-419`, if there is one."""
+        base = (language or "").lower().split("-")[0].split("_")[0]
+        return base if base in self.packs else None
+
     def pack(self, language: str | None) -> LanguagePack:
         """The pack for a Telegram language code such as `es-419`, else the default language."""
-        if language:
-            base = language.lower().split("-")[0].split("_")[0]
-            if base in self.packs:
-                return self.packs[base]
-        return self.packs[self.default_language]
+        return self.packs[self.translated(language) or self.default_language]
 
     @property
     def regions(self) -> tuple[str, ...]:

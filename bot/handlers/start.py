@@ -45,8 +45,7 @@ def _other_languages(context: BotContext) -> str:
     """For someone whose Telegram speaks a language the bot has no texts in: the languages it
     does speak, by their own names (empty otherwise)."""
     library = context.services.library
-    code = (context.telegram_language or "").split("-")[0].lower()
-    if not code or code in library.content.packs:
+    if not context.telegram_language or library.content.translated(context.telegram_language):
         return ""
     speaking = context.pack.language
     others = sorted(c for c in library.content.packs if c != speaking)
