@@ -21,6 +21,8 @@ from dataclasses import dataclass
 from typing import Literal
 
 from pydantic import ValidationError
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from bot.config import ContentSettings
 from bot.meetings import Directory, Meeting, meeting_record
@@ -90,12 +92,16 @@ def decode(text: str) -> Directory:
 async def save_copy(storage: Storage, directory: Directory, now: dt.datetime) -> None:
     """Keep `directory` as the last good one (it was just synced to subscriptions)."""
     text = encode(directory)
+    # One statement, insert or update: two instances starting together both save it, and a
+    # read-then-insert lets the second fail on the first's row.
+    postgres = storage.engine.dialect.name == "postgresql"
+    insert = pg_insert if postgres else sqlite_insert
+    statement = insert(DirectoryCopy).values(id=_COPY_ID, saved_at=now, meetings=text)
+    statement = statement.on_conflict_do_update(
+        index_elements=["id"], set_={"saved_at": now, "meetings": text}
+    )
     async with storage.session() as session:
-        row = await session.get(DirectoryCopy, _COPY_ID)
-        if row is None:
-            session.add(DirectoryCopy(id=_COPY_ID, saved_at=now, meetings=text))
-        else:
-            row.saved_at, row.meetings = now, text
+        await session.execute(statement)
 
 
 async def load_copy(storage: Storage) -> SavedDirectory | None:

@@ -169,3 +169,25 @@ def test_the_share_that_is_held(affected: int, total: int, held: bool):
 
 def test_the_saved_directory_reads_back_as_it_was(library: Library):
     assert decode(encode(library.directory)) == library.directory
+
+
+async def test_instances_starting_together_both_save_the_directory(database_url: str):
+    """Two processes on one database save the last good directory at the same moment: neither
+    fails on the other's row (it was read, then inserted, and the second insert failed)."""
+    import asyncio
+
+    from bot.directory_guard import load_copy, save_copy
+    from bot.storage import Storage
+
+    first, second = await Storage.open(database_url), await Storage.open(database_url)
+    try:
+        both = Directory((MEETING,)), Directory((MEETING, OTHER))
+        await asyncio.gather(
+            *(save_copy(s, d, NOW) for s, d in zip((first, second), both, strict=True))
+        )
+        await asyncio.gather(*(save_copy(s, both[1], START) for s in (first, second) * 3))
+        saved = await load_copy(first)
+        assert saved is not None and saved.directory == both[1] and saved.saved_at == START
+    finally:
+        await first.close()
+        await second.close()
