@@ -186,8 +186,10 @@ def _run(settings: Settings) -> int:
             logging.getLogger(__name__).info("starting on Telegram (webhook)")
             webhook_server.run(application, settings)
         else:
+            from bot.app import ALLOWED_UPDATES
+
             logging.getLogger(__name__).info("starting on Telegram (polling)")
-            application.run_polling(allowed_updates=["message", "edited_message", "callback_query"])
+            application.run_polling(allowed_updates=ALLOWED_UPDATES)
     except InvalidToken:
         return _fail(
             f"Telegram refused the bot token ('telegram.token' / {TOKEN_ENV}). Copy it again from "

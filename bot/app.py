@@ -10,7 +10,13 @@ from concurrent.futures import Future
 from typing import Any
 
 from httpx import create_ssl_context
-from telegram import BotCommand, BotCommandScopeChat, LinkPreviewOptions
+from telegram import (
+    BotCommand,
+    BotCommandScopeAllChatAdministrators,
+    BotCommandScopeAllGroupChats,
+    BotCommandScopeChat,
+    LinkPreviewOptions,
+)
 from telegram.constants import ParseMode
 from telegram.ext import Application, ApplicationBuilder, ContextTypes, Defaults
 from telegram.request import BaseRequest, HTTPXRequest
@@ -18,7 +24,13 @@ from telegram.request import BaseRequest, HTTPXRequest
 from bot.config import Settings
 from bot.context import SERVICES_KEY, BotContext, attach_services
 from bot.delivery import rate_limiter, start_engine
-from bot.handlers import MENU_COMMANDS, ORGANIZER_COMMANDS, register
+from bot.handlers import (
+    GROUP_ADMIN_MENU,
+    GROUP_MENU,
+    MENU_COMMANDS,
+    ORGANIZER_COMMANDS,
+    register,
+)
 from bot.logs import quiet_libraries
 from bot.purge import schedule_purge
 from bot.safety import Assessment
@@ -27,6 +39,9 @@ from bot.storage import Storage
 from bot.updates import PerChatOrder, flagged_by
 
 BotApplication = Application[Any, BotContext, Any, Any, Any, Any]
+# What the bot asks Telegram for, polling or by webhook: messages, button presses, being added
+# to or removed from a group, and inline queries.
+ALLOWED_UPDATES = ["message", "edited_message", "callback_query", "my_chat_member", "inline_query"]
 
 
 def build_application(
@@ -131,4 +146,12 @@ async def _set_commands(
             )
             for admin in admins
         )
+        for names, scope in (
+            (GROUP_MENU, BotCommandScopeAllGroupChats()),
+            (GROUP_ADMIN_MENU, BotCommandScopeAllChatAdministrators()),
+        ):
+            group_menu = [BotCommand(name, pack.text(f"command_{name}")) for name in names]
+            calls.append(
+                application.bot.set_my_commands(group_menu, scope=scope, language_code=code)
+            )
     await asyncio.gather(*calls)

@@ -84,7 +84,18 @@ def find_slug(target: Target, slugs: Iterable[str]) -> str | None:
 
 
 def link(bot_username: str, payload: str) -> str:
-    return f"https://t.me/{quote(bot_username.lstrip('@'))}?start={payload}"
+    return f"{chat_link(bot_username)}?start={payload}"
+
+
+def group_link(bot_username: str, payload: str) -> str:
+    """A link that asks which group to add the bot to, then opens `payload` there: a meeting's
+    payload links the group's chat to that meeting (its admins only)."""
+    return f"{chat_link(bot_username)}?startgroup={payload}"
+
+
+def chat_link(bot_username: str) -> str:
+    """The private chat with the bot."""
+    return f"https://t.me/{quote(bot_username.lstrip('@'))}"
 
 
 def meetings_named(directory: Directory, query: str) -> list[Meeting]:

@@ -101,6 +101,8 @@ class OfflineBotApi(BaseRequest):
     # Tests: awaited before each answer (a slow Telegram: other sends go on meanwhile).
     before_answer: Callable[[str], Awaitable[None]] | None = None
     poll_seconds: float = 0.2
+    # Tests: who administers each group chat (chat id -> user ids), for getChatMember.
+    chat_admins: dict[int, set[int]] = field(default_factory=dict)
     _message_id: int = 0
 
     def __post_init__(self) -> None:
@@ -176,7 +178,20 @@ class OfflineBotApi(BaseRequest):
             return True
         if api_method.startswith(("send", "edit")):
             return self._message(params)
+        if api_method == "getChatMember":
+            return self._member(int(params["chat_id"]), int(params["user_id"]))
         return True
+
+    def _member(self, chat_id: int, user_id: int) -> dict[str, Any]:
+        user = {"id": user_id, "is_bot": False, "first_name": "Member"}
+        if user_id not in self.chat_admins.get(chat_id, set()):
+            return {"status": "member", "user": user}
+        rights = (
+            "can_be_edited is_anonymous can_manage_chat can_delete_messages can_manage_video_chats "
+            "can_restrict_members can_promote_members can_change_info can_invite_users "
+            "can_post_stories can_edit_stories can_delete_stories"
+        ).split()
+        return {"status": "administrator", "user": user, **dict.fromkeys(rights, False)}
 
     def _message(self, params: dict[str, Any]) -> dict[str, Any]:
         if "message_id" in params:
@@ -188,7 +203,7 @@ class OfflineBotApi(BaseRequest):
         message: dict[str, Any] = {
             "message_id": message_id,
             "date": 0,
-            "chat": {"id": chat_id, "type": "private"},
+            "chat": {"id": chat_id, "type": "supergroup" if int(chat_id) < 0 else "private"},
             "from": BOT_USER,
         }
         if "text" in params:

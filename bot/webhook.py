@@ -21,7 +21,7 @@ from tornado.httpserver import HTTPServer
 from tornado.web import Application as WebApplication
 from tornado.web import RequestHandler
 
-from bot.app import BotApplication
+from bot.app import ALLOWED_UPDATES, BotApplication
 from bot.config import Settings
 from bot.delivery import JOB_NAME, MAX_SLEEP
 from bot.services import Services
@@ -33,7 +33,6 @@ MAX_UPDATE_ID = 2**53
 HEALTH_TIMEOUT_S = 2.0
 # A client that sends its body slower than this is cut off rather than holding a connection.
 BODY_TIMEOUT_S = 10.0
-ALLOWED_UPDATES = ["message", "edited_message", "callback_query"]
 
 
 class _UpdateHandler(RequestHandler):

@@ -111,6 +111,74 @@ class Chat:
         raise AssertionError(f"no button like {label!r} in {call.buttons}")
 
 
+class GroupChat:
+    """A group chat the bot is in (privacy mode: it sees commands only), and its members."""
+
+    _ids = itertools.count(1_000_000)
+
+    def __init__(
+        self, app: BotApplication, api: OfflineBotApi, chat_id: int = -1001234, title: str = "Group"
+    ) -> None:
+        self.app = app
+        self.api = api
+        self.chat = {"id": chat_id, "type": "supergroup", "title": title}
+
+    @staticmethod
+    def member(user_id: int, language: str = "en") -> dict[str, Any]:
+        return {"id": user_id, "is_bot": False, "first_name": "Member", "language_code": language}
+
+    async def _process(self, payload: dict[str, Any]) -> list[ApiCall]:
+        before = len(self.api.calls)
+        await self.app.process_update(Update.de_json(payload, self.app.bot))
+        return [
+            c
+            for c in self.api.calls[before:]
+            if c.method not in ("answerCallbackQuery", "getChatMember")
+        ]
+
+    async def send(self, text: str, user_id: int, language: str = "en") -> list[ApiCall]:
+        """A member sends a command to the group (the only messages the bot receives there)."""
+        message: dict[str, Any] = {
+            "message_id": next(self._ids),
+            "date": 0,
+            "chat": self.chat,
+            "from": self.member(user_id, language),
+            "text": text,
+        }
+        if text.startswith("/"):
+            message["entities"] = [
+                {"type": "bot_command", "offset": 0, "length": len(text.split()[0])}
+            ]
+        return await self._process({"update_id": next(self._ids), "message": message})
+
+    async def press(self, data: str, user_id: int, language: str = "en") -> list[ApiCall]:
+        query = {
+            "id": str(next(self._ids)),
+            "from": self.member(user_id, language),
+            "chat_instance": "group",
+            "data": data,
+            "message": {"message_id": 1, "date": 0, "chat": self.chat, "text": "."},
+        }
+        return await self._process({"update_id": next(self._ids), "callback_query": query})
+
+    async def membership(self, old: str, new: str, by: int) -> list[ApiCall]:
+        """The bot's own membership changed (added: left -> member; removed: -> left/kicked)."""
+        from bot.offline_api import BOT_USER
+
+        changed = {
+            "chat": self.chat,
+            "from": self.member(by),
+            "date": 0,
+            "old_chat_member": {"status": old, "user": BOT_USER},
+            "new_chat_member": (
+                {"status": new, "user": BOT_USER, "until_date": 0}
+                if new == "kicked"
+                else {"status": new, "user": BOT_USER}
+            ),
+        }
+        return await self._process({"update_id": next(self._ids), "my_chat_member": changed})
+
+
 @asynccontextmanager
 async def running_app(
     settings, library, api: OfflineBotApi, clock, *, rate_limit: bool = False

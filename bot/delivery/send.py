@@ -11,6 +11,7 @@ from telegram import Bot
 from telegram.error import RetryAfter, TelegramError
 from telegram.ext import AIORateLimiter
 
+from bot import deeplinks
 from bot.config import Settings
 from bot.delivery.outcomes import settle
 from bot.reminder_store import ReminderDue
@@ -38,17 +39,15 @@ async def send_due(bot: Bot, services: Services, due: ReminderDue) -> Attempt:
     """
     now = services.clock()
     pack = services.library.pack(due.language)
-    text, rows = _RENDERED.render(pack, due, _zone(due.timezone, services), now)
+    text, rows = _RENDERED.render(
+        pack, due, _zone(due.timezone, services), now, private_link=_private_link(bot, due)
+    )
     message: dict[str, Any] = {
         "chat_id": due.chat_id,
         "text": text,
         "parse_mode": "HTML",
         "link_preview_options": {"is_disabled": True},
-        "reply_markup": {
-            "inline_keyboard": [
-                [{"text": label, "callback_data": data} for label, data in row] for row in rows
-            ]
-        },
+        "reply_markup": {"inline_keyboard": [[_button(*button) for button in row] for row in rows]},
     }
     if services.settings.reminders.paid_broadcast:
         message["allow_paid_broadcast"] = True
@@ -63,6 +62,21 @@ async def send_due(bot: Bot, services: Services, due: ReminderDue) -> Attempt:
     finally:
         _ONE_ATTEMPT.reset(once)
     return Attempt("sent")
+
+
+def _button(label: str, data: str) -> dict[str, str]:
+    """A button as the Bot API takes it: a link for a web address, else a callback payload."""
+    if data.startswith(("https://", "http://")):
+        return {"text": label, "url": data}
+    return {"text": label, "callback_data": data}
+
+
+def _private_link(bot: Bot, due: ReminderDue) -> str | None:
+    """For a group chat's reminder: the link that opens the meeting in a private chat with the
+    bot (None for a private chat, a personal meeting, or a bot whose username is unknown)."""
+    if due.chat_id >= 0 or due.ref.kind != "d" or not bot.username:
+        return None
+    return deeplinks.link(bot.username, deeplinks.meeting_payload(due.meeting.slug))
 
 
 JSONDict = dict[str, Any]
@@ -106,11 +120,13 @@ class BotRateLimiter(AIORateLimiter):
             return await super().process_request(
                 watched, args, kwargs, endpoint, data, rate_limit_args
             )
-        # PTB's one attempt within its limits (what its retry loop calls each time); a reminder
-        # goes to a private chat, never a group.
+        # PTB's one attempt within its limits (what its retry loop calls each time), a group
+        # chat's within PTB's limit per group (about 20 a minute).
+        chat_id = data.get("chat_id")
+        group = chat_id if isinstance(chat_id, int) and chat_id < 0 else False
         return await self._run_request(
             chat=True,
-            group=False,
+            group=group,
             allow_paid_broadcast=bool(data.get("allow_paid_broadcast", False)),
             callback=watched,
             args=args,

@@ -16,6 +16,7 @@ from telegram import Update
 from telegram.ext import (
     Application,
     CallbackQueryHandler,
+    ChatMemberHandler,
     CommandHandler,
     MessageHandler,
     TypeHandler,
@@ -32,6 +33,7 @@ from bot.handlers import (
     fallback,
     faq,
     grounding,
+    groups,
     language,
     links,
     meetings,
@@ -56,6 +58,7 @@ LAST_GROUP = 10
 
 PRIVATE = filters.ChatType.PRIVATE
 PRIVATE_TEXT = PRIVATE & filters.TEXT
+GROUPS = filters.ChatType.GROUPS
 
 
 class Command(NamedTuple):
@@ -100,6 +103,24 @@ MENU_COMMANDS: tuple[str, ...] = tuple(c.name for c in COMMANDS if not c.organiz
 # Added to the menu in organizers' own chats only.
 ORGANIZER_COMMANDS: tuple[str, ...] = tuple(c.name for c in COMMANDS if c.organizers)
 
+# In group chats, commands only (the bot never reads a group's conversation). `organizers` here
+# means the chat's own admins, asked of Telegram at each use (`groups`), not the bot's organizers.
+GROUP_COMMANDS: tuple[Command, ...] = (
+    Command("start", groups.start),
+    Command("help", groups.help_command),
+    Command("sos", groups.sos),
+    Command("groupmeetings", groups.group_meetings),
+    Command("linkmeeting", groups.link_meeting, organizers=True),
+)
+# The group menus (`bot.app`): for every member, and for the chat's administrators.
+GROUP_MENU: tuple[str, ...] = tuple(
+    c.name for c in GROUP_COMMANDS if not c.organizers and c.name != "start"
+)
+GROUP_ADMIN_MENU: tuple[str, ...] = (
+    *GROUP_MENU,
+    *(c.name for c in GROUP_COMMANDS if c.organizers),
+)
+
 
 def _button_routes(admins: Collection[int]) -> dict[str, fallback.ButtonCallback]:
     """Button payload prefix -> the feature's callback."""
@@ -117,6 +138,7 @@ def _button_routes(admins: Collection[int]) -> dict[str, fallback.ButtonCallback
         "rem": reminders.on_button,
         "mt": meetings.on_button,
         "cal": calendar.on_button,
+        groups.PREFIX: groups.on_button,
     }
 
 
@@ -185,6 +207,14 @@ def register(
         application.add_handler(
             CommandHandler(command.name, command.callback, filters=allowed), group=FEATURE_GROUP
         )
+    for command in GROUP_COMMANDS:
+        application.add_handler(
+            CommandHandler(command.name, command.callback, filters=GROUPS), group=FEATURE_GROUP
+        )
+    # Added to a group or removed from one (a removed group's rows are deleted).
+    application.add_handler(
+        ChatMemberHandler(groups.membership, ChatMemberHandler.MY_CHAT_MEMBER), group=FEATURE_GROUP
+    )
     application.add_handler(
         CallbackQueryHandler(fallback.button_router(_button_routes(admins))), group=FEATURE_GROUP
     )

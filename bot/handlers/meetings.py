@@ -11,7 +11,6 @@ import asyncio
 import dataclasses
 import datetime as dt
 import math
-import urllib.parse
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
@@ -35,6 +34,7 @@ from bot.meetings import (
 from bot.schedule import AHEAD, Listed, Listing, Schedule
 from bot.subscriptions import MeetingRef
 from bot.timezones import zone_code, zone_label
+from bot.views.places import directions_url
 from scheduler.recurrence import occurrences
 
 PAGE_SIZE = 6
@@ -44,7 +44,6 @@ NEAR_LIMIT = 5
 NEAR_RADIUS_KM = 50.0  # farther than this is not "near": online meetings are offered instead
 KM_PER_MILE = 1.609344
 NO_FILTERS = "all"
-MAPS_SEARCH = "https://www.google.com/maps/search/?api=1&query="
 FROM_NEARBY = "near"
 # Monday first, as most people read a week; Meeting Guide numbers (0 = Sunday).
 WEEK = (1, 2, 3, 4, 5, 6, 0)
@@ -464,15 +463,6 @@ def render_card(pack: LanguagePack, meeting: Meeting, zone: ZoneInfo, now: dt.da
         lowest = min(range(len(sections)), key=lambda i: (sections[i][0], -i))
         del sections[lowest]
     return joined(sections)[:MAX_TEXT]
-
-
-def directions_url(meeting: Meeting) -> str | None:
-    """A maps search for the meeting's place (its coordinates, else its address)."""
-    if meeting.latitude is not None and meeting.longitude is not None:
-        query = f"{meeting.latitude},{meeting.longitude}"
-    else:
-        query = ", ".join(p for p in (meeting.location, meeting.address) if p)
-    return f"{MAPS_SEARCH}{urllib.parse.quote(query)}" if query else None
 
 
 def _card_rows(

@@ -15,6 +15,7 @@ from bot import callbacks
 from bot.content import LanguagePack
 from bot.reminder_store import ReminderDue
 from bot.views.html import Row, esc
+from bot.views.places import directions_url
 
 ENGLISH_UNITS: Mapping[str, str] = {
     "now": "now",
@@ -81,9 +82,19 @@ def leads_text(pack: LanguagePack, leads: Sequence[int]) -> str:
 
 
 def render_reminder(
-    pack: LanguagePack, due: ReminderDue, zone: ZoneInfo, now: dt.datetime
+    pack: LanguagePack,
+    due: ReminderDue,
+    zone: ZoneInfo,
+    now: dt.datetime,
+    *,
+    private_link: str | None = None,
 ) -> tuple[str, list[Row]]:
-    """The reminder message: which meeting, when in words and clock time, how to join or where."""
+    """The reminder message: which meeting, when in words and clock time, how to join or where.
+
+    In a group chat (Telegram's group ids are negative) the buttons are links only, which any
+    member may press: join, directions, and `private_link` (the meeting in a private chat with
+    the bot, to be reminded there too). A private reminder's buttons act on the person's own
+    reminders."""
     meeting = due.meeting
     local = due.occurrence_at.astimezone(zone)
     lines = [
@@ -107,6 +118,8 @@ def render_reminder(
     place = ", ".join(p for p in (meeting.location, meeting.address) if p)
     if place:
         lines.append(esc(pack.text("rem_where", place=place)))
+    if due.chat_id < 0:
+        return "\n".join(lines), _group_rows(pack, due, private_link)
     minutes = int(due.occurrence_at.timestamp() // 60)
     rows: list[Row] = [
         [(pack.text("rem_skip"), callbacks.make("rem", "skip", due.ref.encode(), minutes))],
@@ -114,6 +127,20 @@ def render_reminder(
         [(pack.text("rem_ground_first"), callbacks.make("gr", "home"))],
     ]
     return "\n".join(lines), rows
+
+
+def _group_rows(pack: LanguagePack, due: ReminderDue, private_link: str | None) -> list[Row]:
+    meeting = due.meeting
+    links: list[tuple[str, str]] = []
+    if meeting.conference_url:
+        links.append((pack.text("meetings_join_button"), meeting.conference_url))
+    directions = directions_url(meeting) if meeting.is_in_person else None
+    if directions is not None:
+        links.append((pack.text("meetings_directions"), directions))
+    rows: list[Row] = [links] if links else []
+    if private_link is not None:
+        rows.append([(pack.text("group_remind_me_privately"), private_link)])
+    return rows
 
 
 class RenderedReminders:
@@ -129,15 +156,22 @@ class RenderedReminders:
         self._entries: dict[tuple[object, ...], tuple[object, object, str, list[Row]]] = {}
 
     def render(
-        self, pack: LanguagePack, due: ReminderDue, zone: ZoneInfo, now: dt.datetime
+        self,
+        pack: LanguagePack,
+        due: ReminderDue,
+        zone: ZoneInfo,
+        now: dt.datetime,
+        *,
+        private_link: str | None = None,
     ) -> tuple[str, list[Row]]:
         seconds = (due.occurrence_at - now).total_seconds()
         minutes = (math.floor(abs(seconds) / 60 + 0.5), seconds < 0)  # as format_relative rounds
-        key = (id(pack), id(due.meeting), due.ref, due.occurrence_at, zone.key, minutes)
+        group = due.chat_id < 0
+        key = (id(pack), id(due.meeting), due.ref, due.occurrence_at, zone.key, minutes, group)
         found = self._entries.get(key)
         if found is not None and found[0] is pack and found[1] is due.meeting:
             return found[2], found[3]
-        text, rows = render_reminder(pack, due, zone, now)
+        text, rows = render_reminder(pack, due, zone, now, private_link=private_link)
         if len(self._entries) >= self._size:
             self._entries.clear()
         self._entries[key] = (pack, due.meeting, text, rows)
