@@ -24,6 +24,21 @@ BOT_USER: dict[str, Any] = {
     "supports_inline_queries": False,
 }
 
+# What an administrator's ChatMember carries besides its status and user (getChatMember).
+_ADMIN_RIGHTS = (
+    "can_be_edited",
+    "is_anonymous",
+    "can_manage_chat",
+    "can_delete_messages",
+    "can_manage_video_chats",
+    "can_restrict_members",
+    "can_promote_members",
+    "can_change_info",
+    "can_invite_users",
+    "can_post_stories",
+    "can_edit_stories",
+    "can_delete_stories",
+)
 _TRUE_METHODS = {
     "setMyCommands",
     "deleteWebhook",
@@ -186,12 +201,7 @@ class OfflineBotApi(BaseRequest):
         user = {"id": user_id, "is_bot": False, "first_name": "Member"}
         if user_id not in self.chat_admins.get(chat_id, set()):
             return {"status": "member", "user": user}
-        rights = (
-            "can_be_edited is_anonymous can_manage_chat can_delete_messages can_manage_video_chats "
-            "can_restrict_members can_promote_members can_change_info can_invite_users "
-            "can_post_stories can_edit_stories can_delete_stories"
-        ).split()
-        return {"status": "administrator", "user": user, **dict.fromkeys(rights, False)}
+        return {"status": "administrator", "user": user, **dict.fromkeys(_ADMIN_RIGHTS, False)}
 
     def _message(self, params: dict[str, Any]) -> dict[str, Any]:
         if "message_id" in params:

@@ -4,17 +4,26 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
 from sqlalchemy import select
 
+from bot.config import Settings
 from bot.offline_api import ApiCall, OfflineBotApi
 from bot.storage import Delivery, Subscription, User
 from tests.fakes import Chat, FixedClock, GroupChat, running_app
-from tests.test_reminders import EVENING, MONDAY_NOON, library_with, ny_settings, tick  # noqa: F401
+from tests.test_reminders import EVENING, MONDAY_NOON, library_with, tick
 
 UTC = dt.UTC
 GROUP = -1001234
 ADMIN, MEMBER = 7001, 7002
 BOT_LINK = "https://t.me/recovery_companion_bot"
+
+
+@pytest.fixture
+def settings(database_url: str) -> Settings:
+    return Settings.model_validate(
+        {"database": {"url": database_url}, "defaults": {"timezone": "America/New_York"}}
+    )
 
 
 def group_reminders(api: OfflineBotApi) -> list[ApiCall]:
@@ -39,10 +48,10 @@ def other_meeting(name: str, slug: str):
 
 
 async def test_an_admin_links_the_chat_and_each_reminder_is_posted_once_with_link_buttons(
-    content, ny_settings
+    content, settings
 ):
     api, clock = OfflineBotApi(chat_admins={GROUP: {ADMIN}}), FixedClock(MONDAY_NOON)
-    async with running_app(ny_settings, library_with(content, EVENING), api, clock) as app:
+    async with running_app(settings, library_with(content, EVENING), api, clock) as app:
         group = GroupChat(app, api, GROUP)
         (hello,) = await group.membership("left", "member", by=ADMIN)
         assert "/linkmeeting" in hello.text and hello.buttons == [
@@ -69,9 +78,9 @@ async def test_an_admin_links_the_chat_and_each_reminder_is_posted_once_with_lin
         assert [d.status for d in await rows(app, Delivery, subscription_id=sub.id)] == ["sent"]
 
 
-async def test_a_member_who_is_not_an_admin_cannot_link_or_unlink(content, ny_settings):
+async def test_a_member_who_is_not_an_admin_cannot_link_or_unlink(content, settings):
     api, clock = OfflineBotApi(chat_admins={GROUP: {ADMIN}}), FixedClock(MONDAY_NOON)
-    async with running_app(ny_settings, library_with(content, EVENING), api, clock) as app:
+    async with running_app(settings, library_with(content, EVENING), api, clock) as app:
         group = GroupChat(app, api, GROUP)
         (refused,) = await group.send("/linkmeeting evening", MEMBER)
         assert "Only this chat's admins" in refused.text
@@ -93,9 +102,9 @@ async def test_a_member_who_is_not_an_admin_cannot_link_or_unlink(content, ny_se
         assert await rows(app, Subscription, chat_id=GROUP) == []
 
 
-async def test_an_add_to_group_link_links_that_meeting_for_an_admin(content, ny_settings):
+async def test_an_add_to_group_link_links_that_meeting_for_an_admin(content, settings):
     api, clock = OfflineBotApi(chat_admins={GROUP: {ADMIN}}), FixedClock(MONDAY_NOON)
-    async with running_app(ny_settings, library_with(content, EVENING), api, clock) as app:
+    async with running_app(settings, library_with(content, EVENING), api, clock) as app:
         group = GroupChat(app, api, GROUP)
         (linked,) = await group.send("/start m-evening-ny", ADMIN)
         assert "Evening Dual Recovery" in linked.text
@@ -105,12 +114,10 @@ async def test_an_add_to_group_link_links_that_meeting_for_an_admin(content, ny_
         assert "/linkmeeting" in hello.text
 
 
-async def test_a_name_that_matches_several_offers_buttons_pressed_by_an_admin(
-    content, ny_settings
-):
+async def test_a_name_that_matches_several_offers_buttons_pressed_by_an_admin(content, settings):
     meetings = [other_meeting(f"Evening Group {n}", f"evening-{n}") for n in range(12)]
     api, clock = OfflineBotApi(chat_admins={GROUP: {ADMIN}}), FixedClock(MONDAY_NOON)
-    async with running_app(ny_settings, library_with(content, *meetings), api, clock) as app:
+    async with running_app(settings, library_with(content, *meetings), api, clock) as app:
         group = GroupChat(app, api, GROUP)
         (choose,) = await group.send("/linkmeeting evening group", ADMIN)
         assert "12 meetings match" in choose.text and len(choose.buttons) == 8
@@ -127,9 +134,9 @@ async def test_a_name_that_matches_several_offers_buttons_pressed_by_an_admin(
         assert "/linkmeeting serenity" in usage.text
 
 
-async def test_nothing_about_members_is_kept_and_removal_forgets_the_chat(content, ny_settings):
+async def test_nothing_about_members_is_kept_and_removal_forgets_the_chat(content, settings):
     api, clock = OfflineBotApi(chat_admins={GROUP: {ADMIN}}), FixedClock(MONDAY_NOON)
-    async with running_app(ny_settings, library_with(content, EVENING), api, clock) as app:
+    async with running_app(settings, library_with(content, EVENING), api, clock) as app:
         group = GroupChat(app, api, GROUP)
         await group.send("/linkmeeting evening", ADMIN)
         await group.send("/groupmeetings", MEMBER)
@@ -140,10 +147,10 @@ async def test_nothing_about_members_is_kept_and_removal_forgets_the_chat(conten
 
 
 async def test_in_a_group_only_commands_are_answered_and_sos_points_to_a_private_chat(
-    content, ny_settings
+    content, settings
 ):
     api, clock = OfflineBotApi(chat_admins={GROUP: {ADMIN}}), FixedClock(MONDAY_NOON)
-    async with running_app(ny_settings, library_with(content, EVENING), api, clock) as app:
+    async with running_app(settings, library_with(content, EVENING), api, clock) as app:
         group = GroupChat(app, api, GROUP)
         assert await group.send("what happens at a first meeting?", MEMBER) == []
         assert await group.send("/meetings", MEMBER) == []  # a private-chat command
@@ -155,11 +162,9 @@ async def test_in_a_group_only_commands_are_answered_and_sos_points_to_a_private
         assert (await private.send("/sos"))[0].text == sos.text
 
 
-async def test_a_spanish_admin_links_the_chat_in_spanish_and_reminders_follow(
-    content, ny_settings
-):
+async def test_a_spanish_admin_links_the_chat_in_spanish_and_reminders_follow(content, settings):
     api, clock = OfflineBotApi(chat_admins={GROUP: {ADMIN}}), FixedClock(MONDAY_NOON)
-    async with running_app(ny_settings, library_with(content, EVENING), api, clock) as app:
+    async with running_app(settings, library_with(content, EVENING), api, clock) as app:
         group = GroupChat(app, api, GROUP)
         (linked,) = await group.send("/linkmeeting evening", ADMIN, language="es")
         assert "Publicaré un recordatorio aquí 30 minutos antes de Evening" in linked.text
