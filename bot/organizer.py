@@ -19,6 +19,7 @@ from bot.models import build_models
 from bot.reminder_store import ReminderStore
 from bot.services import Library
 from bot.storage import Storage, Subscription, User
+from bot.subscriptions import directory_slug
 
 STATS_DAYS = 7
 # The anonymous daily counters shown by /stats, in the order shown.
@@ -67,7 +68,7 @@ async def subscriber_counts(storage: Storage) -> dict[str, int]:
         rows = await session.execute(
             select(Subscription.meeting_slug, func.count(func.distinct(Subscription.chat_id)))
             .join(User, User.chat_id == Subscription.chat_id)
-            .where(Subscription.meeting_slug.is_not(None), User.blocked.is_(False))
+            .where(directory_slug(), User.blocked.is_(False))
             .group_by(Subscription.meeting_slug)
         )
         return {slug: count for slug, count in rows.all() if slug is not None}

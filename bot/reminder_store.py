@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 
+from bot.checkins import CheckIn, is_checkin
 from bot.meetings import Directory, Meeting
 from bot.storage import Delivery, PersonalMeeting, Storage, Subscription, User
 from bot.subscriptions import MeetingRef, personal_meeting, plan, remindable
@@ -28,6 +29,9 @@ class MeetingPlanner:
         self._directory = directory
 
     def meeting(self, slug: str | None, personal: PersonalMeeting | None) -> Meeting | None:
+        if is_checkin(slug):
+            checkin = CheckIn.parse(slug)
+            return checkin.meeting() if checkin is not None else None
         if slug is not None:
             return self._directory().get(slug)
         return personal_meeting(personal) if personal is not None else None
@@ -37,6 +41,8 @@ class MeetingPlanner:
     plan = staticmethod(plan)
 
     def ref(self, meeting: Meeting, slug: str | None, personal_id: int | None) -> MeetingRef:
+        if is_checkin(slug):
+            return MeetingRef.checkin()
         if slug is not None:
             return MeetingRef.directory(meeting.slug)
         return MeetingRef.personal(personal_id or 0)

@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from functools import cached_property
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from bot.checkins import CheckIns
 from bot.config import Settings
 from bot.content import Content, LanguagePack, RegionResources
 from bot.danger import DangerReader, vocabulary_pattern
@@ -110,11 +111,13 @@ class Services:
     storage: Storage
     clock: Clock = utc_now
     subscriptions: Subscriptions = field(init=False)
+    checkins: CheckIns = field(init=False)
     # Why the directory serving is not the meetings file's (None: it is); see bot.directory_guard.
     directory_hold: DirectoryHold | None = None
 
     def __post_init__(self) -> None:
         self.subscriptions = Subscriptions(self.storage, lambda: self.library.directory)
+        self.checkins = CheckIns(self.storage, lambda: self.subscriptions.on_change())
 
     async def user_zone(self, chat_id: int) -> ZoneInfo:
         """The user's time zone, or the configured default for people who never chose one."""

@@ -23,6 +23,8 @@ from scheduler.recurrence import next_reminder
 
 # The lead times offered on a card, in minutes: 1 day, 2 h, 1 h, 30 min, 15 min.
 LEAD_CHOICES: tuple[int, ...] = (1440, 120, 60, 30, 15)
+# How `bot.checkins` names a daily check-in's row (kept here: that module imports this one).
+CHECKIN_PREFIX = "checkin@"
 PERSONAL_PREFIX = "personal-"
 
 
@@ -61,6 +63,11 @@ class MeetingRef:
     @classmethod
     def personal(cls, personal_id: int) -> MeetingRef:
         return cls("p", str(personal_id))
+
+    @classmethod
+    def checkin(cls) -> MeetingRef:
+        """The daily check-in (`bot.checkins`): a reminder row, but not a meeting anyone chose."""
+        return cls("c", "0")
 
 
 def personal_meeting(row: PersonalMeeting) -> Meeting:
@@ -407,9 +414,7 @@ class Subscriptions:
                     or 0
                 )
             total = await session.scalar(
-                select(func.count())
-                .select_from(Subscription)
-                .where(Subscription.meeting_slug.is_not(None))
+                select(func.count()).select_from(Subscription).where(directory_slug())
             )
         return affected, total or 0
 
@@ -429,6 +434,14 @@ class Subscriptions:
         await self.storage.mark_blocked(chat_id)
 
 
+def directory_slug() -> ColumnElement[bool]:
+    """Subscriptions to directory meetings (not personal ones, not daily check-ins)."""
+    return and_(
+        Subscription.meeting_slug.is_not(None),
+        ~Subscription.meeting_slug.startswith(CHECKIN_PREFIX),
+    )
+
+
 def _followed(slugs: str | Sequence[str]) -> ColumnElement[bool]:
     """Subscriptions to these directory meetings that a sync moves (not paused by the person)."""
     named = (
@@ -446,11 +459,7 @@ async def _changed_slugs(
     `directory` moves, in slug order."""
     # DISTINCT in the database (an index scan): one row per meeting, not per subscriber.
     slugs = set(
-        await session.scalars(
-            select(Subscription.meeting_slug)
-            .where(Subscription.meeting_slug.is_not(None))
-            .distinct()
-        )
+        await session.scalars(select(Subscription.meeting_slug).where(directory_slug()).distinct())
     )
     moved = []
     for slug in sorted(s for s in slugs if s is not None):

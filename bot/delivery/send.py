@@ -16,6 +16,7 @@ from bot.config import Settings
 from bot.delivery.outcomes import settle
 from bot.reminder_store import ReminderDue
 from bot.services import Services
+from bot.views.checkin import render_checkin
 from bot.views.reminders import RenderedReminders
 from scheduler.engine import Attempt
 from scheduler.limiter import FREE_OVERALL_PER_SECOND, read_retry_after
@@ -39,9 +40,12 @@ async def send_due(bot: Bot, services: Services, due: ReminderDue) -> Attempt:
     """
     now = services.clock()
     pack = services.library.pack(due.language)
-    text, rows = _RENDERED.render(
-        pack, due, _zone(due.timezone, services), now, private_link=_private_link(bot, due)
-    )
+    if due.ref.kind == "c":  # the daily check-in (`bot.checkins`), not a meeting
+        text, rows = render_checkin(pack)
+    else:
+        text, rows = _RENDERED.render(
+            pack, due, _zone(due.timezone, services), now, private_link=_private_link(bot, due)
+        )
     message: dict[str, Any] = {
         "chat_id": due.chat_id,
         "text": text,

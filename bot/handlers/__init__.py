@@ -30,6 +30,7 @@ from bot.handlers import (
     addmeeting,
     admin,
     calendar,
+    checkin,
     fallback,
     faq,
     grounding,
@@ -88,6 +89,7 @@ COMMANDS: tuple[Command, ...] = (
     Command("timezone", timezone.timezone),
     Command("language", language.language),
     Command("addmeeting", addmeeting.start),
+    Command("checkin", checkin.checkin),
     Command("sos", safety.sos),
     Command("privacy", privacy.privacy),
     Command("forget", privacy.forget),
@@ -139,6 +141,7 @@ def _button_routes(admins: Collection[int]) -> dict[str, fallback.ButtonCallback
         "mt": meetings.on_button,
         "cal": calendar.on_button,
         groups.PREFIX: groups.on_button,
+        checkin.PREFIX: checkin.on_button,
     }
 
 
