@@ -71,21 +71,25 @@ async def seed(
     first_chat: int = 1_000_000,
     now: dt.datetime | None = None,
     fire_times: Sequence[dt.datetime] | None = None,
+    slug: str = SLUG,
 ) -> None:
     """`chats` people, each with one reminder `lead_minutes` before `occurrence` of `meeting`.
 
     When `occurrence - lead_minutes` is in the past the reminders are due at once (a burst).
-    `fire_times` (one per chat) sets when each falls due instead.
+    `fire_times` (one per chat) sets when each falls due instead. Negative chat ids are group
+    chats; a `slug` other than the meeting's names something else the engine plans (a daily
+    check-in's `checkin@...`). The meeting's snapshot is stored once, by the first call.
     """
     now = now or dt.datetime.now(dt.UTC)
     storage = await Storage.open(url)
     try:
         fire_at = occurrence - dt.timedelta(minutes=lead_minutes)
         async with storage.session() as session:
-            snapshot = json.dumps({**fingerprint(meeting), "name": meeting.name})
-            await session.execute(
-                insert(MeetingSnapshot), [{"slug": SLUG, "fingerprint": snapshot}]
-            )
+            if await session.get(MeetingSnapshot, SLUG) is None:
+                snapshot = json.dumps({**fingerprint(meeting), "name": meeting.name})
+                await session.execute(
+                    insert(MeetingSnapshot), [{"slug": SLUG, "fingerprint": snapshot}]
+                )
         step = 10_000
         for start in range(0, chats, step):
             ids = range(first_chat + start, first_chat + min(start + step, chats))
@@ -110,7 +114,7 @@ async def seed(
                     [
                         {
                             "chat_id": chat_id,
-                            "meeting_slug": SLUG,
+                            "meeting_slug": slug,
                             "personal_id": None,
                             "lead_minutes": lead_minutes,
                             "paused": None,

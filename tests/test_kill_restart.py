@@ -18,11 +18,12 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
+from bot.checkins import WINDOW_MINUTES, CheckIn
 from bot.storage import Delivery, Storage
 from scheduler.store import UNLEASED
 from tests.conftest import ROOT
 from tests.loopback_api import LoopbackBotApi
-from tests.seeding import meeting_for, next_start, seed, write_content
+from tests.seeding import SLUG, meeting_for, next_start, seed, write_content
 
 TOKEN = "123456:BURST-secret-token-value"
 
@@ -56,8 +57,13 @@ def start_bot(config: Path, log: Path) -> subprocess.Popen[bytes]:
         )
 
 
+# What the bot sends on its reminder engine: a meeting's reminder (to a person or a group chat),
+# and the daily check-in.
+SENT_BY_THE_ENGINE = ("Reminder:", "How are you today?")
+
+
 def received(*apis: LoopbackBotApi) -> Counter[int]:
-    """Reminders received so far, per chat, over every fake API."""
+    """Reminders and check-ins received so far, per chat, over every fake API."""
     counts: Counter[int] = Counter()
     for api in apis:
         with api._lock:
@@ -65,7 +71,8 @@ def received(*apis: LoopbackBotApi) -> Counter[int]:
         counts.update(
             int(c.params["chat_id"])
             for c in calls
-            if c.method == "sendMessage" and "Reminder:" in str(c.params.get("text"))
+            if c.method == "sendMessage"
+            and any(marker in str(c.params.get("text")) for marker in SENT_BY_THE_ENGINE)
         )
     return counts
 
@@ -108,11 +115,43 @@ async def released(url: str) -> int:
         await storage.close()
 
 
+PRIVATE_FIRST, GROUP_FIRST, CHECKIN_FIRST = 1_000_000, -1_001_000_000_000, 3_000_000
+
+
+def burst_chats(chats: int) -> set[int]:
+    """The chats of `burst(..., chats)`: a tenth group chats, a tenth check-ins, the rest people
+    reminded of the meeting."""
+    tenth = chats // 10
+    return (
+        set(range(PRIVATE_FIRST, PRIVATE_FIRST + chats - 2 * tenth))
+        | set(range(GROUP_FIRST, GROUP_FIRST + tenth))
+        | set(range(CHECKIN_FIRST, CHECKIN_FIRST + tenth))
+    )
+
+
 def burst(tmp_path: Path, url: str, chats: int) -> Path:
-    """`chats` reminders due now for a meeting in half an hour; the content folder for it."""
+    """`chats` sends due now (`burst_chats`): reminders of a meeting in half an hour, to people
+    and to group chats, and daily check-ins whose hour is under way; the content folder."""
     start = next_start(dt.datetime.now(dt.UTC), 30)
     meeting = meeting_for(start)
-    asyncio.run(seed(url, chats=chats, meeting=meeting, occurrence=start, lead_minutes=60))
+    tenth = chats // 10
+    checkin = CheckIn(f"{start - dt.timedelta(minutes=WINDOW_MINUTES):%H:%M}", "UTC")
+    for count, first, slug in (
+        (chats - 2 * tenth, PRIVATE_FIRST, SLUG),
+        (tenth, GROUP_FIRST, SLUG),
+        (tenth, CHECKIN_FIRST, checkin.slug),
+    ):
+        asyncio.run(
+            seed(
+                url,
+                chats=count,
+                meeting=meeting,
+                occurrence=start,
+                lead_minutes=60,
+                first_chat=first,
+                slug=slug,
+            )
+        )
     return write_content(tmp_path / "content", meeting)
 
 
@@ -151,7 +190,7 @@ def test_sigkill_mid_burst_then_restart_delivers_everything_duplicating_only_in_
         finally:
             terminate(process, log)
         counts = received(api)
-    assert set(counts) == set(range(1_000_000, 1_002_000))
+    assert set(counts) == burst_chats(2000)
     duplicated = {chat: n for chat, n in counts.items() if n > 1}
     assert all(n == 2 for n in duplicated.values())
     # Only the send in flight at the kill can have arrived twice.
@@ -186,5 +225,5 @@ def test_sigterm_mid_burst_finishes_sends_under_way_starts_nothing_new(tmp_path:
         finally:
             terminate(process, log)
         counts = received(api)
-    assert counts == Counter(dict.fromkeys(range(1_000_000, 1_000_200), 1))  # exactly once
+    assert counts == Counter(dict.fromkeys(burst_chats(200), 1))  # exactly once
     assert asyncio.run(ledger(url)) == Counter(sent=200)
