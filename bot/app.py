@@ -16,6 +16,7 @@ from telegram import (
     BotCommandScopeAllGroupChats,
     BotCommandScopeChat,
     LinkPreviewOptions,
+    MenuButtonCommands,
 )
 from telegram.constants import ParseMode
 from telegram.ext import Application, ApplicationBuilder, ContextTypes, Defaults
@@ -154,4 +155,6 @@ async def _set_commands(
             calls.append(
                 application.bot.set_my_commands(group_menu, scope=scope, language_code=code)
             )
+    # The menu button beside the message box opens the command menu: the main paths.
+    calls.append(application.bot.set_chat_menu_button(menu_button=MenuButtonCommands()))
     await asyncio.gather(*calls)

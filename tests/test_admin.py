@@ -333,5 +333,9 @@ async def test_admin_commands_are_not_in_the_public_menu(admin_app, api):
         names = {command["command"] for command in call.params["commands"]}
         assert not names & {"reload", "announce", "stats", "link"}
     # Only the organizers' own chats' menus have them (tests/test_links.py).
-    scoped = [c for c in api.calls if c.method == "setMyCommands" and "scope" in c.params]
+    scoped = [
+        c
+        for c in api.calls
+        if c.method == "setMyCommands" and c.params.get("scope", {}).get("type") == "chat"
+    ]
     assert {c.params["scope"]["chat_id"] for c in scoped} == {ADMIN_ID}

@@ -178,3 +178,26 @@ async def test_a_spanish_admin_links_the_chat_in_spanish_and_reminders_follow(co
         # An English member's command is answered in the chat's language.
         (listing,) = await group.send("/groupmeetings", MEMBER)
         assert "Publico aquí un recordatorio" in listing.text
+
+
+async def test_group_menus_show_members_and_admins_their_commands(content, settings):
+    api, clock = OfflineBotApi(), FixedClock(MONDAY_NOON)
+    async with running_app(settings, library_with(content, EVENING), api, clock):
+        menus = {
+            (c.params.get("scope", {}).get("type"), c.params.get("language_code")): [
+                command["command"] for command in c.params["commands"]
+            ]
+            for c in api.calls
+            if c.method == "setMyCommands"
+        }
+        (button,) = [c for c in api.calls if c.method == "setChatMenuButton"]
+    assert menus[("all_group_chats", None)] == ["help", "sos", "groupmeetings"]
+    assert menus[("all_chat_administrators", None)] == [
+        "help",
+        "sos",
+        "groupmeetings",
+        "linkmeeting",
+    ]
+    assert menus[("all_group_chats", "es")] == menus[("all_group_chats", None)]
+    # In a private chat, the menu button opens the command menu (the main paths).
+    assert button.params["menu_button"] == {"type": "commands"}
