@@ -84,6 +84,8 @@ class Failure:
     status: int
     description: str
     retry_after: int | None = None
+    # A group that became a supergroup: its new id (Telegram's 400 "group chat was upgraded").
+    migrate_to_chat_id: int | None = None
 
 
 def _decode(value: str) -> Any:
@@ -168,6 +170,8 @@ class OfflineBotApi(BaseRequest):
                 }
                 if failure.retry_after is not None:
                     body["parameters"] = {"retry_after": failure.retry_after}
+                if failure.migrate_to_chat_id is not None:
+                    body["parameters"] = {"migrate_to_chat_id": failure.migrate_to_chat_id}
                 return failure.status, json.dumps(body).encode()
         call = ApiCall(api_method, params, self._result(api_method, params), files)
         self.calls.append(call)

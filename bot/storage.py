@@ -377,6 +377,26 @@ class Storage:
                 await connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
         return deleted
 
+    async def move_chat(self, old: int, new: int) -> None:
+        """A group chat became a supergroup (Telegram gives it a new id): its row and reminders
+        move to the new id, unchanged. Nothing happens when the old chat has no row."""
+        self._seen_today.pop(old, None)
+        self._languages.pop(old, None)
+        self._languages.pop(new, None)
+        async with self.session() as session:
+            row = await session.get(User, old)
+            if row is None:
+                return
+            if await session.get(User, new) is None:
+                fields = {c.key: getattr(row, c.key) for c in User.__table__.columns}
+                session.add(User(**{**fields, "chat_id": new}))
+                await session.flush()
+            await session.execute(
+                update(Subscription).where(Subscription.chat_id == old).values(chat_id=new)
+            )
+            await session.execute(delete(FlowState).where(FlowState.chat_id == old))
+            await session.execute(delete(User).where(User.chat_id == old))
+
     async def count(self, name: str, today: date) -> None:
         """Add one to today's anonymous counter `name`."""
         async with self.session() as session:

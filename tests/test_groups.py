@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import select
 
 from bot.config import Settings
-from bot.offline_api import ApiCall, OfflineBotApi
+from bot.offline_api import ApiCall, Failure, OfflineBotApi
 from bot.storage import Delivery, Subscription, User
 from tests.fakes import Chat, FixedClock, GroupChat, running_app
 from tests.test_reminders import EVENING, MONDAY_NOON, library_with, tick
@@ -201,3 +201,33 @@ async def test_group_menus_show_members_and_admins_their_commands(content, setti
     assert menus[("all_group_chats", "es")] == menus[("all_group_chats", None)]
     # In a private chat, the menu button opens the command menu (the main paths).
     assert button.params["menu_button"] == {"type": "commands"}
+
+
+async def test_a_group_that_becomes_a_supergroup_keeps_its_reminders(content, settings):
+    api, clock = OfflineBotApi(chat_admins={GROUP: {ADMIN}}), FixedClock(MONDAY_NOON)
+    upgraded, again = -1009999, -1008888
+    async with running_app(settings, library_with(content, EVENING), api, clock) as app:
+        group = GroupChat(app, api, GROUP)
+        await group.send("/linkmeeting evening", ADMIN)
+        # Telegram's service message in the old group names the new chat.
+        notice = {
+            "message_id": 77,
+            "date": 0,
+            "chat": group.chat,
+            "from": GroupChat.member(ADMIN),
+            "migrate_to_chat_id": upgraded,
+        }
+        await group._process({"update_id": 99, "message": notice})
+        assert [u.chat_id for u in await rows(app, User)] == [upgraded]
+        assert [s.chat_id for s in await rows(app, Subscription)] == [upgraded]
+        # Missed the notice: the send itself is refused with the new id, and follows it.
+        api.failures.append(
+            Failure("sendMessage", 400, "Bad Request: group chat was upgraded", None, again)
+        )
+        clock.now = dt.datetime(2026, 3, 2, 23, 30, tzinfo=UTC)
+        await tick(app)
+        sent = [c for c in api.calls if c.method == "sendMessage" and "⏰" in c.text]
+        assert [c.params["chat_id"] for c in sent] == [upgraded, again]
+        assert sent[-1].result is not None
+        assert [s.chat_id for s in await rows(app, Subscription)] == [again]
+        assert [d.status for d in await rows(app, Delivery)] == ["sent"]

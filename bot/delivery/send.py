@@ -8,7 +8,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from telegram import Bot
-from telegram.error import RetryAfter, TelegramError
+from telegram.error import ChatMigrated, RetryAfter, TelegramError
 from telegram.ext import AIORateLimiter
 
 from bot import deeplinks
@@ -60,7 +60,13 @@ async def send_due(bot: Bot, services: Services, due: ReminderDue) -> Attempt:
         # Through PTB's own request path (its rate limiter, its errors), but without turning
         # Telegram's answer into a `Message`: nothing here reads it, and building it (with its
         # keyboard) was about three quarters of the cost of a send (bench/README.md).
-        await bot._post("sendMessage", message)
+        try:
+            await bot._post("sendMessage", message)
+        except ChatMigrated as exc:
+            # The group became a supergroup: its reminders follow it, this one included.
+            await services.storage.move_chat(due.chat_id, exc.new_chat_id)
+            message["chat_id"] = exc.new_chat_id
+            await bot._post("sendMessage", message)
     except TelegramError as exc:
         return await settle(services, due.chat_id, exc, "a reminder", retried=True)
     finally:

@@ -214,6 +214,9 @@ def register(
         application.add_handler(
             CommandHandler(command.name, command.callback, filters=GROUPS), group=FEATURE_GROUP
         )
+    application.add_handler(
+        MessageHandler(filters.StatusUpdate.MIGRATE, groups.migrated), group=FEATURE_GROUP
+    )
     # Added to a group or removed from one (a removed group's rows are deleted).
     application.add_handler(
         ChatMemberHandler(groups.membership, ChatMemberHandler.MY_CHAT_MEMBER), group=FEATURE_GROUP

@@ -202,6 +202,14 @@ async def sos(update: Update, context: BotContext) -> None:
     await services.storage.count("crisis_shown", services.clock().date())
 
 
+async def migrated(update: Update, context: BotContext) -> None:
+    """The group became a supergroup (a new chat id): what it linked follows it."""
+    message = update.effective_message
+    if message is not None and message.migrate_to_chat_id is not None:
+        await context.services.storage.move_chat(message.chat.id, message.migrate_to_chat_id)
+        context.services.subscriptions.on_change()
+
+
 async def membership(update: Update, context: BotContext) -> None:
     """The bot was added to a group (say hello) or removed from one (forget the chat)."""
     changed = update.my_chat_member
