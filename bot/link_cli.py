@@ -71,8 +71,14 @@ def main(settings: Settings, meetings_file: Path, query: str, qr: Path | None, o
             file=out,
         )
         return EXIT_NOT_FOUND
-    url = deeplinks.link(username, deeplinks.meeting_payload(found[0].slug))
+    payload = deeplinks.meeting_payload(found[0].slug)
+    url = deeplinks.link(username, payload)
     print(url, file=out)
+    print(
+        "For the group's own Telegram chat (its admin opens it; reminders are posted there): "
+        + deeplinks.group_link(username, payload),
+        file=out,
+    )
     if qr is not None:
         qr.write_bytes(qr_png(url))
         print(f"QR code written to {qr}", file=out)

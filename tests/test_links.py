@@ -59,7 +59,9 @@ async def test_link_finds_a_meeting_by_part_of_its_name_and_lists_several(organi
     organizer = Chat(organizer_app, api, user_id=ORGANIZER)
     await organizer.send("/start")
     one = await organizer.send("/link serenity at seven")
-    assert [c.method for c in one] == ["sendDocument"]
+    assert [c.method for c in one] == ["sendDocument", "sendMessage"]
+    # And the link that adds the bot to the group's own chat, where it posts the reminders.
+    assert f"?startgroup=m-{SERENITY}" in one[1].text
     several = await organizer.send("/link example")
     (reply,) = several
     assert "meetings match" in reply.text

@@ -44,3 +44,6 @@ async def link_command(update: Update, context: BotContext) -> None:
         await chat.send_document(
             document=qr_png(url), filename="meeting-qr.png", caption=esc(caption)
         )
+        # For the group's own Telegram chat: the bot joins it and posts this meeting's reminders.
+        group = deeplinks.group_link(context.bot.username, deeplinks.meeting_payload(meeting.slug))
+        await show(update, esc(pack.text("admin_link_group", link=group)))
