@@ -24,7 +24,7 @@ from telegram.request import BaseRequest, HTTPXRequest
 
 from bot.config import Settings
 from bot.context import SERVICES_KEY, BotContext, attach_services
-from bot.delivery import rate_limiter, start_engine
+from bot.delivery import rate_limiter, schedule_feeds, start_engine
 from bot.handlers import (
     GROUP_ADMIN_MENU,
     GROUP_MENU,
@@ -93,6 +93,7 @@ def build_application(
         if start_reminders:
             await start_engine(application, services)
             schedule_purge(application, services)
+            schedule_feeds(application, services)
 
     async def post_shutdown(application: BotApplication) -> None:
         services = application.bot_data.get("services")

@@ -118,6 +118,46 @@ class ContentSettings(_Section):
     hold_min: int = Field(default=5, ge=0)
 
 
+class FeedSettings(_Section):
+    """One Meeting Guide JSON feed the bot keeps its directory in step with."""
+
+    # An http(s) address, or a file path (a feed saved by hand or by another job).
+    url: str = Field(min_length=1, max_length=1000)
+    # The zone of records that carry none (else the zone their coordinates or state imply).
+    timezone: str | None = None
+    # The program of its meetings (AA, NA...; else the meetings file's `program:`).
+    program: str | None = None
+    refresh_minutes: int = Field(default=60, ge=5, le=7 * 24 * 60)
+
+    @field_validator("url")
+    @classmethod
+    def _address_or_path(cls, value: str) -> str:
+        if "://" in value and not value.lower().startswith(("https://", "http://")):
+            raise ValueError("give an http(s) address or a file path")
+        return value
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        from bot.feed_zones import zone_named
+
+        named = zone_named(value)
+        if named is None:
+            raise ValueError(
+                f"unknown time zone {value!r}; use an IANA name such as America/Chicago"
+            )
+        return named
+
+
+class DirectorySettings(_Section):
+    # Feeds fetched on schedule (conditional requests); their meetings join the meetings file's.
+    # A feed that cannot be fetched or read keeps its last good copy (kept in the database).
+    feeds: tuple[FeedSettings, ...] = ()
+    fetch_timeout_seconds: float = Field(default=20.0, gt=0, le=300)
+
+
 class DefaultsSettings(_Section):
     timezone: str = "UTC"
     language: str = Field(default="en", pattern=r"^[a-z]{2,3}$")
@@ -189,6 +229,7 @@ class Settings(_Section):
     telegram: TelegramSettings = TelegramSettings()
     database: DatabaseSettings = DatabaseSettings()
     content: ContentSettings = ContentSettings()
+    directory: DirectorySettings = DirectorySettings()
     admins: tuple[int, ...] = ()
     defaults: DefaultsSettings = DefaultsSettings()
     safety: SafetySettings = SafetySettings()

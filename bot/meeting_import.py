@@ -83,7 +83,9 @@ def _read_source(source: str, fetch: Fetch) -> bytes:
     return body
 
 
-def _records(body: bytes) -> list[Any]:
+def feed_records(body: bytes) -> list[Any]:
+    """The records of a Meeting Guide feed (a JSON list, or an object with a `meetings` list);
+    FeedError when it is not one."""
     try:
         data = json.loads(body.decode("utf-8-sig"))
     except UnicodeDecodeError as exc:
@@ -189,7 +191,7 @@ def import_meetings(
         report.error = f"unknown program {program!r}; use one of {', '.join(PROGRAMS)}"
         return report
     try:
-        records = _records(_read_source(source, fetch))
+        records = feed_records(_read_source(source, fetch))
     except FeedError as exc:
         report.error = str(exc)
         return report

@@ -114,6 +114,8 @@ class Services:
     checkins: CheckIns = field(init=False)
     # Why the directory serving is not the meetings file's (None: it is); see bot.directory_guard.
     directory_hold: DirectoryHold | None = None
+    # Which copy of each feed this process serves (its `fetched_at`; see bot.delivery.feeds).
+    feed_versions: dict[str, datetime | None] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.subscriptions = Subscriptions(self.storage, lambda: self.library.directory)

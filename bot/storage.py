@@ -195,6 +195,25 @@ class DirectoryCopy(Base):
     meetings: Mapped[str] = mapped_column(Text)
 
 
+class FeedCopy(Base):
+    """The last good copy of one configured feed (`bot.feeds`), and how to ask for a newer one."""
+
+    __tablename__ = "feed_copies"
+
+    # SHA-256 of the feed's address (addresses can be long); `source` is the address itself.
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    source: Mapped[str] = mapped_column(Text)
+    etag: Mapped[str | None] = mapped_column(String(500), default=None)
+    last_modified: Mapped[str | None] = mapped_column(String(100), default=None)
+    # When it was last asked for (whatever the answer), and when a new copy was last read.
+    checked_at: Mapped[datetime | None] = mapped_column(UtcDateTime, default=None)
+    fetched_at: Mapped[datetime | None] = mapped_column(UtcDateTime, default=None)
+    # The meetings read from it, as the directory's own records (JSON list).
+    meetings: Mapped[str] = mapped_column(Text, default="[]")
+    # Why the last attempt failed (a short reason, never the feed's content); None when it worked.
+    error: Mapped[str | None] = mapped_column(String(300), default=None)
+
+
 class SendBudget(Base):
     """Reminder sends all instances started in one second: a ring of 60 rows (scheduler.budget)."""
 

@@ -34,6 +34,7 @@ TIERS: dict[str, str] = {
     "test_calendar.py": "unit",
     "test_calendar_zones.py": "unit",
     "test_deeplinks.py": "chat",
+    "test_feed_sync.py": "chat",
     "test_checkin.py": "chat",
     "test_groups.py": "chat",
     "test_links.py": "chat",

@@ -35,8 +35,8 @@ SECOND = '''"""A column for the test of an out-of-date schema."""
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0005"
-down_revision = "0004"
+revision = "0006"
+down_revision = "0005"
 branch_labels = None
 depends_on = None
 
@@ -134,26 +134,26 @@ def with_second_migration(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> It
     """This version of the bot, but with one more migration (0005) than the database has."""
     scripts = tmp_path / "migrations"
     shutil.copytree(migrate.MIGRATIONS, scripts, ignore=shutil.ignore_patterns("__pycache__"))
-    (scripts / "versions" / "0005_note.py").write_text(SECOND)
+    (scripts / "versions" / "0006_note.py").write_text(SECOND)
     monkeypatch.setattr(migrate, "MIGRATIONS", scripts)
-    monkeypatch.setattr(migrate, "REVISIONS", (*migrate.REVISIONS, "0005"))
+    monkeypatch.setattr(migrate, "REVISIONS", (*migrate.REVISIONS, "0006"))
     migrate._script.cache_clear()
     yield
     migrate._script.cache_clear()
 
 
 async def test_an_out_of_date_schema_is_refused_until_migrated(database_url, request):
-    assert await upgrade(database_url) == "0004"
+    assert await upgrade(database_url) == "0005"
     request.getfixturevalue("with_second_migration")
     assert await schema_state(database_url) == "outdated"
     with pytest.raises(SchemaOutOfDate) as refused:
         await Storage.open(database_url)
-    assert (refused.value.current, refused.value.head) == ("0004", "0005")
+    assert (refused.value.current, refused.value.head) == ("0005", "0006")
     assert str(refused.value) == (
-        "The database schema is out of date (at 0004, this version needs 0005). "
+        "The database schema is out of date (at 0005, this version needs 0006). "
         "Back up the database, then run: python -m bot migrate"
     )
-    assert await upgrade(database_url) == "0005"
+    assert await upgrade(database_url) == "0006"
     assert await schema_state(database_url) == "current"
     storage = await Storage.open(database_url)
     await storage.close()

@@ -14,7 +14,9 @@ from bot.delivery.directory import (
     hold_text,
     put_in_place,
     settle_at_start,
+    with_feeds,
 )
+from bot.delivery.feeds import schedule_feeds, sync_feeds
 from bot.delivery.notices import AnnounceReport, deliver_announcement, tell_changes
 from bot.delivery.outcomes import attempt_for, settle
 from bot.delivery.send import rate_limiter, send_due
@@ -35,6 +37,9 @@ __all__ = [
     "AnnounceReport",
     "ReminderDelivery",
     "apply_directory",
+    "schedule_feeds",
+    "sync_feeds",
+    "with_feeds",
     "arm",
     "attempt_for",
     "deliver",

@@ -1,7 +1,8 @@
 """Putting a meeting directory in place: synced and told (`apply_directory`), or held back
 (`bot.directory_guard`) with the organizers told why (`tell_organizers`).
 
-Start-up (`settle_at_start`) and /reload both come through here.
+Start-up (`settle_at_start`), /reload and a changed feed (`bot.delivery.feeds`) all come through
+here; the first two add the feeds' stored copies to the meetings file's directory (`with_feeds`).
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import logging
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.error import TelegramError
 
-from bot import callbacks
+from bot import callbacks, feeds
 from bot.content import LanguagePack
 from bot.delivery.notices import tell_changes
 from bot.directory_guard import Choice, DirectoryHold, choose, load_copy, save_copy
@@ -22,6 +23,15 @@ from bot.services import Services
 _LOGGER = logging.getLogger(__name__)
 CONFIRM_PREFIX = "adm"
 CONFIRM_ACTION = "sync"
+
+
+async def with_feeds(services: Services, directory: Directory) -> Directory:
+    """`directory` (the meetings file's) with every configured feed's stored copy in
+    (`bot.feeds`); this process now serves those copies."""
+    stored = await feeds.rows(services.storage, services.settings.directory.feeds)
+    copies = [feeds.copy_of(row) for row in stored.values()]
+    services.feed_versions = {copy.source: copy.fetched_at for copy in copies}
+    return feeds.compose(directory, copies)
 
 
 async def apply_directory(bot: Bot, services: Services, directory: Directory) -> int:
@@ -57,7 +67,8 @@ async def put_in_place(
 async def settle_at_start(bot: Bot, services: Services) -> None:
     """At start-up: the meetings file's directory, or the last good one; organizers hear why."""
     library = services.library
-    choice, _ = await put_in_place(bot, services, library.directory, library.directory_problems)
+    loaded = await with_feeds(services, library.directory)
+    choice, _ = await put_in_place(bot, services, loaded, library.directory_problems)
     if choice.hold is not None:
         await tell_organizers(bot, services, choice.hold)
 

@@ -29,6 +29,7 @@ from bot.delivery import (
     hold_keyboard,
     hold_text,
     put_in_place,
+    with_feeds,
 )
 from bot.flows import Flow, clear_flow, get_flow, set_flow
 from bot.handlers.common import Row, esc, keyboard, show
@@ -92,7 +93,8 @@ async def reload(update: Update, context: BotContext) -> None:
     # The new content at once; the directory too, unless its sync is held for confirmation.
     served = services.library.directory
     services.library = dataclasses.replace(library, directory=served)
-    choice, told = await put_in_place(context.bot, services, library.directory, problems=0)
+    loaded = await with_feeds(services, library.directory)
+    choice, told = await put_in_place(context.bot, services, loaded, problems=0)
     services.subscriptions.on_change()  # the directory changed: the reminder timer looks again
     questions, exercises, meetings = describe_library(services.library)
     text = esc(

@@ -1,0 +1,226 @@
+"""Meeting Guide feeds kept in step (`directory.feeds`): fetched on schedule, read tolerantly, and
+their last good copy kept in the database.
+
+Each feed is asked for at most every `refresh_minutes`, with the validators of the copy it gave
+last (`If-None-Match`, `If-Modified-Since`), so an unchanged feed costs a 304 and no parsing. A
+feed that cannot be fetched (time-out, refusal, too large) or read (not JSON, no record usable)
+keeps its last good copy, and the reason is kept for organizers (never the feed's content). The
+copies live in `feed_copies`, so a restart serves the feeds' meetings without fetching them, and
+every instance on one database serves the same copy: the one that fetched it stores it, the others
+pick it up.
+
+A feed's meetings join the meetings file's by slug (`compose`): a feed's meeting replaces the
+file's meeting with its slug, and a meeting that left the feed leaves the directory. Putting the
+result in place (syncing subscriptions, holding a change that is too large) is
+`bot.delivery.directory`'s.
+
+A service: may import storage, config and the domain; never Telegram.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import logging
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+from pydantic import ValidationError
+from sqlalchemy import select
+
+from bot.config import FeedSettings
+from bot.meeting_import import MAX_FEED_BYTES, USER_AGENT, FeedError, feed_records
+from bot.meetings import Directory, Meeting, meeting_record, merge, read_feed
+from bot.storage import FeedCopy, Storage
+
+_LOGGER = logging.getLogger(__name__)
+MAX_REASON = 300
+
+
+@dataclass(frozen=True)
+class Answer:
+    """A feed's answer: its body, or None when it has not changed since the copy we hold."""
+
+    body: bytes | None
+    etag: str | None = None
+    last_modified: str | None = None
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What one refresh of one feed did (counts and a reason, never content)."""
+
+    source: str
+    changed: bool = False
+    error: str | None = None
+    meetings: int = 0
+    skipped: int = 0
+    dropped: int = 0
+
+
+@dataclass(frozen=True)
+class Copy:
+    """A feed's stored meetings, and when they were read."""
+
+    source: str
+    meetings: tuple[Meeting, ...]
+    fetched_at: dt.datetime | None
+
+
+def feed_id(source: str) -> str:
+    return hashlib.sha256(source.encode()).hexdigest()
+
+
+async def fetch(
+    url: str, etag: str | None, last_modified: str | None, *, wait_seconds: float
+) -> Answer:
+    """GET `url` conditionally, at most `MAX_FEED_BYTES`; FeedError saying why it failed."""
+    headers = {"User-Agent": USER_AGENT, "Accept": "application/json"}
+    if etag:
+        headers["If-None-Match"] = etag
+    if last_modified:
+        headers["If-Modified-Since"] = last_modified
+    try:
+        async with (
+            httpx.AsyncClient(timeout=wait_seconds, follow_redirects=True) as client,
+            client.stream("GET", url, headers=headers) as response,
+        ):
+            if response.status_code == httpx.codes.NOT_MODIFIED:
+                return Answer(None, etag, last_modified)
+            if response.status_code != httpx.codes.OK:
+                raise FeedError(f"the server answered {response.status_code}")
+            body = bytearray()
+            async for chunk in response.aiter_bytes():
+                body.extend(chunk)
+                if len(body) > MAX_FEED_BYTES:
+                    raise FeedError(f"the feed is larger than {MAX_FEED_BYTES // 2**20} MB")
+            return Answer(
+                bytes(body), response.headers.get("ETag"), response.headers.get("Last-Modified")
+            )
+    except httpx.TimeoutException as exc:
+        raise FeedError(f"no answer within {wait_seconds:g} s") from exc
+    except httpx.HTTPError as exc:
+        raise FeedError(f"cannot reach the feed ({type(exc).__name__})") from exc
+
+
+def read_file(path: Path, etag: str | None) -> Answer:
+    """A feed saved as a file: unchanged when its size and modification time are."""
+    try:
+        status = path.stat()
+        validator = f"{status.st_mtime_ns}-{status.st_size}"
+        if validator == etag:
+            return Answer(None, etag)
+        if status.st_size > MAX_FEED_BYTES:
+            raise FeedError(f"the feed is larger than {MAX_FEED_BYTES // 2**20} MB")
+        return Answer(path.read_bytes(), validator)
+    except OSError as exc:
+        raise FeedError(f"cannot read {path}: {exc.strerror or type(exc).__name__}") from exc
+
+
+def due(row: FeedCopy | None, feed: FeedSettings, now: dt.datetime) -> bool:
+    """Whether `feed` is to be asked for again at `now`."""
+    if row is None or row.checked_at is None:
+        return True
+    return now - row.checked_at >= dt.timedelta(minutes=feed.refresh_minutes)
+
+
+async def refresh(
+    storage: Storage, feed: FeedSettings, now: dt.datetime, *, program: str, wait_seconds: float
+) -> Outcome:
+    """Ask for `feed` once and store what it gave; its last good copy stays on any failure."""
+    key = feed_id(feed.url)
+    async with storage.session() as session:
+        row = await session.get(FeedCopy, key)
+        etag = row.etag if row is not None else None
+        last_modified = row.last_modified if row is not None else None
+    try:
+        if feed.url.lower().startswith(("https://", "http://")):
+            answer = await fetch(feed.url, etag, last_modified, wait_seconds=wait_seconds)
+        else:
+            answer = read_file(Path(feed.url), etag)
+        if answer.body is None:
+            await _save(storage, key, feed.url, now, error=None)
+            return Outcome(feed.url)
+        reading = read_feed(feed_records(answer.body), feed.program or program, feed.timezone)
+        if not reading.meetings and reading.skipped:
+            raise FeedError(f"no record could be read ({len(reading.skipped)} skipped)")
+    except FeedError as exc:
+        reason = str(exc)[:MAX_REASON]
+        _LOGGER.warning("feed %s kept its last good copy: %s", _host(feed.url), reason)
+        await _save(storage, key, feed.url, now, error=reason)
+        return Outcome(feed.url, error=reason)
+    meetings = [m.model_copy(update={"source": feed.url}) for m in reading.meetings]
+    records = json.dumps([meeting_record(m) for m in meetings], ensure_ascii=False)
+    await _save(
+        storage,
+        key,
+        feed.url,
+        now,
+        error=None,
+        fetched={"etag": answer.etag, "last_modified": answer.last_modified, "meetings": records},
+    )
+    return Outcome(feed.url, True, None, len(meetings), len(reading.skipped), len(reading.dropped))
+
+
+async def _save(
+    storage: Storage,
+    key: str,
+    source: str,
+    now: dt.datetime,
+    *,
+    error: str | None,
+    fetched: dict[str, str | None] | None = None,
+) -> None:
+    async with storage.session() as session:
+        row = await session.get(FeedCopy, key)
+        if row is None:
+            row = FeedCopy(id=key, source=source, meetings="[]")
+            session.add(row)
+        row.checked_at, row.error = now, error
+        if fetched is not None:
+            row.etag, row.last_modified = fetched["etag"], fetched["last_modified"]
+            row.meetings = fetched["meetings"] or "[]"
+            row.fetched_at = now
+
+
+async def rows(storage: Storage, feeds: Sequence[FeedSettings]) -> dict[str, FeedCopy]:
+    """The stored rows of the configured feeds, by address (feeds no longer configured are not
+    served)."""
+    wanted = {feed_id(feed.url): feed.url for feed in feeds}
+    if not wanted:
+        return {}
+    async with storage.session() as session:
+        found = await session.scalars(select(FeedCopy).where(FeedCopy.id.in_(wanted)))
+        return {wanted[row.id]: row for row in found}
+
+
+def copy_of(row: FeedCopy) -> Copy:
+    """A stored row's meetings (a record that no longer validates is left out, with a count)."""
+    meetings: list[Meeting] = []
+    bad = 0
+    for record in json.loads(row.meetings or "[]"):
+        try:
+            meetings.append(Meeting.model_validate(record))
+        except ValidationError:
+            bad += 1
+    if bad:
+        _LOGGER.warning("feed %s: %d stored meetings no longer read", _host(row.source), bad)
+    return Copy(row.source, tuple(meetings), row.fetched_at)
+
+
+def compose(directory: Directory, copies: Iterable[Copy]) -> Directory:
+    """`directory` with each feed copy's meetings in (by slug), and none that left that feed."""
+    for copy in copies:
+        merged, _ = merge(directory, copy.meetings, copy.source)
+        directory = Directory(tuple(merged), directory.program, directory.timezone)
+    return directory
+
+
+def _host(url: str) -> str:
+    """A feed named in a log line by its host (or file name), not its whole address."""
+    if "://" in url:
+        return httpx.URL(url).host or "?"
+    return Path(url).name
