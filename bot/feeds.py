@@ -149,7 +149,7 @@ async def refresh(
             raise FeedError(f"no record could be read ({len(reading.skipped)} skipped)")
     except FeedError as exc:
         reason = str(exc)[:MAX_REASON]
-        _LOGGER.warning("feed %s kept its last good copy: %s", _host(feed.url), reason)
+        _LOGGER.warning("feed %s kept its last good copy: %s", host_of(feed.url), reason)
         await _save(storage, key, feed.url, now, error=reason)
         return Outcome(feed.url, error=reason)
     meetings = [m.model_copy(update={"source": feed.url}) for m in reading.meetings]
@@ -207,7 +207,7 @@ def copy_of(row: FeedCopy) -> Copy:
         except ValidationError:
             bad += 1
     if bad:
-        _LOGGER.warning("feed %s: %d stored meetings no longer read", _host(row.source), bad)
+        _LOGGER.warning("feed %s: %d stored meetings no longer read", host_of(row.source), bad)
     return Copy(row.source, tuple(meetings), row.fetched_at)
 
 
@@ -219,7 +219,7 @@ def compose(directory: Directory, copies: Iterable[Copy]) -> Directory:
     return directory
 
 
-def _host(url: str) -> str:
+def host_of(url: str) -> str:
     """A feed named in a log line by its host (or file name), not its whole address."""
     if "://" in url:
         return httpx.URL(url).host or "?"

@@ -7,11 +7,14 @@ wrote. Personal meetings are counted, never named (their names were typed by use
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import func, select
 
-from bot.config import MEETINGS_FILE, Settings
+from bot import feeds
+from bot.config import MEETINGS_FILE, FeedSettings, Settings
 from bot.content import ContentError, Problem, load_content
 from bot.examples import ExamplesError
 from bot.meetings import Directory, load_directory
@@ -19,11 +22,18 @@ from bot.models import build_models
 from bot.reminder_store import ReminderStore
 from bot.services import Library
 from bot.storage import Storage, Subscription, User
-from bot.subscriptions import directory_slug
+from bot.subscriptions import CHECKIN_PREFIX, directory_slug
 
 STATS_DAYS = 7
 # The anonymous daily counters shown by /stats, in the order shown.
-COUNTERS = ("crisis_shown", "concern_shown", "grounding_helped")
+COUNTERS = (
+    "crisis_shown",
+    "concern_shown",
+    "grounding_helped",
+    "checked_in_good",
+    "checked_in_ok",
+    "checked_in_hard",
+)
 
 
 def load_library(settings: Settings) -> Library:
@@ -85,10 +95,30 @@ class Stats:
     personal_subscribers: int
     reminders: dict[str, int]
     counters: dict[str, int]
+    # People with a daily check-in, and group chats with meetings linked.
+    checkins: int = 0
+    groups: int = 0
+    feeds: tuple[FeedState, ...] = ()
 
 
-async def gather_stats(storage: Storage, directory: Directory, now: dt.datetime) -> Stats:
-    """Counts for the last STATS_DAYS days (today included)."""
+@dataclass(frozen=True)
+class FeedState:
+    """One configured feed, for organizers: where, how many meetings serve, and how it went."""
+
+    host: str
+    meetings: int
+    read_at: dt.datetime | None
+    error: str | None
+
+
+async def gather_stats(
+    storage: Storage,
+    directory: Directory,
+    now: dt.datetime,
+    configured: Sequence[FeedSettings] = (),
+) -> Stats:
+    """Counts for the last STATS_DAYS days (today included), and how the `configured` feeds
+    are doing."""
     since_day = now.date() - dt.timedelta(days=STATS_DAYS - 1)
     async with storage.session() as session:
         users = await session.scalar(select(func.count()).select_from(User)) or 0
@@ -106,6 +136,25 @@ async def gather_stats(storage: Storage, directory: Directory, now: dt.datetime)
             )
             or 0
         )
+        checkins = await session.scalar(
+            select(func.count(func.distinct(Subscription.chat_id))).where(
+                Subscription.meeting_slug.startswith(CHECKIN_PREFIX)
+            )
+        )
+        groups = await session.scalar(
+            select(func.count(func.distinct(Subscription.chat_id))).where(Subscription.chat_id < 0)
+        )
+    stored = await feeds.rows(storage, configured)
+    serving = Counter(m.source for m in directory if m.source is not None)
+    feed_states = tuple(
+        FeedState(
+            feeds.host_of(feed.url),
+            serving[feed.url],
+            row.fetched_at if (row := stored.get(feed.url)) else None,
+            row.error if row else None,
+        )
+        for feed in configured
+    )
     per_meeting = [
         (meeting.name, count)
         for slug, count in (await subscriber_counts(storage)).items()
@@ -121,4 +170,7 @@ async def gather_stats(storage: Storage, directory: Directory, now: dt.datetime)
         personal_subscribers=personal,
         reminders=reminders,
         counters=counters,
+        checkins=checkins or 0,
+        groups=groups or 0,
+        feeds=feed_states,
     )

@@ -121,12 +121,10 @@ async def test_answers_are_counted_never_kept_or_logged(content, settings, caplo
         for answer in ("ci:hard", "ci:hard", "ci:good"):
             await chat.press(answer)
         counts = {(c.name, c.count) for c in await table(app, DailyCount)}
-        assert counts == {("checkin_hard", 2), ("checkin_good", 1)}
+        assert counts == {("checked_in_hard", 2), ("checked_in_good", 1)}
         stored = await _all_database_text(services)
         # The counts are anonymous (a day and a number); the rows about this person hold the time.
-        assert "501" not in "".join(
-            line for line in stored.splitlines() if "checkin_hard" in line or "checkin_good" in line
-        )
+        assert "501" not in "".join(line for line in stored.splitlines() if "checked_in_" in line)
     logged = "\n".join(f"{r.getMessage()} {r.args!r}" for r in caplog.records)
     assert "ci:hard" not in logged and "ci:good" not in logged
 

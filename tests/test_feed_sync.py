@@ -229,3 +229,18 @@ async def test_a_feed_saved_as_a_file_is_read_again_only_when_it_changes(
         saved.write_text(json.dumps(TSML[:1]))
         (changed,) = await sync(app, clock, minutes=61)
         assert changed.changed and slugs(app) == {"in-person"}
+
+
+async def test_organizers_see_how_each_feed_is_doing_in_stats(content, database_url, feed):
+    api, clock = OfflineBotApi(), FixedClock(START)
+    settings = settings_for(database_url, feed.url).model_copy(update={"admins": (42,)})
+    async with running_app(settings, library_with(content), api, clock) as app:
+        await sync(app, clock)
+        organizer = Chat(app, api, user_id=42)
+        await organizer.send("/start")
+        (stats,) = await organizer.send("/stats")
+        assert "Feed 127.0.0.1: 4 meetings, last read 2026-03-02 12:00 UTC" in stats.text
+        feed.status = 500
+        await sync(app, clock, minutes=61)
+        (stats,) = await organizer.send("/stats")
+        assert "the last try failed (the server answered 500); 4 meetings read" in stats.text

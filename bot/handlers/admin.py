@@ -36,6 +36,7 @@ from bot.handlers.common import Row, esc, keyboard, show
 from bot.meetings import Meeting
 from bot.organizer import (
     STATS_DAYS,
+    FeedState,
     describe_library,
     gather_stats,
     load_library,
@@ -134,7 +135,12 @@ async def stats(update: Update, context: BotContext) -> None:
     """/stats: how the bot is used, in counts only (never who)."""
     services = context.services
     pack = context.pack
-    numbers = await gather_stats(services.storage, services.library.directory, services.clock())
+    numbers = await gather_stats(
+        services.storage,
+        services.library.directory,
+        services.clock(),
+        services.settings.directory.feeds,
+    )
     reminders, counters = numbers.reminders, numbers.counters
     head = [
         f"<b>{esc(pack.text('admin_stats_header', days=STATS_DAYS))}</b>",
@@ -157,6 +163,17 @@ async def stats(update: Update, context: BotContext) -> None:
         esc(pack.text("admin_stats_crisis", count=counters["crisis_shown"])),
         esc(pack.text("admin_stats_concern", count=counters["concern_shown"])),
         esc(pack.text("admin_stats_grounding", count=counters["grounding_helped"])),
+        esc(
+            pack.text(
+                "admin_stats_checkins",
+                people=numbers.checkins,
+                good=counters["checked_in_good"],
+                ok=counters["checked_in_ok"],
+                hard=counters["checked_in_hard"],
+            )
+        ),
+        esc(pack.text("admin_stats_groups", count=numbers.groups)),
+        *(esc(_feed_line(pack, feed)) for feed in numbers.feeds),
         "",
         esc(pack.text("admin_stats_personal", count=numbers.personal_subscribers)),
     ]
@@ -170,6 +187,19 @@ async def stats(update: Update, context: BotContext) -> None:
     head.append(esc(pack.text("admin_stats_meetings")))
     items = [f"• {esc(name)}: {count}" for name, count in numbers.meetings]
     await show(update, _capped(pack, head, items, MAX_STATS_MEETINGS))
+
+
+def _feed_line(pack: LanguagePack, feed: FeedState) -> str:
+    read = f"{feed.read_at:%Y-%m-%d %H:%M} UTC" if feed.read_at else "-"
+    if feed.error:
+        return pack.text(
+            "admin_stats_feed_error",
+            host=feed.host,
+            meetings=feed.meetings,
+            read=read,
+            error=feed.error,
+        )
+    return pack.text("admin_stats_feed", host=feed.host, meetings=feed.meetings, read=read)
 
 
 # /announce -------------------------------------------------------------------------------------

@@ -74,7 +74,7 @@ async def on_button(update: Update, context: BotContext, button: callbacks.Butto
     elif action == "skip":
         await show(update, esc(pack.text("checkin_skipped")))
     elif action in ("good", "ok", "hard") and not button.args:
-        await services.storage.count(f"checkin_{action}", services.clock().date())
+        await services.storage.count(f"checked_in_{action}", services.clock().date())
         await _answer(update, context, action)
     else:
         raise LookupError(button)
