@@ -15,12 +15,14 @@ A service: may import storage, subscriptions, config and the domain; never Teleg
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 import secrets
 from dataclasses import dataclass
 from typing import Literal
 
 from pydantic import ValidationError
+from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -34,10 +36,19 @@ _COPY_ID = 1
 
 @dataclass(frozen=True)
 class SavedDirectory:
-    """The last good directory, and when it was saved."""
+    """The last good directory (read back only when it is used: a big one takes a second), and
+    when it was saved."""
 
-    directory: Directory
+    text: str
     saved_at: dt.datetime
+
+    @functools.cached_property
+    def directory(self) -> Directory | None:
+        """The saved directory; None when it cannot be read back."""
+        try:
+            return decode(self.text)
+        except ValueError:
+            return None
 
 
 @dataclass(frozen=True)
@@ -90,15 +101,26 @@ def decode(text: str) -> Directory:
 
 
 async def save_copy(storage: Storage, directory: Directory, now: dt.datetime) -> None:
-    """Keep `directory` as the last good one (it was just synced to subscriptions)."""
+    """Keep `directory` as the last good one (it was just synced to subscriptions); not written
+    again when the copy saved has its origin."""
+    if directory.origin:
+        async with storage.session() as session:
+            saved = await session.scalar(
+                select(DirectoryCopy.origin).where(DirectoryCopy.id == _COPY_ID)
+            )
+        if saved == directory.origin:
+            return
     text = encode(directory)
     # One statement, insert or update: two instances starting together both save it, and a
     # read-then-insert lets the second fail on the first's row.
     postgres = storage.engine.dialect.name == "postgresql"
     insert = pg_insert if postgres else sqlite_insert
-    statement = insert(DirectoryCopy).values(id=_COPY_ID, saved_at=now, meetings=text)
+    origin = directory.origin or None
+    statement = insert(DirectoryCopy).values(
+        id=_COPY_ID, saved_at=now, meetings=text, origin=origin
+    )
     statement = statement.on_conflict_do_update(
-        index_elements=["id"], set_={"saved_at": now, "meetings": text}
+        index_elements=["id"], set_={"saved_at": now, "meetings": text, "origin": origin}
     )
     async with storage.session() as session:
         await session.execute(statement)
@@ -110,10 +132,7 @@ async def load_copy(storage: Storage) -> SavedDirectory | None:
         row = await session.get(DirectoryCopy, _COPY_ID)
     if row is None:
         return None
-    try:
-        return SavedDirectory(decode(row.meetings), row.saved_at)
-    except ValueError:
-        return None
+    return SavedDirectory(row.meetings, row.saved_at)
 
 
 async def choose(
@@ -128,12 +147,21 @@ async def choose(
     A file with problems never syncs. A sync too large (`too_large`) is held, with the last good
     directory serving; without a last good copy (the first start), what loaded serves unsynced.
     """
-    saved_at = last_good.saved_at if last_good is not None else None
+
+    def serving() -> tuple[Directory, dt.datetime | None]:
+        """The last good directory and when it was saved, else `loaded` (and no time)."""
+        saved = last_good.directory if last_good is not None else None
+        if last_good is None or saved is None:
+            return loaded, None
+        return saved, last_good.saved_at
+
     if problems:
+        directory, saved_at = serving()
         hold = DirectoryHold("load_failed", problems=problems, saved_at=saved_at)
-        return Choice(last_good.directory if last_good else loaded, False, hold)
+        return Choice(directory, False, hold)
     affected, total = await subscriptions.sync_impact(loaded)
     if too_large(affected, total, settings):
+        directory, saved_at = serving()
         hold = DirectoryHold(
             "large_change",
             affected=affected,
@@ -142,5 +170,5 @@ async def choose(
             pending=loaded,
             nonce=secrets.token_hex(4),
         )
-        return Choice(last_good.directory if last_good else loaded, False, hold)
+        return Choice(directory, False, hold)
     return Choice(loaded, True)

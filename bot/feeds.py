@@ -215,7 +215,11 @@ def compose(directory: Directory, copies: Iterable[Copy]) -> Directory:
     """`directory` with each feed copy's meetings in (by slug), and none that left that feed."""
     for copy in copies:
         merged, _ = merge(directory, copy.meetings, copy.source)
-        directory = Directory(tuple(merged), directory.program, directory.timezone)
+        origin = ""
+        if directory.origin and copy.fetched_at is not None:
+            made = f"{directory.origin}|{copy.source}|{copy.fetched_at.isoformat()}"
+            origin = hashlib.sha256(made.encode()).hexdigest()
+        directory = Directory(tuple(merged), directory.program, directory.timezone, origin)
     return directory
 
 

@@ -115,6 +115,14 @@ Slug = Annotated[str, StringConstraints(pattern=SLUG_PATTERN)]
 
 def _parse_days(value: Any) -> tuple[int, ...]:
     """0 = Sunday .. 6 = Saturday, from an int, a list, digits ("1", "1,3") or day names."""
+    if type(value) is int and 0 <= value <= 6:  # the usual shapes first: a directory's worth
+        return (value,)
+    if (
+        type(value) in (list, tuple)
+        and value
+        and all(type(d) is int and 0 <= d <= 6 for d in value)
+    ):
+        return tuple(sorted(set(value)))
     if isinstance(value, str):
         items: list[Any] = [p for p in re.split(r"[\s,;]+", value.strip()) if p]
     elif isinstance(value, list | tuple):
@@ -402,6 +410,9 @@ class Directory:
     meetings: tuple[Meeting, ...] = ()
     program: str = DEFAULT_PROGRAM
     timezone: str | None = None
+    # What it was made from, as a digest ("" when unknown): the same origin, the same meetings.
+    # The last good copy is not written again for a directory it already holds (start-up).
+    origin: str = field(default="", compare=False, repr=False)
     _by_slug: Mapping[str, Meeting] = field(init=False, repr=False, compare=False)
     # The language type codes some meeting is held in (worked out once, not per /meetings).
     languages: frozenset[str] = field(init=False, repr=False, compare=False)
@@ -632,7 +643,11 @@ def load_directory(path: Path) -> tuple[Directory, list[Problem]]:
             continue
         first_line[meeting.slug] = line
         meetings.append(meeting)
-    return Directory(tuple(meetings), program=program, timezone=timezone), problems
+    origin = hashlib.sha256(f"{RECORD_FORMAT}\n".encode() + "\n".join(source_lines).encode())
+    directory = Directory(
+        tuple(meetings), program=program, timezone=timezone, origin=origin.hexdigest()
+    )
+    return directory, problems
 
 
 # --- Meeting Guide feeds -----------------------------------------------------------------------
@@ -857,6 +872,10 @@ DIRECTORY_HEADER = (
     "# (github.com/code4recovery/spec). Days: 0 = Sunday .. 6 = Saturday. Times: HH:MM, 24 h,\n"
     "# in the meeting's own time zone.\n"
 )
+
+
+# Bumped when `meeting_record` writes records differently: saved copies are written again.
+RECORD_FORMAT = 1
 
 
 def meeting_record(meeting: Meeting) -> dict[str, Any]:

@@ -193,6 +193,8 @@ class DirectoryCopy(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     saved_at: Mapped[datetime] = mapped_column(UtcDateTime)
     meetings: Mapped[str] = mapped_column(Text)
+    # `Directory.origin` of what was saved: the same directory is not written again (0005).
+    origin: Mapped[str | None] = mapped_column(String(64), default=None)
 
 
 class FeedCopy(Base):

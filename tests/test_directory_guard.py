@@ -191,3 +191,27 @@ async def test_instances_starting_together_both_save_the_directory(database_url:
     finally:
         await first.close()
         await second.close()
+
+
+async def test_a_directory_of_the_same_origin_is_not_written_again(database_url: str):
+    """A start-up on the directory already saved (the same file, the same feed copies) leaves
+    the saved copy alone: for a big feed it is megabytes; a new origin writes it."""
+    from bot.directory_guard import load_copy, save_copy
+    from bot.storage import Storage
+
+    storage = await Storage.open(database_url)
+    try:
+        await save_copy(storage, Directory((MEETING,), origin="a" * 64), NOW)
+        await save_copy(storage, Directory((MEETING, OTHER), origin="a" * 64), START)
+        saved = await load_copy(storage)
+        assert saved is not None and saved.saved_at == NOW
+        assert saved.directory == Directory((MEETING,))
+        await save_copy(storage, Directory((MEETING, OTHER), origin="b" * 64), START)
+        saved = await load_copy(storage)
+        assert saved is not None and saved.directory == Directory((MEETING, OTHER))
+        # No origin: always written.
+        await save_copy(storage, Directory((OTHER,)), START)
+        saved = await load_copy(storage)
+        assert saved is not None and saved.directory == Directory((OTHER,))
+    finally:
+        await storage.close()

@@ -1,4 +1,5 @@
-"""Keep the last good copy of each configured Meeting Guide feed (`directory.feeds`).
+"""Keep the last good copy of each configured Meeting Guide feed (`directory.feeds`), and the
+origin of the saved directory.
 
 Revision ID: 0005
 Revises: 0004
@@ -7,6 +8,9 @@ Create Date: 2026-12-03
 One row per feed: its address, the validators for a conditional request (ETag, Last-Modified),
 when it was last asked for and last read, the meetings read from it, and why the last attempt
 failed. A restart serves the feeds' meetings from here without fetching them.
+
+And the origin of the last good directory (`directory_copies.origin`), so that a start-up on the
+directory already saved does not write its copy (megabytes, for a big feed) again.
 """
 
 from __future__ import annotations
@@ -35,7 +39,11 @@ def upgrade() -> None:
         sa.Column("error", sa.String(length=300), nullable=True),
         sa.PrimaryKeyConstraint("id"),
     )
+    with op.batch_alter_table("directory_copies") as copies:
+        copies.add_column(sa.Column("origin", sa.String(length=64), nullable=True))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("directory_copies") as copies:
+        copies.drop_column("origin")
     op.drop_table("feed_copies")
