@@ -32,6 +32,7 @@ from bot.meetings import (
     merge,
     read_feed,
 )
+from bot.yamlfile import MAX_FILE_BYTES
 
 FETCH_TIMEOUT_SECONDS = 20
 MAX_FEED_BYTES = 20 * 1024 * 1024
@@ -219,6 +220,17 @@ def import_meetings(
         program=existing.program if existing.program != DEFAULT_PROGRAM else None,
         timezone=existing.timezone,
     )
+    if len(text.encode()) > MAX_FILE_BYTES:
+        # What the importer writes, the loader must read: a directory this big is not a file
+        # to edit by hand, and parsing it at every start would be slow. Feeds are kept in the
+        # database instead.
+        report.error = (
+            f"{len(merged)} meetings would make {directory_path} larger than the"
+            f" {MAX_FILE_BYTES // 1_000_000} MB a meetings file may be; nothing was written. List"
+            f" the feed under directory.feeds in the config instead: the bot keeps it in step and"
+            f" in its database."
+        )
+        return report
     try:
         _write_atomically(directory_path, text)
     except OSError as exc:

@@ -911,3 +911,28 @@ def test_re_importing_a_feed_removes_what_left_it_and_keeps_hand_written_meeting
     assert report.counts["removed"] == 1 and report.counts["kept"] == 1
     directory, problems = load_directory(target)
     assert problems == [] and sorted(m.slug for m in directory) == ["a", "ours"]
+
+
+def test_import_never_writes_a_file_the_loader_would_refuse(tmp_path: Path):
+    """No size cliff: a feed too big for a meetings file is refused with the way to keep it
+    (directory.feeds), and the file stays as it was; one just under the limit loads back."""
+    target = tmp_path / "content" / "meetings.yaml"
+    records = [
+        {
+            "name": f"Big Feed Group {i}",
+            "slug": f"big-feed-group-{i}",
+            "day": i % 7,
+            "time": "19:00",
+            "timezone": "America/Chicago",
+            "notes": "Side door, second floor, past the kitchen. " * 80,
+        }
+        for i in range(700)
+    ]
+    report = import_meetings(str(_feed_file(tmp_path, records)), target)
+    assert not report.ok and not report.written and not target.exists()
+    assert "directory.feeds" in report.error and "700 meetings" in report.error
+    fitting = records[:100]
+    report = import_meetings(str(_feed_file(tmp_path, fitting)), target)
+    assert report.ok and report.written
+    directory, problems = load_directory(target)
+    assert problems == [] and len(directory) == 100
