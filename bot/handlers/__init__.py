@@ -200,6 +200,14 @@ def register(
         ),
         group=SAFETY_GROUP,
     )
+    # In groups, what reaches the bot (its commands, replies to it) is checked first too.
+    application.add_handler(
+        MessageHandler(
+            GROUPS & (filters.TEXT | filters.CAPTION) & filters.UpdateType.MESSAGES,
+            groups.check_danger,
+        ),
+        group=SAFETY_GROUP,
+    )
     # order matters: after the crisis check, so that a crisis reply is always the first reply.
     application.add_handler(TypeHandler(Update, fallback.remember_user), group=USER_GROUP)
 
