@@ -74,9 +74,7 @@ async def start(update: Update, context: BotContext) -> None:
     payload = context.args[0] if context.args else ""
     target = deeplinks.parse(payload) if payload else None
     if target is not None and target.kind == "meeting":
-        directory = context.services.library.directory
-        slug = deeplinks.find_slug(target, (m.slug for m in directory))
-        meeting = directory.get(slug) if slug is not None else None
+        meeting = deeplinks.meeting_of(target, context.services.library.directory)
         if meeting is not None:
             if not await _is_admin(update, context):
                 await _refuse(update, context)
