@@ -17,6 +17,7 @@ from telegram.ext import (
     Application,
     CallbackQueryHandler,
     CommandHandler,
+    InlineQueryHandler,
     MessageHandler,
     TypeHandler,
     filters,
@@ -32,6 +33,7 @@ from bot.handlers import (
     fallback,
     faq,
     grounding,
+    inline,
     language,
     links,
     meetings,
@@ -217,6 +219,13 @@ def register(
     )
     application.add_handler(
         MessageHandler(PRIVATE & filters.UpdateType.MESSAGE & ~filters.TEXT, fallback.not_text),
+        group=FEATURE_GROUP,
+    )
+    # Inline mode (`@bot question` in any chat): no chat, so no crisis check above sees it; the
+    # handler runs the same check on the query itself.
+    renderers = inline.Renderers(faq.render_answer, meetings.render_card, meetings.directions_url)
+    application.add_handler(
+        InlineQueryHandler(functools.partial(inline.answer_query, renderers=renderers)),
         group=FEATURE_GROUP,
     )
     # order matters: last, after the answer, so that the answer comes first.
