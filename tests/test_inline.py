@@ -12,7 +12,7 @@ from telegram import Update
 from bot import deeplinks
 from bot.app import BotApplication
 from bot.content import Content
-from bot.offline_api import ApiCall, OfflineBotApi
+from bot.offline_api import ApiCall, Failure, OfflineBotApi
 from bot.services import Services
 from bot.views.inline import MAX_DESCRIPTION, MAX_TITLE, faq_offer, meetings_named
 from tests.fakes import Chat
@@ -197,3 +197,13 @@ async def test_queries_never_reach_logs_or_database(app, api, services: Services
     assert "zebra42" not in await _all_database_text(services)
     assert all("zebra42" not in repr(a.params) for a in answers)  # not echoed either
     assert await services.storage.get_user(733) is None  # an inline query keeps nobody
+
+
+async def test_a_query_that_expired_while_typing_is_no_error(app, api, caplog):
+    """Telegram refuses an answer to a query the person has typed past; nothing is wrong."""
+    description = (
+        "Bad Request: query is too old and response timeout expired or query ID is invalid"
+    )
+    api.failures.append(Failure("answerInlineQuery", 400, description))
+    await ask_inline(app, api, "do i have to talk")
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
