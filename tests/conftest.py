@@ -63,6 +63,7 @@ TIERS: dict[str, str] = {
     "test_safety_replies.py": "chat",
     "test_send_faults.py": "chat",
     "test_understanding_chat.py": "chat",
+    "test_inline.py": "chat",
     "test_webhook_inputs.py": "chat",
     "test_update_order.py": "chat",
     "test_meetings_flow.py": "chat",

@@ -18,6 +18,7 @@ from telegram.ext import (
     CallbackQueryHandler,
     ChatMemberHandler,
     CommandHandler,
+    InlineQueryHandler,
     MessageHandler,
     TypeHandler,
     filters,
@@ -35,6 +36,7 @@ from bot.handlers import (
     faq,
     grounding,
     groups,
+    inline,
     language,
     links,
     meetings,
@@ -261,6 +263,13 @@ def register(
     )
     application.add_handler(
         MessageHandler(PRIVATE & filters.UpdateType.MESSAGE & ~filters.TEXT, fallback.not_text),
+        group=FEATURE_GROUP,
+    )
+    # Inline mode (`@bot question` in any chat): no chat, so no crisis check above sees it; the
+    # handler runs the same check on the query itself.
+    renderers = inline.Renderers(faq.render_answer, meetings.render_card)
+    application.add_handler(
+        InlineQueryHandler(functools.partial(inline.answer_query, renderers=renderers)),
         group=FEATURE_GROUP,
     )
     # order matters: last, after the answer, so that the answer comes first.
