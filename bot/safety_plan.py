@@ -153,7 +153,7 @@ def render_plan(
 ) -> FinishedPlan:
     """The finished plan: a heading and the person's own words (escaped) per answered step, the
     region's crisis line under the professionals, and the line suggesting to pin it."""
-    kept = [(i, a) for i, a in enumerate(answers) if a]
+    kept = [(i, a.strip()) for i, a in enumerate(answers) if a and a.strip()]
 
     def compose(words: dict[int, str], trimmed: bool, mark: Callable[[str, str], str]) -> str:
         parts = [mark("b", texts.title)]
