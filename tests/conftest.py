@@ -61,6 +61,7 @@ TIERS: dict[str, str] = {
     "test_flow_routing.py": "chat",
     "test_privacy_files.py": "chat",
     "test_safety_replies.py": "chat",
+    "test_safety_plan.py": "chat",
     "test_send_faults.py": "chat",
     "test_understanding_chat.py": "chat",
     "test_inline.py": "chat",

@@ -43,6 +43,7 @@ from bot.handlers import (
     privacy,
     reminders,
     safety,
+    safety_plan,
     start,
     text,
     timezone,
@@ -55,6 +56,7 @@ from bot.purge import ORGANIZER_FLOW_TTL
 LANGUAGE_GROUP = -20
 SAFETY_GROUP = -10
 USER_GROUP = -5
+PLAN_GROUP = -3
 GUIDE_GROUP = -1
 FEATURE_GROUP = 0
 LAST_GROUP = 10
@@ -93,6 +95,7 @@ COMMANDS: tuple[Command, ...] = (
     Command("addmeeting", addmeeting.start),
     Command("checkin", checkin.checkin),
     Command("sos", safety.sos),
+    Command("plan", safety_plan.start_plan),
     Command("privacy", privacy.privacy),
     Command("forget", privacy.forget),
     Command("cancel", addmeeting.cancel),
@@ -137,6 +140,7 @@ def _button_routes(admins: Collection[int]) -> dict[str, fallback.ButtonCallback
         language.PREFIX: language.on_button,
         addmeeting.PREFIX: add_meeting,
         admin.PREFIX: _organizers_press(admin.on_button, admins),
+        safety_plan.PREFIX: safety_plan.on_button,
         # These modules do not export their PREFIX yet.
         "gr": grounding.on_button,
         "rem": reminders.on_button,
@@ -213,6 +217,11 @@ def register(
     # order matters: after the crisis check, so that a crisis reply is always the first reply.
     application.add_handler(TypeHandler(Update, fallback.remember_user), group=USER_GROUP)
 
+    # order matters: /cancel during a safety plan ends the plan, before /cancel's other meanings.
+    application.add_handler(
+        CommandHandler("cancel", safety_plan.cancel, filters=PRIVATE), group=PLAN_GROUP
+    )
+
     organizers = filters.User(user_id=admins)
     for command in COMMANDS:
         # An organizer command from anyone else falls through to "unknown command" below.
@@ -249,7 +258,9 @@ def register(
     application.add_handler(
         MessageHandler(
             PRIVATE_TEXT & filters.UpdateType.MESSAGE,
-            text.text_router(_flows(admins), ordinary=faq.free_text),
+            # order matters: a fresh flow's question first (starting a plan ends any flow), then
+            # the safety plan's, then the FAQ.
+            text.text_router(_flows(admins), ordinary=safety_plan.answers_first(faq.free_text)),
         ),
         group=FEATURE_GROUP,
     )
