@@ -825,6 +825,12 @@ def _behind(translated: dt.date | None, changed: dt.date | None) -> bool:
     return changed is not None and (translated is None or translated < changed)
 
 
+# The files a language translates (the rest, such as examples, are its own or shared).
+_TRANSLATED_FILES = frozenset(
+    {"ui.yaml", "faq.yaml", "grounding.yaml", "safety_plan.yaml", "meeting_types.yaml"}
+)
+
+
 def _translation_gaps(
     default_language: str,
     source: Mapping[str, tuple[BaseModel, LoadedYaml]],
@@ -835,6 +841,11 @@ def _translation_gaps(
     and those translated before their source last changed (`updated`)."""
     gaps: list[Problem] = []
     shown = f"({default_language} shown)"
+    folder = next(iter(files.values()))[1].path.parent if files else None
+    for name in sorted(source.keys() - files.keys()):
+        if folder is not None and name in _TRANSLATED_FILES:
+            whole = f"not translated yet {shown}: the whole file"
+            gaps.append(Problem(folder / name, 1, "", whole))
     if "ui.yaml" in files:
         loaded = files["ui.yaml"][1]
         missing = sorted((source["ui.yaml"][1].data or {}).keys() - (loaded.data or {}).keys())

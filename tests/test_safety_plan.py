@@ -55,8 +55,7 @@ def units(text: str) -> int:
 
 
 def drafts(chat: Chat) -> PlanDrafts:
-    found = chat.app.bot_data.get("safetyplans")
-    return found if isinstance(found, PlanDrafts) else PlanDrafts()
+    return chat.app.bot_data["services"].plans
 
 
 async def begin(chat: Chat) -> ApiCall:
@@ -311,3 +310,12 @@ def test_the_seven_steps_are_checked_when_content_loads(tmp_path: Path):
     with pytest.raises(ContentError) as raised:
         load_content(content)
     assert "es/safety_plan.yaml" in str(raised.value) and "warning-signs" in str(raised.value)
+
+
+async def test_forget_drops_a_plan_in_progress(chat: Chat):
+    await begin(chat)
+    await chat.send("when i stop answering the phone")
+    assert len(drafts(chat)) == 1
+    await chat.send("/forget")
+    await chat.press("priv:yes")
+    assert len(drafts(chat)) == 0

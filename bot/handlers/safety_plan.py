@@ -22,15 +22,11 @@ from bot.jobs import stop_guide
 from bot.safety_plan import CRISIS_LINE_STEP, STEPS, Draft, PlanDrafts, render_plan
 
 PREFIX = "plan"
-# Where this Application keeps the plans in progress (memory only: bot_data is not persisted).
-_DRAFTS = "safetyplans"
 
 
 def _drafts(context: BotContext) -> PlanDrafts:
-    drafts = context.bot_data.get(_DRAFTS)
-    if not isinstance(drafts, PlanDrafts):
-        drafts = context.bot_data[_DRAFTS] = PlanDrafts()
-    return drafts
+    """The plans in progress (in this process's memory only: `Services.plans`)."""
+    return context.services.plans
 
 
 def _texts(context: BotContext) -> SafetyPlanFile:
