@@ -26,18 +26,42 @@ import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import httpx
 from pydantic import ValidationError
 from sqlalchemy import select
 
 from bot.config import FeedSettings
-from bot.meeting_import import MAX_FEED_BYTES, USER_AGENT, FeedError, feed_records
 from bot.meetings import Directory, Meeting, meeting_record, merge, read_feed
 from bot.storage import FeedCopy, Storage
 
 _LOGGER = logging.getLogger(__name__)
 MAX_REASON = 300
+MAX_FEED_BYTES = 20 * 1024 * 1024
+USER_AGENT = "recovery-companion-bot meeting import"
+
+
+class FeedError(Exception):
+    """The feed cannot be read at all; the message says why."""
+
+
+def feed_records(body: bytes) -> list[Any]:
+    """The records of a Meeting Guide feed (a JSON list, or an object with a `meetings` list);
+    FeedError when it is not one."""
+    try:
+        data = json.loads(body.decode("utf-8-sig"))
+    except UnicodeDecodeError as exc:
+        raise FeedError("the feed is not UTF-8 text") from exc
+    except json.JSONDecodeError as exc:
+        raise FeedError(f"not JSON: {exc.msg} at line {exc.lineno} column {exc.colno}") from exc
+    except RecursionError as exc:
+        raise FeedError("the feed is nested too deeply to be a Meeting Guide feed") from exc
+    if isinstance(data, dict) and isinstance(data.get("meetings"), list):
+        data = data["meetings"]
+    if not isinstance(data, list):
+        raise FeedError("a Meeting Guide feed is a JSON list of meetings")
+    return data
 
 
 @dataclass(frozen=True)
