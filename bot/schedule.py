@@ -154,6 +154,12 @@ class Schedule:
         worked out on first use, like the starts."""
         return Catalog(self._meetings)
 
+    @property
+    def has_catalog(self) -> bool:
+        """Whether `catalog` is worked out (at 20,000 meetings it takes about half a second:
+        callers in the event loop build it in a thread first)."""
+        return "catalog" in self.__dict__
+
     def stale(self, now: dt.datetime) -> bool:
         """Whether the kept starts miss some of [now - longest meeting, now + a week and an hour):
         then `coming` works them out first (at 20,000 meetings, about half a second; `prepare`

@@ -269,6 +269,15 @@ def _filter_names(pack: LanguagePack, filters: Filters, catalog: Catalog) -> lis
     return names
 
 
+async def _catalog(context: BotContext) -> Catalog:
+    """The directory's catalog (`bot.browsing`), worked out in a thread the first time, so that
+    others are answered meanwhile."""
+    schedule = context.services.library.schedule
+    if not schedule.has_catalog:
+        await asyncio.to_thread(lambda: schedule.catalog)
+    return schedule.catalog
+
+
 async def _listing(
     update: Update, context: BotContext, filters: Filters, mask: NDArray[np.bool_] | None = None
 ) -> tuple[Listing, ZoneInfo, dt.datetime]:
@@ -280,6 +289,7 @@ async def _listing(
     library = services.library
     if library.schedule.stale(now):  # about once a week: in a thread, so others are answered
         await asyncio.to_thread(library.schedule.prepare, now)
+    await _catalog(context)
     return upcoming(library.schedule, library.directory, filters, zone, now, mask), zone, now
 
 
@@ -295,7 +305,7 @@ async def _show_list(
     """A page of the list; meetings under way folded into one button when there are many (or,
     `under_way_only`, those alone)."""
     pack = pack_for(update, context)
-    catalog = context.services.library.schedule.catalog
+    catalog = await _catalog(context)
     listed, zone, now = await _listing(update, context, filters)
     under_way, later = listed.split(now)
     folded = len(under_way) >= FOLD_UNDER_WAY
@@ -439,7 +449,7 @@ async def _time_picker(update: Update, context: BotContext, filters: Filters) ->
 
 async def _type_picker(update: Update, context: BotContext, filters: Filters, page: int) -> None:
     pack = pack_for(update, context)
-    catalog = context.services.library.schedule.catalog
+    catalog = await _catalog(context)
     rows = views.type_rows(pack, filters, catalog, page)
     text = pack.text("meetings_pick_type" if catalog.offered_types() else "meetings_no_types")
     await show(update, esc(text), keyboard(rows), edit=True)
@@ -447,7 +457,7 @@ async def _type_picker(update: Update, context: BotContext, filters: Filters, pa
 
 async def _region_picker(update: Update, context: BotContext, filters: Filters, page: int) -> None:
     pack = pack_for(update, context)
-    catalog = context.services.library.schedule.catalog
+    catalog = await _catalog(context)
     rows = views.region_rows(pack, filters, catalog, page)
     text = pack.text("meetings_pick_region" if catalog.regions else "meetings_no_regions")
     await show(update, esc(text), keyboard(rows), edit=True)
@@ -595,8 +605,9 @@ async def _show_card(update: Update, context: BotContext, button: callbacks.Butt
         back = callbacks.make("mt", "grp", args[0])
     elif len(args) == 2:  # filters too wide for the page to fit: Back finds the meeting's page
         filters = Filters.decode(args[1])
-        listed, _, _ = await _listing(update, context, filters)
-        slugs = [x.meeting.slug for x in listed]
+        listed, _, now = await _listing(update, context, filters)
+        under_way, later = listed.split(now)
+        slugs = [x.meeting.slug for x in (later if len(under_way) >= FOLD_UNDER_WAY else listed)]
         page = slugs.index(meeting.slug) // PAGE_SIZE if meeting.slug in slugs else 0
         back = _list_payload(filters, page)
     else:
@@ -614,7 +625,7 @@ async def _send_card(
     chat_id = update.effective_chat.id if update.effective_chat else 0
     zone = await services.user_zone(chat_id)
     now = services.clock()
-    mates = bool(services.library.schedule.catalog.group_of(meeting).any())
+    mates = bool((await _catalog(context)).group_of(meeting).any())
     rows = _card_rows(pack, meeting, _ref(meeting), back, now, mates)
     await show(update, render_card(pack, meeting, zone, now), keyboard(rows), edit=edit)
 
@@ -686,7 +697,7 @@ async def _show_group(update: Update, context: BotContext, ref: MeetingRef) -> N
     if meeting is None or not meeting.group:
         raise LookupError(ref)
     pack = pack_for(update, context)
-    mates = services.library.schedule.catalog.group_of(meeting)
+    mates = (await _catalog(context)).group_of(meeting)
     listed, zone, now = await _listing(update, context, Filters(), mates)
     lines = [f"<b>{esc(pack.text('meetings_group_header', group=meeting.group))}</b>"]
     lines.append(esc(pack.text("meetings_times_in", zone=zone.key)))
@@ -741,12 +752,13 @@ async def on_text(update: Update, context: BotContext, flow: Flow) -> bool:
     except LookupError:
         filters = Filters()
     pack = pack_for(update, context)
-    found = context.services.library.schedule.catalog.search(words)
+    catalog = await _catalog(context)
+    found = catalog.search(words)
     listed, zone, now = await _listing(update, context, filters, found)
     lines = [f"<b>{esc(pack.text('meetings_search_header', words=clip(words, 60)))}</b>"]
     lines.append(esc(pack.text("meetings_times_in", zone=zone.key)))
     if filters.active:
-        names = ", ".join(_filter_names(pack, filters, context.services.library.schedule.catalog))
+        names = ", ".join(_filter_names(pack, filters, catalog))
         lines.append(esc(pack.text("meetings_filters", filters=names)))
     if not listed:
         lines.append(esc(pack.text("meetings_search_none")))
@@ -835,7 +847,7 @@ async def _show_nearby(
     zone = ZoneInfo(here) if here else await services.user_zone(chat_id)
     if miles is None:
         miles = uses_miles(zone.key)
-    catalog = services.library.schedule.catalog
+    catalog = await _catalog(context)
     widest = len(RADII) - 1
     try:
         near, placed = catalog.near(*point, radius_km(miles, index), NEAR_LIMIT)
