@@ -521,3 +521,33 @@ def test_the_pure_parts():
     assert Filters.decode(Filters(time="n", type="lgbtq").encode()) == Filters(
         time="n", type="lgbtq"
     )
+
+
+@pytest.mark.parametrize("code", ["m", "a", "e", "n"])
+@pytest.mark.parametrize("zone", ["UTC", "America/New_York", "Asia/Kolkata"])
+def test_time_of_day_agrees_with_each_meetings_clock(code: str, zone: str):
+    """The schedule's time-of-day filter lists exactly the meetings whose next start (in the
+    week, under way or to come) falls in that part of the day on the user's clock."""
+    import datetime as dt
+    from zoneinfo import ZoneInfo
+
+    from bot.browsing import TIMES_OF_DAY
+    from bot.schedule import Schedule
+
+    since, until = TIMES_OF_DAY[code]
+    tz = ZoneInfo(zone)
+    made = directory().meetings
+    schedule = Schedule(made)
+    for hours_on in range(0, 24 * 7, 13):
+        now = dt.datetime(2026, 3, 5, 0, 0, tzinfo=dt.UTC) + dt.timedelta(hours=hours_on)
+        listed = schedule.coming(now, key="all", keep=lambda m: True, hours=(since, until, tz))
+        expected = set()
+        for meeting in made:
+            for start in meetings.coming_starts(meeting, now):
+                local = start.astimezone(tz)
+                minute = local.hour * 60 + local.minute
+                inside = since <= minute < until if since < until else not until <= minute < since
+                if inside:
+                    expected.add(meeting.slug)
+                    break
+        assert {x.meeting.slug for x in listed} == expected, (now, code, zone)
