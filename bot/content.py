@@ -1,8 +1,9 @@
 """Load and validate the curated content in `content/` into frozen objects.
 
-Layout: one folder per language (`content/en/`, `content/es/`...), each with up to five files:
-`faq.yaml`, `grounding.yaml`, `safety.yaml`, `ui.yaml` and `vocabulary.yaml` (the recovery words
-the question matcher knows). The default language must have the first four; another language may
+Layout: one folder per language (`content/en/`, `content/es/`...), each with up to seven files:
+`faq.yaml`, `grounding.yaml`, `safety.yaml`, `ui.yaml`, `safety_plan.yaml` (the steps of a personal
+safety plan), `vocabulary.yaml` (the recovery words the question matcher knows) and
+`meeting_types.yaml`. The default language must have the first five; another language may
 translate any of them, file by file (ui.yaml key by key, safety.yaml region by region), and falls
 back to the default language for the rest. Each language's generic resources for reading
 questions (contractions, chat spelling, stop words) are package data, `bot/lang/<language>.yaml`,
@@ -155,6 +156,49 @@ class SafetyFile(_Model):
     detection: DetectionRules = DetectionRules()
 
 
+# The Stanley-Brown Safety Planning Intervention's steps, in its order: organizers word them, the
+# steps themselves are the intervention. `professionals` also offers the region's crisis line.
+SAFETY_PLAN_STEPS: tuple[str, ...] = (
+    "warning-signs",
+    "coping",
+    "distraction",
+    "help",
+    "professionals",
+    "environment",
+    "reasons",
+)
+# Telegram's limit is 4096 characters (UTF-16 units, after HTML parsing); a little room is kept.
+SAFETY_PLAN_CHARS = 4000
+# What the plan's own texts (title, headings, notes, a region's crisis line) may take of it; the
+# rest is for the person's answers.
+SAFETY_PLAN_FIXED_CHARS = 1200
+
+
+class SafetyPlanStep(_Model):
+    """One step of the safety plan: a heading for the finished plan, a question and an example."""
+
+    id: str
+    heading: Text
+    question: Text
+    example: Text
+
+
+class SafetyPlanFile(_Model):
+    """The personal safety plan (`safety_plan.yaml`): asked step by step, sent back whole."""
+
+    title: Text
+    intro: Text
+    steps: tuple[SafetyPlanStep, ...]
+    # Shown on the `professionals` step, before the region's crisis line.
+    crisis_line_intro: Text
+    # The last lines of the finished plan: pin it; and, when long answers were shortened, that.
+    pin: Text
+    trimmed: Text
+    # The finished plan when every step was skipped.
+    empty: Text
+    sources: tuple[Source, ...] = Field(min_length=1)
+
+
 class UiFile(_Model):
     model_config = ConfigDict(extra="allow", frozen=True)
 
@@ -235,6 +279,8 @@ class LanguagePack:
     words: LanguageFile = LanguageFile()
     vocabulary: VocabularyFile = VocabularyFile()
     names: MeetingNamesFile = MeetingNamesFile()
+    # The content check makes the default language have one; every pack then has one.
+    safety_plan: SafetyPlanFile | None = None
 
     def type_name(self, code: str) -> str:
         """What a meeting type code means, in this language; an unknown code as it is."""
@@ -283,6 +329,7 @@ _FILES: dict[str, type[BaseModel]] = {
     "ui.yaml": UiFile,
     "vocabulary.yaml": VocabularyFile,
     "meeting_types.yaml": MeetingNamesFile,
+    "safety_plan.yaml": SafetyPlanFile,
 }
 # Files a language may go without, the default language too (the matcher then has no concepts).
 _OPTIONAL = frozenset({"vocabulary.yaml", "meeting_types.yaml"})
@@ -471,6 +518,38 @@ def _check_safety(safety: SafetyFile, loaded: LoadedYaml, problems: list[Problem
                 )
 
 
+def _units(text: str) -> int:
+    """Length as Telegram counts it: UTF-16 code units."""
+    return len(text.encode("utf-16-le")) // 2
+
+
+def _check_safety_plan(plan: SafetyPlanFile, loaded: LoadedYaml, problems: list[Problem]) -> None:
+    ids = tuple(step.id for step in plan.steps)
+    if ids != SAFETY_PLAN_STEPS:
+        problems.append(
+            _loc_problem(
+                loaded,
+                ("steps",),
+                f"steps: the seven steps, in this order, are {', '.join(SAFETY_PLAN_STEPS)}",
+            )
+        )
+    for i, step in enumerate(plan.steps):
+        if len(step.question) + len(step.example) > MAX_MESSAGE_CHARS // 4:
+            problems.append(
+                _loc_problem(loaded, ("steps", i, "question"), "question and example too long")
+            )
+    fixed = [plan.title, plan.pin, plan.trimmed, plan.empty, *(s.heading for s in plan.steps)]
+    if sum(_units(text) for text in fixed) > SAFETY_PLAN_FIXED_CHARS - 300:
+        problems.append(
+            _loc_problem(
+                loaded,
+                ("title",),
+                "title, headings and notes leave too little room in the one message of the plan "
+                f"(with a crisis line, at most {SAFETY_PLAN_FIXED_CHARS - 300} characters)",
+            )
+        )
+
+
 def _check_patterns(
     patterns: Iterable[str], loc: Path_, loaded: LoadedYaml, problems: list[Problem]
 ) -> None:
@@ -569,6 +648,8 @@ def load_content(directory: Path, default_language: str = "en") -> Content:
                 _check_vocabulary(value, loaded, problems)
             elif isinstance(value, UiFile):
                 _check_ui(loaded.data or {}, loaded, problems)
+            elif isinstance(value, SafetyPlanFile):
+                _check_safety_plan(value, loaded, problems)
             parsed[language][name] = (value, loaded)
 
     words = {
@@ -678,11 +759,13 @@ def _assemble(
         grounding = own.get("grounding.yaml", default["grounding.yaml"])
         vocabulary = own.get("vocabulary.yaml", default.get("vocabulary.yaml", VocabularyFile()))
         names = _names(default.get("meeting_types.yaml"), own.get("meeting_types.yaml"))
+        safety_plan = own.get("safety_plan.yaml", default["safety_plan.yaml"])
         assert isinstance(faq, FaqFile) and isinstance(grounding, GroundingFile)
+        assert isinstance(safety_plan, SafetyPlanFile)
         assert isinstance(vocabulary, VocabularyFile)
         resources = words.get(language, words.get(default_language, LanguageFile()))
         packs[language] = LanguagePack(
-            language, faq, grounding, safety, ui, resources, vocabulary, names
+            language, faq, grounding, safety, ui, resources, vocabulary, names, safety_plan
         )
     detection = DetectionRules(
         crisis={kind: tuple(dict.fromkeys(p)) for kind, p in crisis.items()},
@@ -742,6 +825,12 @@ def _behind(translated: dt.date | None, changed: dt.date | None) -> bool:
     return changed is not None and (translated is None or translated < changed)
 
 
+# The files a language translates (the rest, such as examples, are its own or shared).
+_TRANSLATED_FILES = frozenset(
+    {"ui.yaml", "faq.yaml", "grounding.yaml", "safety_plan.yaml", "meeting_types.yaml"}
+)
+
+
 def _translation_gaps(
     default_language: str,
     source: Mapping[str, tuple[BaseModel, LoadedYaml]],
@@ -752,6 +841,11 @@ def _translation_gaps(
     and those translated before their source last changed (`updated`)."""
     gaps: list[Problem] = []
     shown = f"({default_language} shown)"
+    folder = next(iter(files.values()))[1].path.parent if files else None
+    for name in sorted(source.keys() - files.keys()):
+        if folder is not None and name in _TRANSLATED_FILES:
+            whole = f"not translated yet {shown}: the whole file"
+            gaps.append(Problem(folder / name, 1, "", whole))
     if "ui.yaml" in files:
         loaded = files["ui.yaml"][1]
         missing = sorted((source["ui.yaml"][1].data or {}).keys() - (loaded.data or {}).keys())

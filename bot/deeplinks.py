@@ -83,6 +83,21 @@ def find_slug(target: Target, slugs: Iterable[str]) -> str | None:
     return next((slug for slug in slugs if digest(slug) == target.value), None)
 
 
+def meeting_of(target: Target, directory: Directory) -> Meeting | None:
+    """The listed meeting a meeting target names (by slug at once; by digest through an index
+    made once per directory)."""
+    if not target.digest:
+        return directory.get(target.value)
+    global _DIGESTS  # one index, for the directory being served
+    if _DIGESTS is None or _DIGESTS[0] is not directory:
+        _DIGESTS = (directory, {digest(m.slug): m.slug for m in directory})
+    slug = _DIGESTS[1].get(target.value)
+    return directory.get(slug) if slug is not None else None
+
+
+_DIGESTS: tuple[Directory, dict[str, str]] | None = None
+
+
 def link(bot_username: str, payload: str) -> str:
     return f"{chat_link(bot_username)}?start={payload}"
 

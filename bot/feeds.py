@@ -26,18 +26,50 @@ import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import httpx
 from pydantic import ValidationError
 from sqlalchemy import select
 
 from bot.config import FeedSettings
-from bot.meeting_import import MAX_FEED_BYTES, USER_AGENT, FeedError, feed_records
-from bot.meetings import Directory, Meeting, meeting_record, merge, read_feed
+from bot.meetings import (
+    RECORD_FORMAT,
+    Directory,
+    Meeting,
+    meeting_from_record,
+    meeting_record,
+    merge,
+    read_feed,
+)
 from bot.storage import FeedCopy, Storage
 
 _LOGGER = logging.getLogger(__name__)
 MAX_REASON = 300
+MAX_FEED_BYTES = 20 * 1024 * 1024
+USER_AGENT = "recovery-companion-bot meeting import"
+
+
+class FeedError(Exception):
+    """The feed cannot be read at all; the message says why."""
+
+
+def feed_records(body: bytes) -> list[Any]:
+    """The records of a Meeting Guide feed (a JSON list, or an object with a `meetings` list);
+    FeedError when it is not one."""
+    try:
+        data = json.loads(body.decode("utf-8-sig"))
+    except UnicodeDecodeError as exc:
+        raise FeedError("the feed is not UTF-8 text") from exc
+    except json.JSONDecodeError as exc:
+        raise FeedError(f"not JSON: {exc.msg} at line {exc.lineno} column {exc.colno}") from exc
+    except RecursionError as exc:
+        raise FeedError("the feed is nested too deeply to be a Meeting Guide feed") from exc
+    if isinstance(data, dict) and isinstance(data.get("meetings"), list):
+        data = data["meetings"]
+    if not isinstance(data, list):
+        raise FeedError("a Meeting Guide feed is a JSON list of meetings")
+    return data
 
 
 @dataclass(frozen=True)
@@ -153,7 +185,10 @@ async def refresh(
         await _save(storage, key, feed.url, now, error=reason)
         return Outcome(feed.url, error=reason)
     meetings = [m.model_copy(update={"source": feed.url}) for m in reading.meetings]
-    records = json.dumps([meeting_record(m) for m in meetings], ensure_ascii=False)
+    records = json.dumps(
+        {"format": RECORD_FORMAT, "meetings": [meeting_record(m) for m in meetings]},
+        ensure_ascii=False,
+    )
     await _save(
         storage,
         key,
@@ -198,10 +233,17 @@ async def rows(storage: Storage, feeds: Sequence[FeedSettings]) -> dict[str, Fee
 
 
 def copy_of(row: FeedCopy) -> Copy:
-    """A stored row's meetings (a record that no longer validates is left out, with a count)."""
+    """A stored row's meetings. Records this version wrote (its `RECORD_FORMAT`) are rebuilt
+    without validating them again; others (an older version's) are validated, and one that no
+    longer validates is left out, with a count."""
+    stored = json.loads(row.meetings or "[]")
+    trusted = isinstance(stored, dict) and stored.get("format") == RECORD_FORMAT
+    records = stored.get("meetings", []) if isinstance(stored, dict) else stored
+    if trusted:
+        return Copy(row.source, tuple(map(meeting_from_record, records)), row.fetched_at)
     meetings: list[Meeting] = []
     bad = 0
-    for record in json.loads(row.meetings or "[]"):
+    for record in records:
         try:
             meetings.append(Meeting.model_validate(record))
         except ValidationError:

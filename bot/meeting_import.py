@@ -9,7 +9,6 @@ says why. The rewritten file keeps every meeting but not hand-written comments.
 
 from __future__ import annotations
 
-import json
 import os
 import stat
 import tempfile
@@ -18,10 +17,11 @@ import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TextIO
 
 from bot.content import Problem
 from bot.feed_zones import zone_named
+from bot.feeds import MAX_FEED_BYTES, USER_AGENT, FeedError, feed_records
 from bot.meetings import (
     DEFAULT_PROGRAM,
     PROGRAMS,
@@ -35,14 +35,8 @@ from bot.meetings import (
 from bot.yamlfile import MAX_FILE_BYTES
 
 FETCH_TIMEOUT_SECONDS = 20
-MAX_FEED_BYTES = 20 * 1024 * 1024
-USER_AGENT = "recovery-companion-bot meeting import"
 
 Fetch = Callable[[str], bytes]
-
-
-class FeedError(Exception):
-    """The feed cannot be read at all; the message says why."""
 
 
 def fetch_url(url: str) -> bytes:
@@ -82,24 +76,6 @@ def _read_source(source: str, fetch: Fetch) -> bytes:
     if len(body) > MAX_FEED_BYTES:
         raise FeedError(f"the feed is larger than {MAX_FEED_BYTES // (1024 * 1024)} MB")
     return body
-
-
-def feed_records(body: bytes) -> list[Any]:
-    """The records of a Meeting Guide feed (a JSON list, or an object with a `meetings` list);
-    FeedError when it is not one."""
-    try:
-        data = json.loads(body.decode("utf-8-sig"))
-    except UnicodeDecodeError as exc:
-        raise FeedError("the feed is not UTF-8 text") from exc
-    except json.JSONDecodeError as exc:
-        raise FeedError(f"not JSON: {exc.msg} at line {exc.lineno} column {exc.colno}") from exc
-    except RecursionError as exc:
-        raise FeedError("the feed is nested too deeply to be a Meeting Guide feed") from exc
-    if isinstance(data, dict) and isinstance(data.get("meetings"), list):
-        data = data["meetings"]
-    if not isinstance(data, list):
-        raise FeedError("a Meeting Guide feed is a JSON list of meetings")
-    return data
 
 
 @dataclass

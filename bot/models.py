@@ -111,7 +111,7 @@ def safety_model(examples: Mapping[str, Examples], cache_dir: Path | None) -> Li
     return trained(pairs, cache_dir)
 
 
-def model_report(content: Content, content_dir: Path) -> list[str]:
+def model_report(content: Content, content_dir: Path, *, cross_validate: bool = True) -> list[str]:
     """Cross-validated scores of the models the examples would train, a line each, for
     `check-content`: how often a held-out example gets its own label back. ExamplesError on a
     bad examples file."""
@@ -123,7 +123,7 @@ def model_report(content: Content, content_dir: Path) -> list[str]:
             path = content_dir / language / QUESTIONS_FILE
             raise ExamplesError(f"{path}: labels that name no FAQ entry: {', '.join(unknown)}")
         pairs = [(q.text, q.label) for q in found.questions]
-        if len(pairs) < 10:
+        if len(pairs) < 10 or not cross_validate:
             continue
         base = question_pairs(content, language, Examples())
         right = sum(
@@ -136,7 +136,7 @@ def model_report(content: Content, content_dir: Path) -> list[str]:
             "get their own label back when held out"
         )
     pairs = safety_pairs(examples)
-    if len(pairs) >= 10:
+    if len(pairs) >= 10 and cross_validate:
         dangerous = {i for i, (_, label) in enumerate(pairs) if label not in (SAFE, GENTLE)}
         caught = sum(
             model.ranked(pairs[i][0], 1)[0][0] != SAFE

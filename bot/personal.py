@@ -1,9 +1,13 @@
 """Reading what people type when they add a meeting of their own: days and a start time (pure).
 
 Days: names and short names in English and Spanish, groups ("weekdays", "entre semana"), ranges
-("mon-fri", "tuesday to thursday", "de lunes a viernes"), and exceptions ("every day except
-monday"). Patterns a weekly reminder cannot keep ("every other monday", "first sunday of the
-month") are refused with their reason rather than saved as weekly.
+("mon-fri", "tuesday to thursday", "desde el lunes hasta el viernes", "between mon and fri"),
+letter codes ("MWF", "Mo We Fr", "L-V"), exceptions ("every day except monday", "todos los días
+menos el domingo") and negations ("not on mondays", "no los lunes": which days, then?). Three
+rules keep a reading from being silently wrong: a range is every day between its ends, never
+just the two; a choice ("monday or tuesday") is asked about, not taken as both; a pattern a weekly
+reminder cannot keep ("every other monday", "cada 2 semanas", "el 1er domingo", "días alternos")
+is refused with its reason rather than saved as weekly.
 
 Times: "19:00", "7pm", "7p", "19h", "1900", "19 hs", "half past six", "seven pm", "7 in the
 evening", "midnight", "7 de la tarde"... A bare hour from 1 to 11 ("7", "7:30") could be morning
@@ -25,9 +29,9 @@ for number, names in enumerate(
         ("sun", "sunday", "dom", "domingo"),
         ("mon", "monday", "lun", "lunes"),
         ("tue", "tues", "tuesday", "mar", "martes"),
-        ("wed", "weds", "wednesday", "mie", "miercoles"),
-        ("thu", "thur", "thurs", "thursday", "jue", "jueves"),
-        ("fri", "friday", "vie", "viernes"),
+        ("wed", "weds", "wednesday", "mie", "mier", "mierc", "miercoles"),
+        ("thu", "thur", "thurs", "thursday", "jue", "juev", "jueves"),
+        ("fri", "friday", "vie", "vier", "viernes"),
         ("sat", "saturday", "sab", "sabado"),
     )
 ):
@@ -40,11 +44,32 @@ _GROUPS: dict[str, tuple[int, ...]] = {
     "diario": tuple(range(7)),
     "diariamente": tuple(range(7)),
     "todos los dias": tuple(range(7)),
+    "todo los dias": tuple(range(7)),
     "cada dia": tuple(range(7)),
+    "all week": tuple(range(7)),
+    "toda la semana": tuple(range(7)),
+    "7 days a week": tuple(range(7)),
+    "seven days a week": tuple(range(7)),
+    "7 dias a la semana": tuple(range(7)),
+    "siete dias a la semana": tuple(range(7)),
+    "every night": tuple(range(7)),
+    "nightly": tuple(range(7)),
+    "todas las noches": tuple(range(7)),
+    "cada noche": tuple(range(7)),
     "weekday": tuple(range(1, 6)),
     "weekdays": tuple(range(1, 6)),
+    "weeknight": tuple(range(1, 6)),
+    "weeknights": tuple(range(1, 6)),
+    "week nights": tuple(range(1, 6)),
     "work days": tuple(range(1, 6)),
+    "workdays": tuple(range(1, 6)),
+    "working days": tuple(range(1, 6)),
+    "business days": tuple(range(1, 6)),
     "entre semana": tuple(range(1, 6)),
+    "dias de semana": tuple(range(1, 6)),
+    "dias laborables": tuple(range(1, 6)),
+    "dias laborales": tuple(range(1, 6)),
+    "dias habiles": tuple(range(1, 6)),
     "weekends": (0, 6),
     "weekend": (0, 6),
     "fin de semana": (0, 6),
@@ -67,15 +92,38 @@ _LETTER_DAYS: dict[str, tuple[int, ...]] = {
 _FULL_NAMES = tuple(n for n in _DAY_WORDS if len(n) >= 5)
 _TYPO_SCORE = 80
 _RANGE_WORDS = r"(?:-|–|—|to|thru|through|till|until|a|al|hasta)"
-_EXCEPT = re.compile(
-    r"\b(?:except|but not|but|excluding|not on|not|apart from|menos|excepto|salvo|sin)\b"
-)
+# An article or "on" may stand before either end of a range ("desde el lunes hasta el viernes").
+_ARTICLE = r"(?:(?:el|los|las|the|on|en)\s+)?"
+# Exceptions: the days after them are left out ("every day except monday", "menos el domingo").
+_EXCEPT_WORDS = r"except|but not|but|excluding|apart from|menos|excepto|salvo"
+# Negations leave out only a day said right after them ("no los lunes", "never on sunday"), not
+# a doubt ("no sé, los lunes", "not sure yet"); with no day kept, they name no day at all.
+_NEGATION_WORDS = r"not on|not|never on|never|sin|nunca|no"
+_NEGATIONS = frozenset(_NEGATION_WORDS.split("|"))
+# A period other than a week: refused whatever else the answer says ("every other day").
 _NOT_WEEKLY = re.compile(
-    r"\b(?:every other|every second|every 2(?:nd)? weeks?|every two weeks|biweekly|bi-weekly|"
-    r"fortnight\w*|alternate|monthly|a month|of the month|of each month|first|second|third|"
-    r"fourth|last|1st|2nd|3rd|4th|once a month|cada dos semanas|cada 15 dias|quincenal\w*|"
-    r"cada quince dias|mensual\w*|al mes|del mes|primer\w*|segund\w*|tercer\w*|cuarto|ultim\w*)\b"
+    r"\b(?:every other|every second|every (?:[2-9]|\d\d|two|three|four|few) (?:weeks?|days?)|"
+    r"biweekly|bi-weekly|fortnight\w*|alternat(?:e|es|ing)|altern[oa]s?|monthly|a month|"
+    r"of the month|of each month|"
+    r"once a month|twice a month|cada (?:[2-9]|\d\d|dos|tres|cuatro|quince) (?:semanas|dias)|"
+    r"cada (?:quince|15)|every month|each month|cada mes|todos los meses|quincenal\w*|"
+    r"mensual\w*|al mes|del mes|por medio|si,? (?:y )?(?:otr[oa]|un[oa]) no|semana si|"
+    r"one on,? one off|every other day|un dia si)\b"
 )
+# An ordinal before a day ("first sunday", "el 1er domingo", "2nd and 4th tuesday"): monthly.
+_ORDINAL = re.compile(
+    r"\b(?:first|second|third|fourth|fifth|last|\d+(?:st|nd|rd|th|er|ro|do|to|vo)|\d+[º°ª]|"
+    r"primer\w*|segund\w*|tercer\w*|cuart[oa]|quint[oa]|ultim\w*)(?=\W|$)"
+)
+# Letter codes, read only when the whole answer is codes ("Mo We Fr", "M-Th", "L, X, V"): as
+# words "we" or "do" mean something else. One table per language; both readings must agree.
+_CODES: tuple[dict[str, int], ...] = (
+    {"m": 1, "mo": 1, "tu": 2, "w": 3, "we": 3, "th": 4, "r": 4, "f": 5, "fr": 5, "sa": 6,
+     "su": 0},
+    {"l": 1, "lu": 1, "m": 2, "ma": 2, "x": 3, "mi": 3, "j": 4, "ju": 4, "v": 5, "vi": 5,
+     "s": 6, "sa": 6, "d": 0, "do": 0},
+)  # fmt: skip
+_CODE_TEXT = re.compile(r"[a-z]{1,2}(?:\s*[-,/&+.\s]\s*[a-z]{1,2})*\.?")
 
 
 def fold(text: str) -> str:
@@ -105,40 +153,116 @@ def _spelled(text: str) -> str:
     return re.sub(r"[a-z]+", fix, text)
 
 
+def _codes(text: str) -> set[int]:
+    """The days an answer made only of letter codes names ("Mo We Fr", "M-Th", "L a V"), when
+    the languages' readings agree; none otherwise."""
+    if not _CODE_TEXT.fullmatch(text):
+        return set()
+    tokens = re.findall(r"[a-z]{1,2}|-", text)
+    readings = []
+    for table in _CODES:
+        # "T" is Tuesday where Thursday has its own code ("M T W Th F"); alone it could be either.
+        codes = {**table, "t": 2} if table is _CODES[0] and {"th", "r"} & set(tokens) else table
+        if not all(code == "-" or code in codes for code in tokens):
+            continue
+        days: set[int] = set()
+        previous: int | None = None
+        for code, following in zip(tokens, [*tokens[1:], ""], strict=True):
+            if code == "-":
+                continue
+            day = codes[code]
+            days.update(_span(previous, day) if previous is not None else (day,))
+            previous = day if following == "-" else None
+        readings.append(days)
+    return readings[0] if readings and all(r == readings[0] for r in readings) else set()
+
+
+def _span(first: int, last: int) -> list[int]:
+    """Every day from `first` to `last`, round the end of the week if need be ("fri-sun")."""
+    return list(range(first, last + 1)) if first <= last else [*range(first, 7), *range(last + 1)]
+
+
+def _day_names() -> str:
+    return "|".join(sorted(_DAY_WORDS, key=len, reverse=True))
+
+
 def _named_days(text: str) -> set[int]:
     """Every day named in `text`, ranges included."""
     letters = re.sub(r"[\s,/&+.]", "", text)
     if letters in _LETTER_DAYS:
         return set(_LETTER_DAYS[letters])
+    if days := _codes(text.strip()):
+        return days
     text = _spelled(text)
-    days: set[int] = set()
+    days = set()
     for phrase, group in _GROUPS.items():
         if re.search(rf"\b{phrase}\b", text):
             days.update(group)
             text = re.sub(rf"\b{phrase}\b", " ", text)
-    names = "|".join(sorted(_DAY_WORDS, key=len, reverse=True))
-    ranges = re.compile(rf"\b({names})\b\.?\s*{_RANGE_WORDS}\s*\b({names})\b")
-    for found in ranges.finditer(text):
-        first, last = _DAY_WORDS[found[1]], _DAY_WORDS[found[2]]
-        span = range(first, last + 1) if first <= last else [*range(first, 7), *range(last + 1)]
-        days.update(span)
-    text = ranges.sub(" ", text)
+    names = _day_names()
+    ranges = (
+        re.compile(rf"\b{_ARTICLE}({names})\b\.?\s*{_RANGE_WORDS}\s*{_ARTICLE}\b({names})\b"),
+        re.compile(
+            rf"\b(?:between|entre)\s+{_ARTICLE}({names})\s+(?:and|y|e)\s+{_ARTICLE}({names})\b"
+        ),
+    )
+    for pattern in ranges:
+        for found in pattern.finditer(text):
+            days.update(_span(_DAY_WORDS[found[1]], _DAY_WORDS[found[2]]))
+        text = pattern.sub(" ", text)
     days.update(_DAY_WORDS[w] for w in re.findall(r"[a-z]+", text) if w in _DAY_WORDS)
     return days
+
+
+# A day that is one of two, or only some weeks, is not a day to be reminded on every week
+# ("monday or tuesday", "y a veces jueves"); a best guess ("maybe tuesday") still names the day.
+_HEDGES = re.compile(
+    r"\b(?:sometimes|some weeks|occasionally|the odd|now and then|"
+    r"a veces|algunas veces|de vez en cuando)\b"
+)
+_OR = r"(?:or|o|u|and/or|y/o)"
+
+
+def _except_pattern() -> re.Pattern[str]:
+    said = "|".join(sorted([*_DAY_WORDS, *_GROUPS, "everyday"], key=len, reverse=True))
+    return re.compile(
+        rf"\b(?:{_EXCEPT_WORDS}|(?:{_NEGATION_WORDS})(?=\s+{_ARTICLE}(?:{said})\b))\b"
+    )
+
+
+_EXCEPT = _except_pattern()
+
+
+def _a_choice(text: str) -> bool:
+    """Whether `text` names a day as a maybe ("monday or tuesday", "martes y a veces jueves")."""
+    text = _spelled(text)
+    names = _day_names()
+    if re.search(rf"\b(?:{names})\b\W*{_OR}\s+{_ARTICLE}(?:{names})\b", text):
+        return True
+    for hedge in _HEDGES.finditer(text):
+        # The doubt is about a day when a day is near it ("tuesday, maybe", "o el jueves").
+        near = text[max(0, hedge.start() - 12) : hedge.end() + 16]
+        if re.search(rf"\b(?:{names})\b", near) and _named_days(text):
+            return True
+    return False
 
 
 def read_days(text: str) -> DaysReading:
     """The days in `text` ("mon wed", "every Tuesday", "mon-fri", "daily except sunday")."""
     folded = fold(text).replace("every day", "everyday")
-    if _NOT_WEEKLY.search(folded) and _named_days(folded):
+    if _NOT_WEEKLY.search(folded) or (_ORDINAL.search(folded) and _named_days(folded)):
         return DaysReading(refused="irregular")
+    if _a_choice(folded):
+        return DaysReading(refused="choice")
     split = _EXCEPT.search(folded)
     if split is None:
         return DaysReading(tuple(sorted(_named_days(folded))))
     kept = _named_days(folded[: split.start()])
     left_out = _named_days(folded[split.end() :])
+    if kept and left_out and not kept & left_out and split.group(0) == "but":
+        return DaysReading(refused="choice")  # "tuesdays but thursday too": left out of what?
     if not kept and left_out:
-        if split.group(0) in ("not", "not on", "sin"):
+        if split.group(0) in _NEGATIONS:
             return DaysReading(refused="only_except")
         kept = set(range(7))  # "except mondays": every other day
     return DaysReading(tuple(sorted(kept - left_out)))
@@ -165,10 +289,23 @@ _NUMBER_WORDS = {
 }  # fmt: skip
 _EVENING = (
     r"pm|p|p\.m\.?|in the evening|in the afternoon|at night|tonight|this evening|evening|"
-    r"de la tarde|de la noche|por la tarde|por la noche|esta noche|tarde|noche|"
-    r"del mediodia|al mediodia"
+    r"de la tarde|de la noche|por la tarde|por la noche|en la tarde|en la noche|esta noche|"
+    r"tarde|noche|del mediodia|al mediodia"
 )
-_MORNING = r"am|a|a\.m\.?|in the morning|morning|de la manana|por la manana|manana|de la madrugada"
+_MORNING = (
+    r"am|a|a\.m\.?|in the morning|morning|de la manana|por la manana|en la manana|manana|"
+    r"de la madrugada"
+)
+# Twelve at night is midnight, not noon ("12 de la noche", "12:30 at night").
+_TWELVE_AT_NIGHT = re.compile(
+    r"^12(?::(?P<m>[0-5]\d))?\s*(?:at night|tonight|de la noche|por la noche|en la noche|"
+    r"esta noche|noche)$"
+)
+# Minutes said as words after the hour ("seven thirty", "siete y treinta").
+_MINUTE_WORDS = {
+    "fifteen": 15, "thirty": 30, "forty five": 45, "forty-five": 45, "quince": 15,
+    "treinta": 30, "cuarenta y cinco": 45,
+}  # fmt: skip
 _CLOCK = re.compile(
     r"^(?:at |a las |a la |las |la |around |about |como a las )?"
     r"(?P<h>\d{1,2})(?:(?:[:.h]|\s?hs?\s?)(?P<m>\d{2}))?"
@@ -181,7 +318,8 @@ _PAST = re.compile(
     r"(?P<h>\d{1,2})\s*(?:(?P<pm>" + _EVENING + r")|(?P<am>" + _MORNING + r"))?$"
 )
 _Y_MEDIA = re.compile(
-    r"^(?:a las |las )?(?P<h>\d{1,2})\s+y\s+(?P<how>media|cuarto)\s*"
+    r"^(?:a las |las |a la |la )?(?P<h>\d{1,2})\s+(?P<how>y media|y cuarto|menos cuarto|"
+    r"y (?P<after>\d{1,2})|menos (?P<before>\d{1,2}))\s*(?:minutos\s*)?"
     r"(?:(?P<pm>" + _EVENING + r")|(?P<am>" + _MORNING + r"))?$"
 )
 
@@ -225,6 +363,7 @@ def _tidy_time(text: str) -> str:
     is 6:30 pm, "tonight at 8" is 8 tonight; filler words go."""
     text = re.sub(r"\b([ap])\s?\.\s?m\b\.?", r"\1m", text)
     text = re.sub(r"(?<=\d)ish\b", "", text)
+    text = re.sub(r"^(?:a eso de|sobre|hacia|alrededor de|cerca de|como a)\s+(?=las?\s)", "", text)
     text = _FILLER.sub(" ", text)
     text = re.sub(r"\b(\d{1,2})[, ](\d{2})\b", r"\1:\2", text)
     text = re.sub(r"^(\d)(\d{2})\s*(am|pm)$", r"\1:\2 \3", text)
@@ -245,6 +384,11 @@ def read_time(text: str) -> TimeReading:
     if lowered in ("midnight", "12 midnight", "medianoche"):
         return TimeReading("00:00")
     lowered = _words_to_digits(lowered)
+    for words, said in _MINUTE_WORDS.items():
+        lowered = re.sub(rf"^(\d{{1,2}})(?: y)? {words}\b", rf"\1:{said}", lowered)
+    lowered = re.sub(r"^half (\d{1,2})\b", r"half past \1", lowered)  # British "half six"
+    if found := _TWELVE_AT_NIGHT.match(re.sub(r"^(?:a las |las |at )", "", lowered)):
+        return TimeReading(f"00:{found['m'] or '00'}")
     if re.fullmatch(r"0\d(?:[:.h]\d{2})?", lowered):  # "07", "07:30": a 24-hour clock, morning
         hours, _, minutes = lowered.replace(".", ":").replace("h", ":").partition(":")
         return TimeReading(f"{int(hours):02d}:{int(minutes or 0):02d}")
@@ -263,8 +407,12 @@ def read_time(text: str) -> TimeReading:
             minute = int(found["n"])
         return _reading(hour, minute, bool(found["pm"]), bool(found["am"]))
     if found := _Y_MEDIA.match(lowered):
-        minute = 30 if found["how"] == "media" else 15
-        return _reading(int(found["h"]), minute, bool(found["pm"]), bool(found["am"]))
+        hour, how = int(found["h"]), found["how"]
+        if how.startswith("menos"):  # "8 menos cuarto": a quarter to eight
+            hour, minute = (hour - 1) or 12, 60 - int(found["before"] or 15)
+        else:
+            minute = {"y media": 30, "y cuarto": 15}.get(how) or int(found["after"])
+        return _reading(hour, minute, bool(found["pm"]), bool(found["am"]))
     if found := _CLOCK.match(lowered):
         hour, minute = int(found["h"]), int(found["m"] or 0)
         if found["h"].startswith("0") and len(found["h"]) == 2 and not (found["pm"] or found["am"]):

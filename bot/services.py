@@ -19,6 +19,7 @@ from bot.matching import FaqMatcher, Lexicon
 from bot.meetings import Directory
 from bot.models import Models
 from bot.safety import Assessment, CrisisDetector
+from bot.safety_plan import PlanDrafts
 from bot.schedule import Schedule
 from bot.storage import Storage
 from bot.subscriptions import Subscriptions
@@ -116,6 +117,8 @@ class Services:
     directory_hold: DirectoryHold | None = None
     # Which copy of each feed this process serves (its `fetched_at`; see bot.delivery.feeds).
     feed_versions: dict[str, datetime | None] = field(default_factory=dict)
+    # Safety plans in progress: this process's memory only, never the database (bot.safety_plan).
+    plans: PlanDrafts = field(default_factory=PlanDrafts)
 
     def __post_init__(self) -> None:
         self.subscriptions = Subscriptions(self.storage, lambda: self.library.directory)

@@ -145,13 +145,19 @@ class Subscriptions:
         self._directory = directory
         # Changes call this so that the reminder engine can wake up earlier if needed.
         self.on_change: Callable[[], None] = lambda: None
+        self._keys: tuple[Directory, dict[str, str]] | None = None
 
     @property
     def directory(self) -> Directory:
         return self._directory()
 
     def _slug_for_key(self, key: str) -> str | None:
-        return next((m.slug for m in self.directory if meeting_key(m.slug) == key), None)
+        """The directory slug a button's key names: an index made once per directory, not a
+        hash of every meeting per press (a directory can hold 20,000)."""
+        directory = self.directory
+        if self._keys is None or self._keys[0] is not directory:
+            self._keys = (directory, {meeting_key(m.slug): m.slug for m in directory})
+        return self._keys[1].get(key)
 
     async def resolve(self, chat_id: int, ref: MeetingRef) -> Meeting | None:
         """The meeting `ref` names, if it exists and (when personal) belongs to `chat_id`."""

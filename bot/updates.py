@@ -104,13 +104,18 @@ def chat_key(update: object) -> int | None:
 
 
 def flagged_by(assess: Callable[[], Callable[[str], Assessment]]) -> Callable[[object], bool]:
-    """`urgent` for `PerChatOrder`: a message or caption the safety check does not pass as
-    ordinary, or /sos. `assess()` gives the check in use now (content can be reloaded)."""
+    """`urgent` for `PerChatOrder`: a message, caption or inline query the safety check does not
+    pass as ordinary, or /sos. `assess()` gives the check in use now (content can be reloaded)."""
 
     def urgent(update: object) -> bool:
-        if not isinstance(update, Update) or update.effective_message is None:
+        if not isinstance(update, Update):
             return False
-        text = update.effective_message.text or update.effective_message.caption or ""
+        if update.inline_query is not None:  # typed in another chat: the same check
+            text = update.inline_query.query
+        elif update.effective_message is not None:
+            text = update.effective_message.text or update.effective_message.caption or ""
+        else:
+            return False
         if text.lower().startswith("/sos"):
             return True
         return bool(text) and assess()(text).level is not Level.NONE

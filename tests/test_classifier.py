@@ -86,3 +86,30 @@ def test_two_labels_work_too() -> None:
     model = train([("is it free", "cost"), ("costs money", "cost"), ("can i listen", "talk")])
     assert model.ranked("is it free")[0][0] == "cost"
     assert abs(sum(model.probabilities("anything")) - 1.0) < 1e-9
+
+
+def test_cross_validation_never_scores_an_example_with_a_model_that_saw_it(monkeypatch) -> None:
+    """check-content's scores are honest only if each held-out example was unseen: every example
+    is held out exactly once, by a model trained on the base and the other folds only."""
+    from bot import models
+
+    trained_on: list[list[tuple[str, str]]] = []
+
+    def recording(pairs):
+        trained_on.append(list(pairs))
+        return len(trained_on) - 1  # which training this "model" is
+
+    monkeypatch.setattr(models, "train", recording)
+    examples = [
+        (f"question {i} about {'cost' if i % 2 else 'talking'}", str(i % 2)) for i in range(23)
+    ]
+    base = [("is it free", "1"), ("do i have to speak", "0")]
+    held_out: list[int] = []
+    for model, fold in models.cross_validation(base, examples):
+        pairs = trained_on[model]
+        assert set(base) <= set(pairs)
+        assert not {examples[i] for i in fold} & set(pairs)
+        assert len(pairs) == len(base) + len(examples) - len(fold)
+        held_out.extend(fold)
+    assert sorted(held_out) == list(range(23)) and len(trained_on) == 5
+    assert models.folds(23) == models.folds(23)  # the same deal every run

@@ -31,6 +31,20 @@ def test_every_slug_gives_a_payload_telegram_accepts_and_that_finds_it_again(slu
     assert deeplinks.find_slug(target, [*others, slug]) == slug
 
 
+def test_a_meeting_is_found_by_its_slug_or_digest_in_the_directory_served():
+    from bot.meetings import Directory
+    from tests.test_reminders import EVENING, LONDON
+
+    directory = Directory((EVENING, LONDON))
+    by_slug = deeplinks.parse(deeplinks.meeting_payload("london-sat"))
+    assert by_slug is not None and deeplinks.meeting_of(by_slug, directory) == LONDON
+    by_digest = deeplinks.Target("meeting", deeplinks.digest("evening-ny"), digest=True)
+    assert deeplinks.meeting_of(by_digest, directory) == EVENING
+    # The index follows the directory served: a meeting that left it is not found.
+    assert deeplinks.meeting_of(by_digest, Directory((LONDON,))) is None
+    assert deeplinks.meeting_of(deeplinks.Target("meeting", "gone"), directory) is None
+
+
 def test_slugs_that_differ_only_in_form_get_different_links():
     pairs = [("Sunday_Serenity", "sunday-serenity"), ("reunión", "reuni-n"), ("x" * 70, "x" * 71)]
     for one, other in pairs:

@@ -104,19 +104,19 @@ def _stop(process: subprocess.Popen[str]) -> str:
 
 
 def test_subscribe_restart_and_receive_the_reminder_exactly_once(tmp_path: Path):
-    """A meeting starting in about 16 minutes, a 15-minute reminder, a restart in between."""
+    """A meeting starting in 15 minutes and 25 seconds (a start time may carry seconds), a
+    15-minute reminder, a restart in between: the reminder is due 25 s from now, not a minute."""
     content = tmp_path / "content"
     shutil.copytree(CONTENT_DIR, content)
     now = dt.datetime.now(dt.UTC)
-    start = (now + dt.timedelta(minutes=15, seconds=25)).replace(second=0, microsecond=0)
-    start += dt.timedelta(minutes=1)
+    start = (now + dt.timedelta(minutes=15, seconds=25)).replace(microsecond=0)
     fire_at = start - dt.timedelta(minutes=15)
     (content / "meetings.yaml").write_text(
         "meetings:\n"
         "  - name: Soon Online Group\n"
         "    slug: soon-online\n"
         f"    day: [0, 1, 2, 3, 4, 5, 6]\n"
-        f'    time: "{start:%H:%M}"\n'
+        f'    time: "{start:%H:%M:%S}"\n'
         "    timezone: UTC\n"
         "    conference_url: https://example.org/join/soon\n"
     )

@@ -231,3 +231,20 @@ async def test_a_group_that_becomes_a_supergroup_keeps_its_reminders(content, se
         assert sent[-1].result is not None
         assert [s.chat_id for s in await rows(app, Subscription)] == [again]
         assert [d.status for d in await rows(app, Delivery)] == ["sent"]
+
+
+async def test_danger_that_reaches_the_bot_in_a_group_gets_the_line_and_a_private_chat(
+    content, settings
+):
+    api, clock = OfflineBotApi(chat_admins={GROUP: {ADMIN}}), FixedClock(MONDAY_NOON)
+    async with running_app(settings, library_with(content, EVENING), api, clock) as app:
+        group = GroupChat(app, api, GROUP)
+        # A reply to the bot's reminder, or words after a command: both reach it in privacy mode.
+        for text in ("i took all my pills and i want to die", "/help i want to kill myself"):
+            (reply,) = await group.send(text, MEMBER)
+            assert "988" in reply.text and "talk to me privately" in reply.text
+            assert reply.buttons == [("💬 Talk to me privately", f"{BOT_LINK}?start=sos")]
+        # Ordinary talk that reaches it gets nothing; a command still works.
+        assert await group.send("thanks, see you all tonight", MEMBER) == []
+        (linked,) = await group.send("/linkmeeting evening", ADMIN)
+        assert "Evening Dual Recovery" in linked.text

@@ -49,3 +49,16 @@ def test_a_bare_hour_is_ambiguous_not_silently_morning(case: dict) -> None:
 @pytest.mark.parametrize("text", [c["text"] for c in _cases("times.yaml", "unclear")] + [""])
 def test_what_is_not_a_time_is_refused(text: str) -> None:
     assert read_time(text) == TimeReading()
+
+
+@pytest.mark.parametrize(
+    "text", ["monday or tuesday", "martes o jueves", "tuesdays but thursday too",
+             "tuesday and thursday, sometimes saturday", "domingos (a veces sábados)"]
+)  # fmt: skip
+def test_days_offered_as_a_maybe_are_asked_about_not_all_kept(text: str) -> None:
+    assert read_days(text) == DaysReading(refused="choice")
+
+
+@pytest.mark.parametrize("text", ["no los lunes", "no sundays", "never on sunday", "sin domingos"])
+def test_a_negated_day_is_left_out_not_taken(text: str) -> None:
+    assert read_days(text) == DaysReading(refused="only_except")

@@ -426,3 +426,49 @@ async def test_a_user_deleted_elsewhere_can_start_over_the_same_day(content, ny_
         assert "What do you call it" in (await chat.send("/addmeeting"))[0].text
         picker = (await subscribe(chat, 60))[0]
         assert "Next reminder" in picker.text
+
+
+async def test_what_follows_a_reminder_is_a_new_message_and_every_ending_has_a_way_on(
+    content, ny_settings
+):
+    """A reminder keeps its join link: Skip, Stop and grounding answer with new messages, and
+    each message that ends an action (skip, stop, pause, resume, Done with none) has buttons."""
+    api, clock = OfflineBotApi(), FixedClock(MONDAY_NOON)
+    async with running_app(ny_settings, library_with(content, EVENING), api, clock) as app:
+        chat = Chat(app, api)
+        await chat.send("/start")
+        await subscribe(chat, 60)
+        clock.now = dt.datetime(2026, 3, 2, 23, 0, tzinfo=UTC)
+        await tick(app)
+        reminder = reminders_sent(api)[-1]
+        for label in ("A grounding exercise", "Skip this week", "Stop these reminders"):
+            (answer,) = await chat.press_label(reminder, label)
+            assert answer.method == "sendMessage", label  # the reminder is not edited away
+            assert answer.buttons, label
+        assert "Remind me again" in [label for label, _ in answer.buttons]
+        assert "My meetings" in [label for label, _ in answer.buttons]
+        picker = (await chat.press_label(answer, "Remind me again"))[0]
+        (nothing,) = await chat.press_label(picker, "Done")
+        assert "No reminders chosen" in nothing.text
+        assert [label for label, _ in nothing.buttons] == ["Choose reminder times", "My meetings"]
+        await subscribe(chat, 60)
+        paused = (await chat.press(f"rem:pause:{REF}"))[0]
+        assert [label for label, _ in paused.buttons] == ["Resume", "My meetings"]
+        resumed = (await chat.press_label(paused, "Resume"))[0]
+        assert "Resumed" in resumed.text and resumed.buttons
+
+
+async def test_an_old_lead_button_after_forget_brings_no_one_back(content, ny_settings):
+    api, clock = OfflineBotApi(), FixedClock(MONDAY_NOON)
+    async with running_app(ny_settings, library_with(content, EVENING), api, clock) as app:
+        chat = Chat(app, api)
+        await chat.send("/start")
+        await subscribe(chat, 60)
+        await chat.send("/forget")
+        await chat.press("priv:yes")
+        reply = (await chat.press(f"rem:tog:{REF}:15"))[0]
+        assert "out of date" in reply.text
+        services: Services = app.bot_data["services"]
+        assert await services.storage.get_user(501) is None
+        async with services.storage.session() as session:
+            assert list(await session.scalars(select(Subscription))) == []

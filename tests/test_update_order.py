@@ -131,3 +131,28 @@ async def test_a_crisis_message_skips_the_queue_of_ordinary_ones(settings, libra
         finally:
             api.release.set()  # so that stopping never waits on a held answer
             await app.stop()
+
+
+def test_what_skips_the_queue_is_read_from_messages_captions_and_inline_queries(library):
+    from bot.updates import flagged_by
+
+    urgent = flagged_by(lambda: library.assess)
+    user = {"id": 5, "is_bot": False, "first_name": "A"}
+    chat = {"id": 5, "type": "private"}
+
+    def update(**fields: Any) -> Update:
+        return Update.de_json({"update_id": 1, **fields}, None)
+
+    def message(**fields: Any) -> Update:
+        return update(message={"message_id": 1, "date": 0, "chat": chat, "from": user, **fields})
+
+    def inline(query: str) -> Update:
+        return update(inline_query={"id": "1", "from": user, "query": query, "offset": ""})
+
+    assert urgent(message(text="i want to kill myself tonight"))
+    assert urgent(message(caption="i want to kill myself tonight"))
+    assert urgent(inline("i want to kill myself tonight"))
+    assert urgent(message(text="/sos"))
+    assert not urgent(message(text="what time is the meeting"))
+    assert not urgent(inline("what happens at a first meeting"))
+    assert not urgent(update(callback_query={"id": "1", "from": user, "chat_instance": "x"}))

@@ -18,6 +18,7 @@ from telegram.ext import (
     CallbackQueryHandler,
     ChatMemberHandler,
     CommandHandler,
+    InlineQueryHandler,
     MessageHandler,
     TypeHandler,
     filters,
@@ -35,12 +36,14 @@ from bot.handlers import (
     faq,
     grounding,
     groups,
+    inline,
     language,
     links,
     meetings,
     privacy,
     reminders,
     safety,
+    safety_plan,
     start,
     text,
     timezone,
@@ -53,6 +56,7 @@ from bot.purge import ORGANIZER_FLOW_TTL
 LANGUAGE_GROUP = -20
 SAFETY_GROUP = -10
 USER_GROUP = -5
+PLAN_GROUP = -3
 GUIDE_GROUP = -1
 FEATURE_GROUP = 0
 LAST_GROUP = 10
@@ -91,6 +95,7 @@ COMMANDS: tuple[Command, ...] = (
     Command("addmeeting", addmeeting.start),
     Command("checkin", checkin.checkin),
     Command("sos", safety.sos),
+    Command("plan", safety_plan.start_plan),
     Command("privacy", privacy.privacy),
     Command("forget", privacy.forget),
     Command("cancel", addmeeting.cancel),
@@ -135,6 +140,7 @@ def _button_routes(admins: Collection[int]) -> dict[str, fallback.ButtonCallback
         language.PREFIX: language.on_button,
         addmeeting.PREFIX: add_meeting,
         admin.PREFIX: _organizers_press(admin.on_button, admins),
+        safety_plan.PREFIX: safety_plan.on_button,
         # These modules do not export their PREFIX yet.
         "gr": grounding.on_button,
         "rem": reminders.on_button,
@@ -201,8 +207,21 @@ def register(
         ),
         group=SAFETY_GROUP,
     )
+    # In groups, what reaches the bot (its commands, replies to it) is checked first too.
+    application.add_handler(
+        MessageHandler(
+            GROUPS & (filters.TEXT | filters.CAPTION) & filters.UpdateType.MESSAGES,
+            groups.check_danger,
+        ),
+        group=SAFETY_GROUP,
+    )
     # order matters: after the crisis check, so that a crisis reply is always the first reply.
     application.add_handler(TypeHandler(Update, fallback.remember_user), group=USER_GROUP)
+
+    # order matters: /cancel during a safety plan ends the plan, before /cancel's other meanings.
+    application.add_handler(
+        CommandHandler("cancel", safety_plan.cancel, filters=PRIVATE), group=PLAN_GROUP
+    )
 
     organizers = filters.User(user_id=admins)
     for command in COMMANDS:
@@ -240,7 +259,9 @@ def register(
     application.add_handler(
         MessageHandler(
             PRIVATE_TEXT & filters.UpdateType.MESSAGE,
-            text.text_router(_flows(admins), ordinary=faq.free_text),
+            # order matters: a fresh flow's question first (starting a plan ends any flow), then
+            # the safety plan's, then the FAQ.
+            text.text_router(_flows(admins), ordinary=safety_plan.answers_first(faq.free_text)),
         ),
         group=FEATURE_GROUP,
     )
@@ -254,6 +275,13 @@ def register(
     )
     application.add_handler(
         MessageHandler(PRIVATE & filters.UpdateType.MESSAGE & ~filters.TEXT, fallback.not_text),
+        group=FEATURE_GROUP,
+    )
+    # Inline mode (`@bot question` in any chat): no chat, so no crisis check above sees it; the
+    # handler runs the same check on the query itself.
+    renderers = inline.Renderers(faq.render_answer, meetings.render_card)
+    application.add_handler(
+        InlineQueryHandler(functools.partial(inline.answer_query, renderers=renderers)),
         group=FEATURE_GROUP,
     )
     # order matters: last, after the answer, so that the answer comes first.

@@ -98,8 +98,10 @@ async def on_button(update: Update, context: BotContext, button: callbacks.Butto
     pack = pack_for(update, context)
     exercises = _exercises(pack)
     rng = random.Random()  # noqa: S311 - choosing an exercise, not a secret
-    if button.action == "home":
-        await show(update, esc(pack.text("ground_intro")), keyboard(_situations(pack)), edit=True)
+    if button.action in ("home", "new"):
+        # "new" comes from a reminder, which is never edited away (its join link is in it).
+        intro = esc(pack.text("ground_intro"))
+        await show(update, intro, keyboard(_situations(pack)), edit=button.action == "home")
     elif button.action == "sit":
         matching = [x for x in pack.grounding.exercises if button.arg in x.when]
         if not matching:

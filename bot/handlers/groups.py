@@ -14,11 +14,13 @@ import logging
 from telegram import Update
 from telegram.constants import ChatMemberStatus
 from telegram.error import TelegramError
+from telegram.ext import ApplicationHandlerStop
 
 from bot import callbacks, deeplinks
 from bot.context import BotContext
 from bot.handlers.common import Row, esc, keyboard, show
 from bot.meetings import Meeting
+from bot.safety import Level
 from bot.subscriptions import MeetingRef
 from bot.views.reminders import format_when, lead_label
 from scheduler.recurrence import next_occurrence
@@ -72,9 +74,7 @@ async def start(update: Update, context: BotContext) -> None:
     payload = context.args[0] if context.args else ""
     target = deeplinks.parse(payload) if payload else None
     if target is not None and target.kind == "meeting":
-        directory = context.services.library.directory
-        slug = deeplinks.find_slug(target, (m.slug for m in directory))
-        meeting = directory.get(slug) if slug is not None else None
+        meeting = deeplinks.meeting_of(target, context.services.library.directory)
         if meeting is not None:
             if not await _is_admin(update, context):
                 await _refuse(update, context)
@@ -200,6 +200,27 @@ async def sos(update: Update, context: BotContext) -> None:
     rows = _private_button(context, "sos")
     await show(update, esc(region.crisis), keyboard(rows))
     await services.storage.count("crisis_shown", services.clock().date())
+
+
+async def check_danger(update: Update, context: BotContext) -> None:
+    """What reaches the bot in a group (its commands, replies to its messages) is checked for
+    danger first, as in a private chat; danger gets the region's line and the way to a private
+    chat, in a few words (the group sees it), and nothing else answers it."""
+    message = update.effective_message
+    text = (message.text or message.caption or "") if message is not None else ""
+    if text.startswith("/"):
+        text = text.partition(" ")[2]  # the command's name is ours; what follows is theirs
+    if not text.strip():
+        return
+    assessment = context.services.library.assess(text)
+    if assessment.level is not Level.CRISIS:
+        return
+    services = context.services
+    region = services.region(context.pack, await services.chosen_zone(context.chat_id or None))
+    text = f"{esc(context.pack.text('group_danger'))}\n\n{esc(region.crisis_line)}"
+    await show(update, text, keyboard(_private_button(context, "sos")))
+    await services.storage.count("crisis_shown", services.clock().date())
+    raise ApplicationHandlerStop
 
 
 async def migrated(update: Update, context: BotContext) -> None:

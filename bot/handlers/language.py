@@ -28,13 +28,14 @@ _LOGGER = logging.getLogger(__name__)
 
 async def apply_choice(update: Update, context: BotContext) -> None:
     """Before anything else: speak the language this user chose, if they chose one."""
-    if update.effective_user is None or update.effective_chat is None:
+    if update.effective_user is None:
         return
+    # An update with no chat (an inline query) is the user's: their private chat has their id.
+    chat = update.effective_chat
+    chat_id = chat.id if chat is not None else update.effective_user.id
     storage = context.services.storage
     try:
-        chosen = await asyncio.wait_for(
-            storage.chosen_language(update.effective_chat.id), LOOKUP_SECONDS
-        )
+        chosen = await asyncio.wait_for(storage.chosen_language(chat_id), LOOKUP_SECONDS)
     except Exception as exc:  # noqa: BLE001 - the Telegram language serves instead
         _LOGGER.warning("could not read a chosen language: %s", type(exc).__name__)
         return

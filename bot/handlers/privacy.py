@@ -36,6 +36,7 @@ async def on_button(update: Update, context: BotContext, button: callbacks.Butto
         await forget(update, context)
     elif button.action == "yes" and context.chat_id:
         stop_guide(context.job_queue, context.chat_id)
+        context.services.plans.finish(context.chat_id)  # a safety plan in progress, too
         await context.services.storage.forget_user(context.chat_id)
         await show(update, esc(pack.text("forget_done")), edit=True)
     elif button.action == "no":

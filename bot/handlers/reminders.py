@@ -112,6 +112,13 @@ async def my_meetings(update: Update, context: BotContext) -> None:
     await show(update, "\n".join(lines), keyboard(rows), edit=True)
 
 
+def _onward(pack: LanguagePack, *first: tuple[str, str]) -> list[Row]:
+    """The way on from a message that ends an action: `first`, then the user's meetings."""
+    rows: list[Row] = [[button] for button in first]
+    rows.append([(pack.text("rem_mine_button"), callbacks.make("rem", "mine"))])
+    return rows
+
+
 async def on_button(update: Update, context: BotContext, button: callbacks.Button) -> None:
     """Lead-time picker, manage, pause, resume, stop and skip; all scoped to the pressing chat."""
     services = context.services
@@ -121,6 +128,10 @@ async def on_button(update: Update, context: BotContext, button: callbacks.Butto
     if button.action == "mine":
         await my_meetings(update, context)
         return
+    if context.is_new_user:
+        # Pressed by someone with no row: a button from before /forget. It brings no one back.
+        await services.storage.forget_user(chat_id)
+        raise LookupError(button)
     ref = MeetingRef.decode(button.arg)
     meeting = await services.subscriptions.resolve(chat_id, ref)
     if meeting is None:
@@ -139,7 +150,8 @@ async def on_button(update: Update, context: BotContext, button: callbacks.Butto
     elif button.action == "done":
         next_fire = await services.subscriptions.next_fire(chat_id, ref)
         if next_fire is None:
-            await show(update, esc(pack.text("rem_none_chosen")), edit=True)
+            again = (pack.text("rem_pick_again"), callbacks.make("rem", "ask", ref.encode()))
+            await show(update, esc(pack.text("rem_none_chosen")), keyboard(_onward(pack, again)))
         else:
             when = format_when(next_fire, zone, pack)
             await show(update, esc(pack.text("rem_saved", name=meeting.name, when=when)), edit=True)
@@ -149,21 +161,30 @@ async def on_button(update: Update, context: BotContext, button: callbacks.Butto
         if not await services.subscriptions.set_paused(chat_id, ref, button.action == "pause", now):
             raise LookupError(button)
         if button.action == "pause":
-            await show(update, esc(pack.text("rem_paused", name=meeting.name)), edit=True)
+            resume = (pack.text("rem_resume"), callbacks.make("rem", "resume", ref.encode()))
+            paused = esc(pack.text("rem_paused", name=meeting.name))
+            await show(update, paused, keyboard(_onward(pack, resume)), edit=True)
         else:
             next_fire = await services.subscriptions.next_fire(chat_id, ref)
             when = format_when(next_fire, zone, pack) if next_fire else "-"
-            await show(update, esc(pack.text("rem_resumed", when=when)), edit=True)
+            resumed = esc(pack.text("rem_resumed", when=when))
+            await show(update, resumed, keyboard(_onward(pack)), edit=True)
+    # Skip and Stop are pressed on a reminder: the answer is a new message, so that the
+    # reminder keeps its join link or place.
     elif button.action == "stop":
         await services.subscriptions.stop(chat_id, ref)
-        await show(update, esc(pack.text("rem_stopped", name=meeting.name)), edit=True)
+        onward: list[Row] = _onward(pack)
+        if ref.kind == "d":
+            again = (pack.text("rem_remind_again"), callbacks.make("rem", "ask", ref.encode()))
+            onward = _onward(pack, again)
+        await show(update, esc(pack.text("rem_stopped", name=meeting.name)), keyboard(onward))
     elif button.action == "skip":
         occurrence = dt.datetime.fromtimestamp(button.int_arg(1) * 60, tz=dt.UTC)
         next_fire = await services.subscriptions.skip(chat_id, ref, occurrence, now)
         if next_fire is None:
-            await show(update, esc(pack.text("rem_skipped_none")), edit=True)
+            await show(update, esc(pack.text("rem_skipped_none")), keyboard(_onward(pack)))
         else:
             when = format_when(next_fire, zone, pack)
-            await show(update, esc(pack.text("rem_skipped", when=when)), edit=True)
+            await show(update, esc(pack.text("rem_skipped", when=when)), keyboard(_onward(pack)))
     else:
         raise LookupError(button)

@@ -28,6 +28,8 @@ def _crisis_keyboard(pack: LanguagePack, shown: CrisisKind) -> list[list[tuple[s
         if kind != shown
     ]
     rows.append([(pack.text("button_ground"), callbacks.make("gr", "home"))])
+    if shown == "self_harm":  # a plan of one's own, next to the numbers
+        rows.append([(pack.text("button_plan"), callbacks.make("plan", "start"))])
     return rows
 
 

@@ -124,7 +124,8 @@ def render_reminder(
     rows: list[Row] = [
         [(pack.text("rem_skip"), callbacks.make("rem", "skip", due.ref.encode(), minutes))],
         [(pack.text("rem_stop"), callbacks.make("rem", "stop", due.ref.encode()))],
-        [(pack.text("rem_ground_first"), callbacks.make("gr", "home"))],
+        # A new message: the reminder, with its link or place, stays as it is.
+        [(pack.text("rem_ground_first"), callbacks.make("gr", "new"))],
     ]
     return "\n".join(lines), rows
 
