@@ -24,6 +24,7 @@ from telegram import KeyboardButton, ReplyKeyboardMarkup, Update
 from bot import callbacks, deeplinks
 from bot.browsing import (
     FIRST_RADIUS,
+    KM_PER_MILE,
     NO_FILTERS,
     RADII_KM,
     Catalog,
@@ -56,7 +57,6 @@ PAGE_SIZE = 6
 MAX_LABEL = 60
 MAX_TEXT = 4096
 NEAR_LIMIT = 8
-KM_PER_MILE = 1.609344
 # A card opened from a list that must stay in view (nearby, search results): a new message.
 FROM_NEARBY = "near"
 # A card opened from a group's list: Back goes to that group's other meetings.
