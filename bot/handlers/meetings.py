@@ -632,10 +632,7 @@ async def _send_card(
 
 async def open_link(update: Update, context: BotContext, target: deeplinks.Target) -> bool:
     """A link to a meeting (a flyer's QR code, a group's website): its card, with "Remind me"."""
-    services = context.services
-    directory = services.library.directory
-    slug = deeplinks.find_slug(target, (m.slug for m in directory))
-    meeting = directory.get(slug) if slug is not None else None
+    meeting = deeplinks.meeting_of(target, context.services.library.directory)
     if meeting is None:
         return False
     await _send_card(update, context, meeting, _list_payload(Filters()), edit=False)
