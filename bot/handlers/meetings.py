@@ -48,7 +48,7 @@ from bot.subscriptions import MeetingRef
 from bot.timezones import zone_code, zone_label
 from bot.views import browsing as views
 from bot.views.browsing import check as _check
-from bot.views.browsing import clip
+from bot.views.browsing import clip, page_rows
 from bot.views.browsing import list_payload as _list_payload
 from bot.views.places import directions_url
 from scheduler.recurrence import occurrences
@@ -337,13 +337,7 @@ async def _show_list(
     )
     action = "now" if under_way_only else "ls"
     code = filters.encode()
-    nav: list[tuple[str, str]] = []
-    if page > 0:
-        nav.append((pack.text("meetings_prev"), callbacks.make("mt", action, code, page - 1)))
-    if page + 1 < pages:
-        nav.append((pack.text("meetings_next"), callbacks.make("mt", action, code, page + 1)))
-    if nav:
-        rows.append(nav)
+    rows.extend(page_rows(pack, action, code, page, pages))
     if under_way_only:
         rows.append([(pack.text("button_back"), _list_payload(filters))])
     else:

@@ -73,6 +73,17 @@ def time_rows(pack: LanguagePack, filters: Filters) -> list[Row]:
     return rows
 
 
+def page_rows(pack: LanguagePack, action: str, code: str, page: int, pages: int) -> list[Row]:
+    """ "Previous" and "Next" for page `page` of `pages` (`mt:<action>:<code>:<page>`); none
+    when there is one page."""
+    nav = []
+    if page > 0:
+        nav.append((pack.text("meetings_prev"), callbacks.make("mt", action, code, page - 1)))
+    if page + 1 < pages:
+        nav.append((pack.text("meetings_next"), callbacks.make("mt", action, code, page + 1)))
+    return [nav] if nav else []
+
+
 def _picker_rows(
     pack: LanguagePack,
     filters: Filters,
@@ -91,13 +102,7 @@ def _picker_rows(
         [(clip(check(current, label), MAX_LABEL), list_payload(chosen))]
         for current, label, chosen in choices[page * PICKER_PAGE : (page + 1) * PICKER_PAGE]
     ]
-    nav = []
-    if page > 0:
-        nav.append((pack.text("meetings_prev"), callbacks.make("mt", action, code, page - 1)))
-    if page + 1 < pages:
-        nav.append((pack.text("meetings_next"), callbacks.make("mt", action, code, page + 1)))
-    if nav:
-        rows.append(nav)
+    rows.extend(page_rows(pack, action, code, page, pages))
     back = (pack.text("button_back"), list_payload(filters))
     rows.append([(pack.text(any_key), list_payload(cleared)), back])
     return rows
