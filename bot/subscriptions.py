@@ -26,6 +26,8 @@ LEAD_CHOICES: tuple[int, ...] = (1440, 120, 60, 30, 15)
 # How `bot.checkins` names a daily check-in's row (kept here: that module imports this one).
 CHECKIN_PREFIX = "checkin@"
 PERSONAL_PREFIX = "personal-"
+# What `update_personal` may change of a meeting the user added.
+PERSONAL_FIELDS = frozenset({"name", "days", "time", "timezone", "link", "link_notes", "place"})
 
 
 def meeting_key(slug: str) -> str:
@@ -82,6 +84,8 @@ def personal_meeting(row: PersonalMeeting) -> Meeting:
     }
     if row.link:
         fields["conference_url"] = row.link
+    if row.link_notes:
+        fields["conference_url_notes"] = row.link_notes
     if row.place:
         fields["location"] = row.place
     return Meeting.model_validate(fields)
@@ -125,6 +129,27 @@ class Chosen:
     leads: tuple[int, ...]
     paused: str | None
     next_fire_at: dt.datetime | None
+    # (lead, occurrence its next reminder is for) of each reminder row.
+    planned: tuple[tuple[int, dt.datetime | None], ...] = ()
+
+    def next_meeting(self, now: dt.datetime) -> dt.datetime:
+        """The next time it meets that the user has not skipped.
+
+        An occurrence was skipped when a reminder still due before it (its fire time is after
+        `now`) has moved on to a later occurrence; a reminder already sent moves on too, but its
+        fire time for the occurrence is past."""
+        start = self.meeting.next_start(now)
+        for _ in range(8):
+            skipped = not self.paused and any(
+                occurrence is not None
+                and occurrence > start
+                and start - dt.timedelta(minutes=lead) > now
+                for lead, occurrence in self.planned
+            )
+            if not skipped:
+                break
+            start = self.meeting.next_start(start)
+        return start
 
 
 @dataclass(frozen=True)
@@ -265,6 +290,12 @@ class Subscriptions:
             else:
                 continue
             grouped.setdefault(ref, []).append(sub)
+        # A meeting the user added is theirs whether or not it has reminders.
+        for row in personal.values():
+            ref = MeetingRef.personal(row.id)
+            if ref not in grouped:
+                grouped[ref] = []
+                meetings[ref] = personal_meeting(row)
         result = []
         for ref, rows in grouped.items():
             fires = [r.next_fire_at for r in rows if r.next_fire_at is not None]
@@ -275,6 +306,7 @@ class Subscriptions:
                     tuple(sorted((r.lead_minutes for r in rows), reverse=True)),
                     next((r.paused for r in rows if r.paused), None),
                     min(fires) if fires else None,
+                    tuple((r.lead_minutes, r.occurrence_at) for r in rows),
                 )
             )
         far = dt.datetime.max.replace(tzinfo=dt.UTC)
@@ -303,7 +335,7 @@ class Subscriptions:
         return bool(rows)
 
     async def stop(self, chat_id: int, ref: MeetingRef) -> bool:
-        """Delete the user's reminders for a meeting (and a personal meeting itself)."""
+        """Delete the user's reminders for a meeting (a personal meeting itself stays listed)."""
         meeting = await self.resolve(chat_id, ref)
         if meeting is None:
             return False
@@ -311,14 +343,52 @@ class Subscriptions:
             result = await session.execute(
                 delete(Subscription).where(self._where(chat_id, ref, meeting))
             )
-            if ref.kind == "p":
-                await session.execute(
-                    delete(PersonalMeeting).where(
-                        PersonalMeeting.id == int(ref.value), PersonalMeeting.chat_id == chat_id
-                    )
-                )
         self.on_change()
         return bool(getattr(result, "rowcount", 0)) or ref.kind == "p"
+
+    async def delete_personal(self, chat_id: int, ref: MeetingRef) -> bool:
+        """Delete a meeting the user added, with its reminders; False when it was not theirs."""
+        if ref.kind != "p":
+            return False
+        async with self.storage.session() as session:
+            await session.execute(
+                delete(Subscription).where(
+                    Subscription.chat_id == chat_id, Subscription.personal_id == int(ref.value)
+                )
+            )
+            result = await session.execute(
+                delete(PersonalMeeting).where(
+                    PersonalMeeting.id == int(ref.value), PersonalMeeting.chat_id == chat_id
+                )
+            )
+        self.on_change()
+        return bool(getattr(result, "rowcount", 0))
+
+    async def update_personal(
+        self, chat_id: int, ref: MeetingRef, changes: dict[str, str | None], now: dt.datetime
+    ) -> Meeting | None:
+        """Change fields of a meeting the user added (name, days, time, timezone, link,
+        link_notes, place) and re-plan its reminders; the meeting as it is now (None: not theirs).
+        ValueError on a bad time or zone, and nothing is changed."""
+        if ref.kind != "p" or not changes.keys() <= PERSONAL_FIELDS:
+            raise LookupError(ref)
+        async with self.storage.session() as session:
+            row = await session.get(PersonalMeeting, int(ref.value))
+            if row is None or row.chat_id != chat_id:
+                return None
+            for name, value in changes.items():
+                setattr(row, name, value)
+            meeting = personal_meeting(row)  # raises on a bad time or zone: rolled back
+            for sub in await session.scalars(
+                select(Subscription).where(
+                    Subscription.chat_id == chat_id,
+                    Subscription.personal_id == row.id,
+                    Subscription.paused.is_(None),
+                )
+            ):
+                sub.next_fire_at, sub.occurrence_at = plan(meeting, sub.lead_minutes, now)
+        self.on_change()
+        return meeting
 
     async def skip(
         self, chat_id: int, ref: MeetingRef, occurrence: dt.datetime, now: dt.datetime
@@ -351,6 +421,7 @@ class Subscriptions:
         timezone: str,
         link: str | None,
         place: str | None,
+        link_notes: str | None = None,
     ) -> MeetingRef:
         """Keep a meeting the user added; they choose lead times next."""
         async with self.storage.session() as session:
@@ -361,6 +432,7 @@ class Subscriptions:
                 time=time,
                 timezone=timezone,
                 link=link,
+                link_notes=link_notes,
                 place=place,
             )
             session.add(row)

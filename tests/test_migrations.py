@@ -290,9 +290,9 @@ async def test_0006_keeps_personal_meetings_and_their_reminders_and_never_reuses
         lambda c: [
             c.execute(text(sql))
             for sql in (
-                "INSERT INTO users (chat_id, language, timezone, created_at, last_seen_on, blocked, "
-                "told_timezone, language_chosen) VALUES (7, 'en', 'UTC', '2026-01-01', '2026-01-01', "
-                "false, false, false)",
+                "INSERT INTO users (chat_id, language, timezone, created_at, last_seen_on, "
+                "blocked, told_timezone, language_chosen) VALUES (7, 'en', 'UTC', "
+                "'2026-01-01', '2026-01-01', false, false, false)",
                 "INSERT INTO personal_meetings (chat_id, name, days, time, timezone) "
                 "VALUES (7, 'Kept', '1', '19:00', 'UTC'), (7, 'Newest', '2', '19:00', 'UTC')",
                 "INSERT INTO subscriptions (chat_id, personal_id, lead_minutes) VALUES (7, 1, 60)",
