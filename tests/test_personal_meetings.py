@@ -234,3 +234,30 @@ async def test_a_spanish_speaker_manages_a_meeting_of_their_own_in_spanish(conte
         assert "Grupo de casa: entendido." in text and "Mar y Jue: entendido." in text
         english = english_fragments(content)
         assert sorted(f for f in english if f in text) == []
+
+
+async def test_my_meetings_skips_a_skipped_date_and_pages_instead_of_cutting(content, ny_settings):
+    from tests.test_reminders import EVENING, REF
+
+    api, clock = OfflineBotApi(), FixedClock(MONDAY_NOON)
+    async with running_app(ny_settings, library_with(content, EVENING), api, clock) as app:
+        chat = Chat(app, api)
+        await chat.send("/start")
+        await chat.press(f"rem:ask:{REF}")
+        await chat.press(f"rem:tog:{REF}:60")
+        tonight = int(dt.datetime(2026, 3, 3, 0, 0, tzinfo=UTC).timestamp() // 60)
+        await chat.press(f"rem:skip:{REF}:{tonight}")
+        mine = (await chat.send("/mymeetings"))[0]
+        assert "every Mon, 19:00. Next: Mon 9 Mar, 19:00 your time" in mine.text
+        services: Services = app.bot_data["services"]
+        for number in range(11):
+            await services.subscriptions.add_personal(
+                501, name=f"Mine {number}", days=[2], time="20:00", timezone="America/New_York",
+                link=None, place=None,
+            )  # fmt: skip
+        first = (await chat.send("/mymeetings"))[0]
+        assert "Showing 1–10 of your 12 meetings." in first.text
+        assert first.text.count("• ") == 10
+        rest = (await chat.press_label(first, "More"))[0]
+        assert "Showing 11–12 of your 12 meetings." in rest.text
+        assert rest.text.count("• ") == 2 and "« Earlier" in labels(rest)
