@@ -22,7 +22,7 @@ from bot.jobs import stop_guide
 from bot.meetings import Meeting
 from bot.personal import read_days, read_link, read_time
 from bot.subscriptions import MeetingRef
-from bot.timezones import find_zones, zone_label
+from bot.timezones import city_name, find_zones
 from bot.views.menu import main_menu
 from bot.views.reminders import days_text
 
@@ -90,7 +90,7 @@ async def _ask(
         await show(update, lead + esc(pack.text("add_time")), edit=edit)
     elif flow.step == "zone":
         zone = await services.user_zone(context.chat_id)
-        mine = pack.text("add_zone_mine", zone=zone_label(zone.key))
+        mine = pack.text("add_zone_mine", zone=city_name(zone.key, pack.language))
         rows = [[(mine, callbacks.make("add", "zone"))]]
         await show(update, lead + esc(pack.text("add_zone")), keyboard(rows), edit=edit)
     elif flow.step == "link":
@@ -176,11 +176,11 @@ async def on_text(
         got = pack.text("add_got_time", time=read.time)
         await _answered(update, context, flow, {"time": read.time}, got)
     elif flow.step == "zone":
-        zone = _zone_from_text(text) or _find_zone(text)
+        zone = _zone_from_text(text) or _find_zone(text, context.services.clock())
         if zone is None:
             await show(update, esc(pack.text("add_zone_bad")))
             return True
-        got = pack.text("add_got_zone", zone=zone_label(zone))
+        got = pack.text("add_got_zone", zone=city_name(zone, pack.language))
         await _answered(update, context, flow, {"zone": zone}, got)
     elif flow.step == "link":
         link = read_link(text)
@@ -199,8 +199,8 @@ def _time_button(time: str) -> str:
     return callbacks.make("add", "time", time.replace(":", ""))
 
 
-def _find_zone(text: str) -> str | None:
-    found = find_zones(text, limit=1)
+def _find_zone(text: str, now: dt.datetime) -> str | None:
+    found = find_zones(text, limit=1, now=now)
     return found[0] if found else None
 
 
@@ -234,7 +234,7 @@ async def _save(
         name=data["name"],
         days=days_text(pack, days),
         time=data["time"],
-        zone=pack.text("tz_city_time", zone=zone_label(str(data["zone"]))),
+        zone=pack.text("tz_city_time", zone=city_name(str(data["zone"]), pack.language)),
     )
     await show(update, esc(saved))
     meeting = await services.subscriptions.resolve(chat_id, ref)
@@ -268,7 +268,7 @@ async def _save_edit(
         name=meeting.name,
         days=days_text(pack, meeting.day),
         time=f"{meeting.time:%H:%M}",
-        zone=pack.text("tz_city_time", zone=zone_label(meeting.timezone)),
+        zone=pack.text("tz_city_time", zone=city_name(meeting.timezone, pack.language)),
     )
     await show(update, esc(saved), keyboard(back))
 
@@ -342,7 +342,7 @@ async def on_button(
         await _answered(update, context, flow, {"time": time}, got, edit=True)
     elif button.action == "zone" and flow.step == "zone":
         zone = await services.user_zone(context.chat_id)
-        got = pack.text("add_got_zone", zone=zone_label(zone.key))
+        got = pack.text("add_got_zone", zone=city_name(zone.key, pack.language))
         await _answered(update, context, flow, {"zone": zone.key}, got)
     elif button.action == "skip" and flow.step == "link":
         if "edit" in data:

@@ -15,7 +15,7 @@ from bot import callbacks
 from bot.content import LanguagePack
 from bot.meetings import Meeting
 from bot.reminder_store import ReminderDue
-from bot.timezones import zone_label
+from bot.timezones import city_name
 from bot.views.html import Row, esc
 from bot.views.places import directions_url
 
@@ -84,7 +84,9 @@ def pattern_text(pack: LanguagePack, meeting: Meeting, zone: ZoneInfo) -> str:
     time = f"{meeting.time:%H:%M}"
     if meeting.tz.key == zone.key:
         return pack.text("rem_pattern", days=days, time=time)
-    return pack.text("rem_pattern_zone", days=days, time=time, zone=zone_label(meeting.tz.key))
+    return pack.text(
+        "rem_pattern_zone", days=days, time=time, zone=city_name(meeting.tz.key, pack.language)
+    )
 
 
 def place_lines(pack: LanguagePack, meeting: Meeting) -> list[str]:
@@ -145,7 +147,8 @@ def render_reminder(
     ]
     own = due.occurrence_at.astimezone(meeting.tz)
     if own.utcoffset() != local.utcoffset():
-        lines.append(esc(pack.text("rem_their_time", time=f"{own:%H:%M}", zone=meeting.timezone)))
+        where = city_name(meeting.timezone, pack.language)
+        lines.append(esc(pack.text("rem_their_time", time=f"{own:%H:%M}", zone=where)))
     lines.extend(place_lines(pack, meeting))
     if due.chat_id < 0:
         return "\n".join(lines), _group_rows(pack, due, private_link)
