@@ -11,8 +11,8 @@ import base64
 import datetime as dt
 import hashlib
 import json
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 
 from sqlalchemy import ColumnElement, and_, delete, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -110,7 +110,10 @@ def remindable(meeting: Meeting) -> bool:
 
 
 def fingerprint(meeting: Meeting) -> dict[str, str]:
-    """What subscribers care about when a directory meeting changes: when, how to join, where."""
+    """What subscribers care about when a directory meeting changes: when, how to join, where.
+
+    Kept as written in `meeting_snapshots` (a changed format would tell everyone of a change);
+    `read_when` reads "when" back."""
     days = ",".join(str(d) for d in meeting.day)
     return {
         "when": f"{days} {meeting.time:%H:%M}-{meeting.end_time:%H:%M} {meeting.timezone}",
@@ -118,6 +121,17 @@ def fingerprint(meeting: Meeting) -> dict[str, str]:
         "place": meeting.address or meeting.location or "",
         "status": "closed" if meeting.temporarily_closed else "open",
     }
+
+
+def read_when(when: str) -> tuple[list[int], str, str, str] | None:
+    """A fingerprint's "when" ("1,3 19:00-20:00 America/New_York") as (days, start, end, zone);
+    None when it is not in that form."""
+    parts = when.split(" ")
+    if len(parts) != 3 or "-" not in parts[1]:
+        return None
+    days = [int(d) for d in parts[0].split(",") if d.isdigit()]
+    start, _, end = parts[1].partition("-")
+    return days, start, end, parts[2]
 
 
 @dataclass(frozen=True)
@@ -160,6 +174,9 @@ class Notice:
     slug: str
     name: str
     changes: tuple[str, ...]  # "when", "link", "place", "closed", "gone", "reopened"
+    # The meeting's `fingerprint` as subscribers last saw it, and as it is now (empty if none).
+    before: Mapping[str, str] = field(default_factory=dict)
+    after: Mapping[str, str] = field(default_factory=dict)
 
 
 class Subscriptions:
@@ -461,7 +478,8 @@ class Subscriptions:
                         sub.next_fire_at, sub.occurrence_at = plan(meeting, sub.lead_minutes, now)
                 name = meeting.name if meeting else str((saved or {}).get("name", slug))
                 for chat_id in sorted({s.chat_id for s in subs}):
-                    notices.append(Notice(chat_id, slug, name, changes))
+                    after = fingerprint(meeting) if meeting else {}
+                    notices.append(Notice(chat_id, slug, name, changes, saved or {}, after))
                 if meeting is None:
                     if slug in snapshots:
                         snapshots[slug].fingerprint = json.dumps({**(saved or {}), "gone": "1"})

@@ -346,7 +346,7 @@ async def test_directory_changes_are_told_and_followed_by_slug(content, ny_setti
     api2 = OfflineBotApi()
     async with running_app(ny_settings, library_with(content, moved), api2, clock) as app:
         (notice,) = [c for c in api2.calls if "has changed" in c.text]
-        assert "Evening Dual Recovery has changed: new time" in notice.text
+        assert "Evening Dual Recovery has changed: time Mon 19:00 → Mon 20:00." in notice.text
         services: Services = app.bot_data["services"]
         next_fire = await services.subscriptions.next_fire(501, MeetingRef.decode(REF))
         assert next_fire == dt.datetime(2026, 3, 3, 0, 0, tzinfo=UTC)  # 19:00 EST, for 20:00
@@ -474,3 +474,28 @@ async def test_an_old_lead_button_after_forget_brings_no_one_back(content, ny_se
         assert await services.storage.get_user(501) is None
         async with services.storage.session() as session:
             assert list(await session.scalars(select(Subscription))) == []
+
+
+async def test_change_notices_say_old_and_new_in_the_users_language(content, ny_settings):
+    api, clock = OfflineBotApi(), FixedClock(MONDAY_NOON)
+    async with running_app(ny_settings, library_with(content, EVENING), api, clock) as app:
+        spanish = Chat(app, api, user_id=650, language="es")
+        await spanish.send("/start")
+        await subscribe(spanish, 60)
+        london = Chat(app, api, user_id=651)
+        await london.send("/start")
+        await london.send("/timezone")
+        await london.send("London")
+        await subscribe(london, 60)
+    moved = EVENING.model_copy(
+        update={"day": (2,), "time": dt.time(19, 30), "conference_url": "https://example.org/new"}
+    )
+    api2 = OfflineBotApi()
+    async with running_app(ny_settings, library_with(content, moved), api2, clock):
+        told = {c.params["chat_id"]: c.text for c in api2.calls if c.method == "sendMessage"}
+        assert told[650] == (
+            "Evening Dual Recovery cambió: horario Lun 19:00 → Mar 19:30; enlace para entrar "
+            "https://example.org/join/evening → https://example.org/new. Tus recordatorios siguen "
+            "los datos nuevos. /mymeetings"
+        )
+        assert "time Mon 19:00 New York time → Tue 19:30 New York time;" in told[651]
