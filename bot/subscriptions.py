@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.meetings import Directory, Meeting
 from bot.storage import MeetingSnapshot, PersonalMeeting, Storage, Subscription, User
-from scheduler.recurrence import next_reminder
+from scheduler.recurrence import next_reminder, reminder_time
 
 # The lead times offered on a card, in minutes: 1 day, 2 h, 1 h, 30 min, 15 min.
 LEAD_CHOICES: tuple[int, ...] = (1440, 120, 60, 30, 15)
@@ -157,7 +157,7 @@ class Chosen:
             skipped = not self.paused and any(
                 occurrence is not None
                 and occurrence > start
-                and start - dt.timedelta(minutes=lead) > now
+                and reminder_time(start, dt.timedelta(minutes=lead), self.meeting.tz) > now
                 for lead, occurrence in self.planned
             )
             if not skipped:
@@ -423,7 +423,8 @@ class Subscriptions:
             )
             for row in rows:
                 if row.occurrence_at is not None and row.occurrence_at <= occurrence:
-                    after = max(now, occurrence - dt.timedelta(minutes=row.lead_minutes))
+                    lead = dt.timedelta(minutes=row.lead_minutes)
+                    after = max(now, reminder_time(occurrence, lead, meeting.tz))
                     row.next_fire_at, row.occurrence_at = plan(meeting, row.lead_minutes, after)
         self.on_change()
         return await self.next_fire(chat_id, ref)

@@ -499,3 +499,37 @@ async def test_change_notices_say_old_and_new_in_the_users_language(content, ny_
             "los datos nuevos. /mymeetings"
         )
         assert "time Mon 19:00 New York time → Tue 19:30 New York time;" in told[651]
+
+
+async def test_a_day_ahead_reminder_keeps_the_clock_time_and_says_the_clocks_change(
+    content, ny_settings
+):
+    sunday = EVENING.model_copy(update={"day": (0,), "slug": "sunday-ny", "name": "Sunday Hope"})
+    ref = MeetingRef.directory("sunday-ny").encode()
+    api, clock = OfflineBotApi(), FixedClock(MONDAY_NOON)
+    async with running_app(ny_settings, library_with(content, sunday), api, clock) as app:
+        chat = Chat(app, api)
+        spanish = Chat(app, api, user_id=650, language="es")
+        for person in (chat, spanish):
+            await person.send("/start")
+            await person.press(f"rem:ask:{ref}")
+            await person.press(f"rem:tog:{ref}:1440")
+        # Saturday 7 March, 18:00 EST: 24 hours before Sunday's 19:00 EDT, but not the clock time.
+        clock.now = dt.datetime(2026, 3, 7, 23, 0, tzinfo=UTC)
+        await tick(app)
+        assert reminders_sent(api) == []
+        clock.now = dt.datetime(2026, 3, 8, 0, 0, tzinfo=UTC)  # Saturday 19:00 EST
+        await tick(app)
+        (english,) = reminders_sent(api)
+        assert "at 19:00 your time (Sun 8 Mar)" in english.text
+        assert "The clocks change before then: 19:00 is the time on your clock" in english.text
+        (spanish_reminder,) = [
+            c for c in api.calls if c.method == "sendMessage" and c.params["chat_id"] == 650
+            and "Antes de eso cambia la hora" in c.text
+        ]  # fmt: skip
+        assert "las 19:00 son la hora de tu reloj" in spanish_reminder.text
+        # The next Sunday's reminder, with no change in between, says nothing of clocks.
+        clock.now = dt.datetime(2026, 3, 14, 23, 0, tzinfo=UTC)  # Saturday 19:00 EDT
+        await tick(app)
+        later = [c for c in reminders_sent(api) if c.params["chat_id"] == 501]
+        assert len(later) == 2 and "clocks" not in later[-1].text

@@ -18,6 +18,7 @@ from bot.reminder_store import ReminderDue
 from bot.timezones import city_name
 from bot.views.html import Row, esc
 from bot.views.places import directions_url
+from scheduler.recurrence import clock_change_between
 
 ENGLISH_UNITS: Mapping[str, str] = {
     "now": "now",
@@ -145,6 +146,9 @@ def render_reminder(
             )
         ),
     ]
+    if clock_change_between(now, due.occurrence_at, zone):
+        # "At 19:00 tomorrow" the night before the clocks change: which clock it means.
+        lines.append(esc(pack.text("rem_clocks_change", time=f"{local:%H:%M}")))
     own = due.occurrence_at.astimezone(meeting.tz)
     if own.utcoffset() != local.utcoffset():
         where = city_name(meeting.timezone, pack.language)
