@@ -118,6 +118,8 @@ async def test_one_saved_without_reminders_is_listed_shown_edited_and_deleted_on
         changed = (await chat.send("8:15pm"))[0]
         assert "Saved. Home group: Tue at 20:15 (New York time)" in changed.text
         await chat.press("add:edit:p.1:name")
+        assert "Nothing was changed" in (await chat.send("/cancel"))[0].text
+        await chat.press("add:edit:p.1:name")
         await chat.send("Tuesday home group")
         await chat.press("add:edit:p.1:days")
         await chat.press("add:day:4")  # and Thursday

@@ -65,7 +65,9 @@ async def cancel(update: Update, context: BotContext) -> None:
     guide_stopped = stop_guide(context.job_queue, context.chat_id)
     flow = await get_flow(context.services.storage, context.chat_id)
     if await clear_flow(context.services.storage, context.chat_id):
-        key = "add_cancelled" if flow is not None and flow.name == FLOW else "flow_cancelled"
+        key = "flow_cancelled"
+        if flow is not None and flow.name == FLOW:
+            key = "add_edit_cancelled" if "edit" in flow.data else "add_cancelled"
         await show(update, esc(pack.text(key)))
     elif guide_stopped:
         await show(update, esc(pack.text("ground_guided_stopped")), keyboard(main_menu(pack)))
