@@ -2,9 +2,11 @@
 
     .venv/bin/python -m bench.bench_directory [meetings]   (default 20,000)
 
-- `directory_list_*`: p99 of listing what's on (all, one day in the user's zone, online only),
-  with the kept schedule (`bot/schedule.py`) against the meeting-by-meeting calendar walk the
-  bot used before (the baseline, in the same run, on fewer samples: it is slow).
+- `directory_list_*`: p99 of listing what's on (all, one day in the user's zone, online only,
+  evening in the user's zone, a typed search of a town), with the kept schedule
+  (`bot/schedule.py`, `bot/browsing.py`'s masks) against the meeting-by-meeting calendar walk
+  the bot used before (the baseline, in the same run, on fewer samples: it is slow). The search
+  is a new word each time (nothing remembered), as people type.
 - `directory_crisis_while_browsing`: 50 people send /meetings and one person a crisis message at
   the same moment, through the real Application and its update processor (offline Bot API); the
   time until the crisis reply is sent, p99 over rounds (the first round includes working out
@@ -33,6 +35,7 @@ from zoneinfo import ZoneInfo
 from telegram import Update
 
 from bot.app import build_application
+from bot.browsing import TIMES_OF_DAY, fold
 from bot.config import Settings
 from bot.content import load_content
 from bot.meetings import Directory, Meeting
@@ -44,6 +47,12 @@ from scheduler.recurrence import occurrences
 ROOT = Path(__file__).resolve().parent.parent
 ZONES = ("America/New_York", "America/Chicago", "America/Los_Angeles", "America/Mexico_City")
 ZONES += ("Europe/London", "Europe/Madrid", "Australia/Sydney")
+# Towns to search: a few hundred names, as a big intergroup's directory has.
+TOWNS = tuple(
+    f"{a}{b}"
+    for a in ("Spring", "Green", "Ash", "Oak", "River", "Mill")
+    for b in ("field", "ville", "ton", "ford", "wood", "bury", "dale", "port", "mouth", "stead")
+) + tuple(f"San José {i}" for i in range(200))
 BROWSERS = 50
 ROUNDS = 20
 NOW = dt.datetime(2026, 3, 6, 22, 0, tzinfo=dt.UTC)  # a Friday, two days before US DST starts
@@ -60,6 +69,9 @@ def make_directory(count: int, seed: int = 7) -> Directory:
             "time": f"{rng.randrange(6, 23):02d}:{rng.choice([0, 0, 15, 30, 30, 45]):02d}",
             "timezone": rng.choice(ZONES),
             "types": rng.sample(["O", "C", "D", "BE", "W", "M", "S", "TC"], rng.randrange(0, 3)),
+            "city": rng.choice(TOWNS),
+            "region": rng.choice(TOWNS[:20]),
+            "group": f"Group {rng.randrange(count // 3 + 1)}",
         }
         if rng.random() < 0.5:
             record["conference_url"] = f"https://zoom.us/j/{rng.randrange(10**9, 10**10)}"
@@ -74,6 +86,7 @@ def walk(
     now: dt.datetime,
     keep: Callable[[Meeting], bool],
     day: tuple[int, ZoneInfo] | None,
+    hours: tuple[int, int, ZoneInfo] | None = None,
 ) -> int:
     """The baseline: every meeting's calendar worked out on each look (the code before)."""
     found = []
@@ -83,6 +96,11 @@ def walk(
         until = now + dt.timedelta(days=7, hours=1)
         for start in occurrences(m.day, m.time, m.tz, now - m.duration, until):
             local = start.astimezone(day[1]) if day else start
+            if hours is not None:
+                clock = start.astimezone(hours[2])
+                minute = clock.hour * 60 + clock.minute
+                if not hours[0] <= minute < hours[1]:
+                    continue
             if start + m.duration > now and (day is None or (local.weekday() + 1) % 7 == day[0]):
                 found.append((m.temporarily_closed, not m.is_active, start, m.name))
                 break
@@ -98,26 +116,49 @@ def listing(directory: Directory) -> list[str]:
     schedule = Schedule(directory.meetings)
     rng = random.Random(3)
     york = ZoneInfo("America/New_York")
-    cases: dict[str, tuple[Callable[[Meeting], bool], tuple[int, ZoneInfo] | None]] = {
-        "all": (lambda m: True, None),
-        "day": (lambda m: True, (6, york)),
-        "online": (lambda m: m.is_online, None),
+    evening = (*TIMES_OF_DAY["e"], york)
+    Case = tuple[
+        Callable[[Meeting], bool],
+        tuple[int, ZoneInfo] | None,
+        tuple[int, int, ZoneInfo] | None,
+        bool,
+    ]
+    cases: dict[str, Case] = {
+        "all": (lambda m: True, None, None, False),
+        "day": (lambda m: True, (6, york), None, False),
+        "online": (lambda m: m.is_online, None, None, False),
+        "time_of_day": (lambda m: True, None, evening, False),
+        "search": (lambda m: True, None, None, True),
     }
     lines = []
     start = time.perf_counter()
     schedule.prepare(NOW)
     lines.append(f"directory_schedule_prepare: {time.perf_counter() - start:.3f} s")
-    for name, (keep, day) in cases.items():
+    start = time.perf_counter()
+    catalog = schedule.catalog
+    lines.append(f"directory_catalog_build: {time.perf_counter() - start:.3f} s")
+    for name, (keep, day, hours, searched) in cases.items():
         fast, slow = [], []
         for i in range(300):
             now = NOW + dt.timedelta(minutes=rng.randrange(0, 60 * 24 * 6))
+            town = rng.choice(TOWNS)
             began = time.perf_counter()
-            listed = schedule.coming(now, key=name, keep=keep, day=day)
+            mask = catalog.search(town.lower()) if searched else None
+            listed = schedule.coming(now, key=name, keep=keep, day=day, hours=hours, mask=mask)
             listed[:6]  # a page, as the screen reads it
             fast.append(time.perf_counter() - began)
             if i < 5:
+                words = fold(town).split()
+                kept = keep
+                if searched:  # the baseline's search: every meeting's text, folded, each time
+
+                    def kept(m: Meeting, words: list[str] = words) -> bool:
+                        parts = (m.name, m.location, m.address, m.region, m.group)
+                        text = fold(" ".join(p for p in parts if p))
+                        return all(w in text for w in words)
+
                 began = time.perf_counter()
-                assert walk(directory.meetings, now, keep, day) == len(listed)
+                assert walk(directory.meetings, now, kept, day, hours) == len(listed)
                 slow.append(time.perf_counter() - began)
         lines.append(
             f"directory_list_{name}: schedule p99 {p99(fast) * 1000:.1f} ms, walk p99"

@@ -111,6 +111,12 @@ class CheckIns:
         self._on_change()
         return fire_at
 
+    async def follow_zone(self, chat_id: int, zone: str, now: dt.datetime) -> None:
+        """The person moved to `zone`: their check-in keeps its time, on their new clock."""
+        current = await self.get(chat_id)
+        if current is not None and current.zone != zone:
+            await self.set(chat_id, CheckIn(current.time, zone), now)
+
     async def stop(self, chat_id: int) -> bool:
         """No more check-ins; True when there was one."""
         async with self.storage.session() as session:

@@ -27,12 +27,15 @@ SAFE = "none"
 GENTLE = "gentle"
 LABELS: tuple[str, ...] = (SAFE, GENTLE, *CRISIS_KINDS)
 
-# Calibrated on the development split (bench/bench_understanding.py reports both splits).
+# Calibrated on the development split (bench/bench_understanding.py reports both splits): a sweep of
+# CRISIS_PROBABILITY and SURE over the cross-validated dev examples (2026-12-03) found SURE 0.80
+# gives the full crisis reply of the right kind to 6 points more danger messages than 0.90, for
+# 0.3-0.4 points more false alarms on ordinary talk, in both languages.
 CRISIS_PROBABILITY = 0.70
 FLOOR_PROBABILITY = 0.25
 WORRIED = 0.75
 MODEL_MIN_WORDS = 3
-SURE = 0.90
+SURE = 0.80
 
 _CONCERN = Assessment(Level.CONCERN)
 _NONE = Assessment(Level.NONE)

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Literal
 from urllib.parse import quote
@@ -74,13 +73,6 @@ def parse(payload: str) -> Target | None:
     if prefix == "faq":
         return Target("faq", rest)
     return None
-
-
-def find_slug(target: Target, slugs: Iterable[str]) -> str | None:
-    """The directory slug a meeting target names, if the meeting is still listed."""
-    if not target.digest:
-        return target.value if target.value in set(slugs) else None
-    return next((slug for slug in slugs if digest(slug) == target.value), None)
 
 
 def meeting_of(target: Target, directory: Directory) -> Meeting | None:

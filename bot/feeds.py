@@ -33,7 +33,15 @@ from pydantic import ValidationError
 from sqlalchemy import select
 
 from bot.config import FeedSettings
-from bot.meetings import Directory, Meeting, meeting_record, merge, read_feed
+from bot.meetings import (
+    RECORD_FORMAT,
+    Directory,
+    Meeting,
+    meeting_from_record,
+    meeting_record,
+    merge,
+    read_feed,
+)
 from bot.storage import FeedCopy, Storage
 
 _LOGGER = logging.getLogger(__name__)
@@ -177,7 +185,10 @@ async def refresh(
         await _save(storage, key, feed.url, now, error=reason)
         return Outcome(feed.url, error=reason)
     meetings = [m.model_copy(update={"source": feed.url}) for m in reading.meetings]
-    records = json.dumps([meeting_record(m) for m in meetings], ensure_ascii=False)
+    records = json.dumps(
+        {"format": RECORD_FORMAT, "meetings": [meeting_record(m) for m in meetings]},
+        ensure_ascii=False,
+    )
     await _save(
         storage,
         key,
@@ -222,10 +233,17 @@ async def rows(storage: Storage, feeds: Sequence[FeedSettings]) -> dict[str, Fee
 
 
 def copy_of(row: FeedCopy) -> Copy:
-    """A stored row's meetings (a record that no longer validates is left out, with a count)."""
+    """A stored row's meetings. Records this version wrote (its `RECORD_FORMAT`) are rebuilt
+    without validating them again; others (an older version's) are validated, and one that no
+    longer validates is left out, with a count."""
+    stored = json.loads(row.meetings or "[]")
+    trusted = isinstance(stored, dict) and stored.get("format") == RECORD_FORMAT
+    records = stored.get("meetings", []) if isinstance(stored, dict) else stored
+    if trusted:
+        return Copy(row.source, tuple(map(meeting_from_record, records)), row.fetched_at)
     meetings: list[Meeting] = []
     bad = 0
-    for record in json.loads(row.meetings or "[]"):
+    for record in records:
         try:
             meetings.append(Meeting.model_validate(record))
         except ValidationError:

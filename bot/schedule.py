@@ -13,19 +13,21 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from typing import overload
 from zoneinfo import ZoneInfo
 
 import numpy as np
 from numpy.typing import NDArray
 
+from bot.browsing import Catalog
 from bot.meetings import Meeting
 from scheduler.recurrence import occurrences
 
 # An hour over the week: a DST change can move the same weekday's start by that much.
 AHEAD = dt.timedelta(days=7, hours=1)
 AHEAD_SECONDS = int(AHEAD.total_seconds())
-HALF_HOUR, DAY = 1800, 86400
+HALF_HOUR, DAY, MINUTE = 1800, 86400, 60
 SPAN = dt.timedelta(days=15)  # how far the kept starts reach; rebuilt about once a week
 FILTERS_KEPT = 64  # filter results remembered (they do not change until the directory does)
 
@@ -62,6 +64,14 @@ class Listing(Sequence[Listed]):
         start, which = int(self._starts[index]), int(self._which[index])
         return Listed(self._meetings[which], dt.datetime.fromtimestamp(start, dt.UTC))
 
+    def split(self, now: dt.datetime) -> tuple[Listing, Listing]:
+        """(the meetings under way at `now`, the others), each in this list's order."""
+        under_way = self._starts <= int(now.timestamp())
+        return (
+            Listing(self._meetings, self._starts[under_way], self._which[under_way]),
+            Listing(self._meetings, self._starts[~under_way], self._which[~under_way]),
+        )
+
 
 class Schedule:
     """The starts of `meetings` over a rolling fortnight, ordered by (start, name), as arrays."""
@@ -92,10 +102,14 @@ class Schedule:
         key: Hashable,
         keep: Callable[[Meeting], bool],
         day: tuple[int, ZoneInfo] | None = None,
+        hours: tuple[int, int, ZoneInfo] | None = None,
+        mask: NDArray[np.bool_] | None = None,
     ) -> Listing:
         """Each meeting `keep` accepts, at its first start within a week that is under way or
-        still to come (on Meeting Guide day `day[0]` in zone `day[1]`, if given): by start and
-        name, temporarily closed meetings last.
+        still to come (on Meeting Guide day `day[0]` in zone `day[1]`, if given; starting
+        between minute `hours[0]` and `hours[1]` of the day in zone `hours[2]`, if given, the
+        span running past midnight when it ends before it begins): by start and name,
+        temporarily closed meetings last. `mask` (over the meetings, in order) narrows further.
 
         `key` names `keep` (the filters it stands for): its verdicts are remembered under it.
         """
@@ -105,9 +119,17 @@ class Schedule:
         _, _, all_starts, all_which = self._window
         lo, hi = np.searchsorted(all_starts, [moment - self._longest, moment + AHEAD_SECONDS])
         starts, which = all_starts[lo:hi], all_which[lo:hi]
-        wanted = self._allowed(key, keep)[which] & (starts + self._seconds[which] > moment)
+        allowed = self._allowed(key, keep)
+        if mask is not None:
+            allowed = allowed & mask
+        wanted = allowed[which] & (starts + self._seconds[which] > moment)
         if day is not None:
-            wanted &= _guide_days(starts, day[1]) == day[0]
+            wanted &= (_local_seconds(starts, day[1]) // DAY + 4) % 7 == day[0]
+        if hours is not None:
+            since, until, zone = hours
+            minute = _local_seconds(starts, zone) % DAY // MINUTE
+            inside = (minute >= since) & (minute < until)
+            wanted &= inside if since < until else (minute >= since) | (minute < until)
         positions = np.flatnonzero(wanted)
         # Each meeting at its first wanted start: np.unique gives the first position of each.
         _, first = np.unique(which[positions], return_index=True)
@@ -125,6 +147,18 @@ class Schedule:
             )
             self._kept[key] = allowed
         return allowed
+
+    @cached_property
+    def catalog(self) -> Catalog:
+        """The meetings' types, regions, groups, words and places as masks (`bot.browsing`),
+        worked out on first use, like the starts."""
+        return Catalog(self._meetings)
+
+    @property
+    def has_catalog(self) -> bool:
+        """Whether `catalog` is worked out (at 20,000 meetings it takes about half a second:
+        callers in the event loop build it in a thread first)."""
+        return "catalog" in self.__dict__
 
     def stale(self, now: dt.datetime) -> bool:
         """Whether the kept starts miss some of [now - longest meeting, now + a week and an hour):
@@ -154,8 +188,9 @@ class Schedule:
         self._window = (since, until, starts, which)
 
 
-def _guide_days(starts: NDArray[np.int64], zone: ZoneInfo) -> NDArray[np.int64]:
-    """The Meeting Guide day (0 = Sunday) in `zone` of each start (epoch seconds).
+def _local_seconds(starts: NDArray[np.int64], zone: ZoneInfo) -> NDArray[np.int64]:
+    """Each start (epoch seconds) on `zone`'s wall clock, as seconds from 1970-01-01 there: its
+    day is `// DAY` (1970-01-01 was a Thursday, Meeting Guide day 4), its time `% DAY`.
 
     A zone's offset is read once per half hour the starts fall in (every zone's changes today
     fall on a half hour, UTC), not once per start.
@@ -166,8 +201,7 @@ def _guide_days(starts: NDArray[np.int64], zone: ZoneInfo) -> NDArray[np.int64]:
     offsets = np.fromiter(
         (_offset(int(slot) * HALF_HOUR, zone) for slot in slots), dtype=np.int64, count=len(slots)
     )
-    local_days = (starts + offsets[inverse]) // DAY
-    return (local_days + 4) % 7  # 1970-01-01 was a Thursday (Meeting Guide day 4)
+    return starts + offsets[inverse]
 
 
 def _offset(moment: int, zone: ZoneInfo) -> int:

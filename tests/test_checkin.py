@@ -176,3 +176,17 @@ async def test_forged_check_in_buttons_change_nothing(content, settings, payload
         (reply,) = await chat.press(payload)
         assert "button" in reply.text.lower()
         assert await table(app, Subscription) == []
+
+
+async def test_a_check_in_follows_the_person_to_a_new_time_zone(content, settings):
+    api, clock = OfflineBotApi(), FixedClock(MONDAY_NOON)
+    async with running_app(settings, library_with(content), api, clock) as app:
+        chat = Chat(app, api)
+        await chat.send("/start")
+        await chat.press("ci:at:2100")
+        await chat.send("/timezone")
+        await chat.send("Europe/Madrid")
+        (again,) = await chat.send("/checkin")
+        assert "every day at 21:00 (Europe/Madrid)" in again.text
+        (sub,) = await table(app, Subscription)
+        assert sub.next_fire_at == dt.datetime(2026, 3, 2, 20, 0, tzinfo=UTC)  # 21:00 in Madrid

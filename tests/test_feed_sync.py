@@ -244,3 +244,34 @@ async def test_organizers_see_how_each_feed_is_doing_in_stats(content, database_
         await sync(app, clock, minutes=61)
         (stats,) = await organizer.send("/stats")
         assert "the last try failed (the server answered 500); 4 meetings read" in stats.text
+
+
+def test_stored_records_are_rebuilt_exactly_as_validated_and_old_ones_validated():
+    """Start-up rebuilds a feed copy's meetings without validating them again: every meeting
+    comes back equal to the one validated when it was stored; a copy in another format (an
+    older version's) is validated, and a record that no longer validates is left out."""
+    from bot.feeds import copy_of
+    from bot.meetings import (
+        RECORD_FORMAT,
+        load_directory,
+        meeting_from_record,
+        meeting_record,
+        read_feed,
+    )
+    from tests.conftest import CONTENT_DIR
+
+    shipped, _ = load_directory(CONTENT_DIR / "meetings.yaml")
+    fed = read_feed(TSML, "AA", "America/New_York").meetings
+    meetings = [*shipped, *fed]
+    assert len(meetings) > 20
+    for meeting in meetings:
+        assert meeting_from_record(meeting_record(meeting)) == meeting
+        record = json.loads(json.dumps(meeting_record(meeting)))  # as stored: through JSON
+        assert meeting_from_record(record) == meeting
+    records = [meeting_record(m) for m in meetings]
+    new = FeedCopy(
+        id="x", source="s", meetings=json.dumps({"format": RECORD_FORMAT, "meetings": records})
+    )
+    assert list(copy_of(new).meetings) == meetings
+    old = FeedCopy(id="x", source="s", meetings=json.dumps([*records, {"name": "no slug"}]))
+    assert list(copy_of(old).meetings) == meetings

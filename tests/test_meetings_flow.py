@@ -400,12 +400,20 @@ async def test_a_card_for_a_valid_meeting_with_bad_list_state_is_refused(chat: C
 
 
 def test_filter_codes_round_trip_and_fit_a_payload():
-    widest = Filters(3, frozenset({"on", "ip", "dd", "nc"}), "NAR-ANON")
-    assert widest.encode() == "d3.on.ip.dd.nc.pnar-anon"
+    # Every filter set at its longest: the longest program, language and type codes offered.
+    widest = Filters(
+        3, frozenset({"on", "ip", "dd", "nc"}), "NAR-ANON", "KOR", "a", "12x12", "zzzz"
+    )
+    assert widest.encode() == "d3a.on.ip.dd.nc.pnaran.lkor.y12x12.rzzzz"
+    assert len(widest.encode()) <= 40  # a payload argument's limit
     assert Filters.decode(widest.encode()) == widest
     assert Filters.decode("all") == Filters()
+    assert Filters.decode("te") == Filters(time="e")
     ref = MeetingRef.directory("x").encode()
-    assert len(f"mt:card:{ref}:{widest.encode()}:999".encode()) <= 64
+    # A card keeps the filters; the page too when it fits, else Back finds the meeting's page.
+    assert len(f"mt:card:{ref}:{widest.encode()}".encode()) <= 64
+    assert len(f"mt:ls:{widest.encode()}:9999".encode()) <= 64
+    assert len(f"mt:card:{ref}:d3.on.ip.dd.nc.pnaran:9999".encode()) <= 64
 
 
 async def test_a_spanish_speaker_sees_meetings_in_spanish_first_and_can_widen(

@@ -319,3 +319,15 @@ async def test_forget_drops_a_plan_in_progress(chat: Chat):
     await chat.send("/forget")
     await chat.press("priv:yes")
     assert len(drafts(chat)) == 0
+
+
+async def test_a_worrying_answer_is_part_of_the_plan_not_a_gentle_check(chat: Chat):
+    """Warning signs are hard words on purpose: inside a plan the gentle check does not
+    interrupt (the plan is that help), outside it the same words get the check."""
+    worrying = "i dont see the point of anything lately"
+    outside = last(await chat.send(worrying))
+    assert "Are you thinking about hurting yourself" in outside.text
+    await begin(chat)
+    question = last(await chat.send(worrying))
+    assert "Step 2 of 7" in question.text
+    assert "Are you thinking about hurting yourself" not in question.text

@@ -157,6 +157,7 @@ def _flows(admins: Collection[int]) -> text.Flows:
     return {
         addmeeting.FLOW: (add_meeting, addmeeting.FLOW_TTL),
         timezone.FLOW: (timezone.on_text, timezone.FLOW_TTL),
+        meetings.FLOW: (meetings.on_text, meetings.FLOW_TTL),
         admin.FLOW: (_organizers_text(admin.on_text, admins), ORGANIZER_FLOW_TTL),
     }
 

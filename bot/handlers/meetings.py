@@ -1,8 +1,11 @@
-"""/meetings: the directory soonest first, narrowed by filter buttons; a meeting's card; nearby.
+"""/meetings: the directory soonest first, narrowed by filter buttons; a meeting's card; nearby;
+a typed search.
 
 Every screen is stateless: the filters and the page travel in the button payload as a compact,
-strictly parsed code (`Filters.encode`), for example `mt:ls:d2.on.dd.psmart:1`. Days are days of
-the week in the *user's* zone: a 23:00 Monday meeting in New York is a Tuesday meeting in London.
+strictly parsed code (`Filters.encode`, `bot.browsing`), for example `mt:ls:d2e.on.dd.psmart:1`.
+Days and times of day are the *user's*: a 23:00 Monday meeting in New York is a Tuesday morning
+meeting in London. The search is a flow (`FLOW`): the words typed next are searched at once and
+the flow cleared, so they are kept nowhere.
 """
 
 from __future__ import annotations
@@ -12,39 +15,61 @@ import dataclasses
 import datetime as dt
 import math
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
+import numpy as np
+from numpy.typing import NDArray
 from telegram import KeyboardButton, ReplyKeyboardMarkup, Update
 
 from bot import callbacks, deeplinks
+from bot.browsing import (
+    FIRST_RADIUS,
+    KM_PER_MILE,
+    NO_FILTERS,
+    RADII_KM,
+    Catalog,
+    Filters,
+    radius_km,
+    read_point,
+    read_radius,
+    shown_types,
+    time_window,
+    uses_miles,
+)
 from bot.calendar_links import google_calendar_url
 from bot.content import LanguagePack
 from bot.context import BotContext
 from bot.feed_zones import zone_at
+from bot.flows import Flow, clear_flow, get_flow, set_flow
 from bot.handlers.common import Row, esc, keyboard, pack_for, show, tell_timezone_once
-from bot.meetings import (
-    LANGUAGE_TYPES,
-    PROGRAMS,
-    SPOKEN_TYPE,
-    Directory,
-    Meeting,
-    nearest,
-)
+from bot.meetings import PROGRAMS, SPOKEN_TYPE, Directory, Meeting
 from bot.schedule import AHEAD, Listed, Listing, Schedule
 from bot.subscriptions import MeetingRef
 from bot.timezones import zone_code, zone_label
+from bot.views import browsing as views
+from bot.views.browsing import check as _check
+from bot.views.browsing import clip, page_rows
+from bot.views.browsing import list_payload as _list_payload
 from bot.views.places import directions_url
 from scheduler.recurrence import occurrences
 
 PAGE_SIZE = 6
 MAX_LABEL = 60
 MAX_TEXT = 4096
-NEAR_LIMIT = 5
-NEAR_RADIUS_KM = 50.0  # farther than this is not "near": online meetings are offered instead
-KM_PER_MILE = 1.609344
-NO_FILTERS = "all"
+NEAR_LIMIT = 8
+# A card opened from a list that must stay in view (nearby, search results): a new message.
 FROM_NEARBY = "near"
+# A card opened from a group's list: Back goes to that group's other meetings.
+FROM_GROUP = "grp"
+# Meetings under way are folded into one line when there are this many (half a page) or more.
+FOLD_UNDER_WAY = 3
+FLOW = "find"
+# A search is typed right after the button; later text is more likely something else.
+FLOW_TTL = dt.timedelta(minutes=10)
+# Longer text, or a question, typed in the search is not a name or a town: the FAQ answers it.
+MAX_SEARCH_WORDS = 5
+SEARCH_SHOWN = 8
+RADII = RADII_KM  # as many radii in miles
 # Monday first, as most people read a week; Meeting Guide numbers (0 = Sunday).
 WEEK = (1, 2, 3, 4, 5, 6, 0)
 
@@ -62,59 +87,6 @@ def guide_day(moment: dt.datetime) -> int:
     return (moment.weekday() + 1) % 7
 
 
-@dataclass(frozen=True)
-class Filters:
-    """What the list is narrowed to: a Meeting Guide day in the user's zone, flags, a program."""
-
-    day: int | None = None
-    flags: frozenset[str] = frozenset()
-    program: str | None = None
-    # A language's type code: only meetings held in it.
-    language: str | None = None
-
-    @property
-    def active(self) -> bool:
-        return self != Filters()
-
-    def encode(self) -> str:
-        """`all`, or the set filters joined by "." in a fixed order: d3.on.ip.dd.nc.psmart."""
-        parts = [f"d{self.day}"] if self.day is not None else []
-        parts.extend(flag for flag in FLAGS if flag in self.flags)
-        if self.program is not None:
-            parts.append(f"p{self.program.lower()}")
-        if self.language is not None:
-            parts.append(f"l{self.language.lower()}")
-        return ".".join(parts) or NO_FILTERS
-
-    @classmethod
-    def decode(cls, code: str | None) -> Filters:
-        """Parse a code made by `encode`; LookupError for anything else (order matters too)."""
-        if code == NO_FILTERS:
-            return cls()
-        day: int | None = None
-        flags: set[str] = set()
-        program: str | None = None
-        language: str | None = None
-        for part in (code or "").split("."):
-            if part in FLAGS:
-                flags.add(part)
-            elif len(part) == 2 and part[0] == "d" and part[1] in "0123456":
-                day = int(part[1])
-            elif part.startswith("p") and part[1:].upper() in PROGRAMS:
-                program = part[1:].upper()
-            elif part.startswith("l") and part[1:].upper() in LANGUAGE_TYPES:
-                language = part[1:].upper()
-            else:
-                raise LookupError(code)
-        filters = cls(day, frozenset(flags), program, language)
-        if filters.encode() != code:  # repeated or out of order: not one of ours
-            raise LookupError(code)
-        return filters
-
-    def toggled(self, flag: str) -> Filters:
-        return dataclasses.replace(self, flags=self.flags ^ {flag})
-
-
 def coming_starts(meeting: Meeting, now: dt.datetime) -> list[dt.datetime]:
     """The start of the meeting under way, if it is, then those of the coming week (UTC)."""
     until = now + AHEAD
@@ -123,15 +95,26 @@ def coming_starts(meeting: Meeting, now: dt.datetime) -> list[dt.datetime]:
 
 
 def upcoming(
-    schedule: Schedule, directory: Directory, filters: Filters, zone: ZoneInfo, now: dt.datetime
+    schedule: Schedule,
+    directory: Directory,
+    filters: Filters,
+    zone: ZoneInfo,
+    now: dt.datetime,
+    mask: NDArray[np.bool_] | None = None,
 ) -> Listing:
-    """The meetings matching `filters`, under way or soonest first, temporarily closed last."""
-    day = filters.day
+    """The meetings matching `filters` (and `mask`, over the directory), under way or soonest
+    first, temporarily closed last."""
+    day, hours = filters.day, time_window(filters.time)
+    narrowed = schedule.catalog.mask(filters)
+    if mask is not None:
+        narrowed = mask if narrowed is None else narrowed & mask
     return schedule.coming(
         now,
-        key=dataclasses.replace(filters, day=None),
+        key=dataclasses.replace(filters.meeting_level, type=None, region=None),
         keep=_keeper(directory, filters),
         day=None if day is None else (day, zone),
+        hours=None if hours is None else (*hours, zone),
+        mask=narrowed,
     )
 
 
@@ -157,12 +140,6 @@ def _keeper(directory: Directory, filters: Filters) -> Callable[[Meeting], bool]
     return keep
 
 
-def clip(text: str, limit: int) -> str:
-    """`text` cut to `limit` characters, with an ellipsis when cut."""
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
-
-
 def _when_label(pack: LanguagePack, listed: Listed, zone: ZoneInfo, now: dt.datetime) -> str:
     local = listed.start.astimezone(zone)
     if listed.under_way(now):
@@ -186,106 +163,187 @@ def _ref(meeting: Meeting) -> str:
     return MeetingRef.directory(meeting.slug).encode()
 
 
-def _list_payload(filters: Filters, page: int = 0) -> str:
-    return callbacks.make("mt", "ls", filters.encode(), page)
-
-
-def _check(on: bool, label: str) -> str:
-    return f"✅ {label}" if on else label
-
-
-def _filter_rows(pack: LanguagePack, filters: Filters) -> list[Row]:
+def _card_payload(meeting: Meeting, filters: Filters, page: int) -> str:
+    """A card from the list: with the list's filters and page for Back, or without the page when
+    the filters leave no room for it (then Back finds the meeting's page)."""
     code = filters.encode()
-    day = (
-        pack.text("meetings_filter_day_set", day=pack.text(f"day_{filters.day}"))
-        if filters.day is not None
-        else pack.text("meetings_filter_day")
-    )
-    program = (
-        pack.text("meetings_filter_program_set", program=filters.program)
-        if filters.program is not None
-        else pack.text("meetings_filter_program")
-    )
+    try:
+        return callbacks.make("mt", "card", _ref(meeting), code, page)
+    except ValueError:
+        return callbacks.make("mt", "card", _ref(meeting), code)
 
+
+def _set_label(pack: LanguagePack, on: bool, label_key: str, set_key: str, **values: str) -> str:
+    return _check(on, pack.text(set_key, **values) if on else pack.text(label_key))
+
+
+def _filter_rows(pack: LanguagePack, filters: Filters, catalog: Catalog) -> list[Row]:
+    code = filters.encode()
+    day = _set_label(
+        pack,
+        filters.day is not None,
+        "meetings_filter_day",
+        "meetings_filter_day_set",
+        day=pack.text(f"day_{filters.day}") if filters.day is not None else "",
+    )
+    program = _set_label(
+        pack,
+        filters.program is not None,
+        "meetings_filter_program",
+        "meetings_filter_program_set",
+        program=filters.program or "",
+    )
     toggles = [
         (_check(flag in filters.flags, pack.text(label)), _list_payload(filters.toggled(flag)))
         for flag, label in FLAGS.items()
     ]
-    language = (
-        pack.text("meetings_filter_language_set", language=pack.type_name(filters.language))
-        if filters.language is not None
-        else pack.text("meetings_filter_language")
+    language = _set_label(
+        pack,
+        filters.language is not None,
+        "meetings_filter_language",
+        "meetings_filter_language_set",
+        language=pack.type_name(filters.language) if filters.language else "",
+    )
+    time = _set_label(
+        pack,
+        filters.time is not None,
+        "meetings_filter_time",
+        "meetings_filter_time_set",
+        time=pack.text(views.TIME_LABELS[filters.time]) if filters.time else "",
+    )
+    kind = _set_label(
+        pack,
+        filters.type is not None,
+        "meetings_filter_type",
+        "meetings_filter_type_set",
+        type=_type_name(pack, catalog, filters.type),
     )
     rows: list[Row] = [
         [
-            (_check(filters.day is not None, day), callbacks.make("mt", "day", code)),
-            (_check(filters.program is not None, program), callbacks.make("mt", "prog", code)),
+            (day, callbacks.make("mt", "day", code)),
+            (time, callbacks.make("mt", "tod", code)),
         ],
-        [(_check(filters.language is not None, language), callbacks.make("mt", "lang", code))],
+        [
+            (program, callbacks.make("mt", "prog", code)),
+            (kind, callbacks.make("mt", "type", code, 0)),
+        ],
+        [(language, callbacks.make("mt", "lang", code))],
         toggles[:2],
         toggles[2:],
     ]
+    if catalog.regions:
+        region = _set_label(
+            pack,
+            filters.region is not None,
+            "meetings_filter_region",
+            "meetings_filter_region_set",
+            region=clip(catalog.region_name(filters.region or "") or "?", 30),
+        )
+        rows.append([(region, callbacks.make("mt", "reg", code, 0))])
     if filters.active:
         rows.append([(pack.text("meetings_clear"), _list_payload(Filters()))])
     return rows
 
 
-def _filter_names(pack: LanguagePack, filters: Filters) -> list[str]:
+def _type_name(pack: LanguagePack, catalog: Catalog, lower: str | None) -> str:
+    if lower is None:
+        return ""
+    return pack.type_name(catalog.type_code(lower) or lower.upper())
+
+
+def _filter_names(pack: LanguagePack, filters: Filters, catalog: Catalog) -> list[str]:
     names = []
     if filters.day is not None:
         names.append(pack.text(f"day_{filters.day}"))
+    if filters.time is not None:
+        names.append(pack.text(views.TIME_LABELS[filters.time]))
     names.extend(pack.text(label) for flag, label in FLAGS.items() if flag in filters.flags)
     if filters.program is not None:
         names.append(pack.program_name(filters.program))
     if filters.language is not None:
         names.append(pack.type_name(filters.language))
+    if filters.type is not None:
+        names.append(_type_name(pack, catalog, filters.type))
+    if filters.region is not None:
+        names.append(catalog.region_name(filters.region) or "?")
     return names
 
 
-async def _show_list(
-    update: Update, context: BotContext, filters: Filters, page: int, *, edit: bool
-) -> None:
+async def _catalog(context: BotContext) -> Catalog:
+    """The directory's catalog (`bot.browsing`), worked out in a thread the first time, so that
+    others are answered meanwhile."""
+    schedule = context.services.library.schedule
+    if not schedule.has_catalog:
+        await asyncio.to_thread(lambda: schedule.catalog)
+    return schedule.catalog
+
+
+async def _listing(
+    update: Update, context: BotContext, filters: Filters, mask: NDArray[np.bool_] | None = None
+) -> tuple[Listing, ZoneInfo, dt.datetime]:
+    """What's on for `filters` in the user's zone: (the listing, the zone, now)."""
     services = context.services
-    pack = pack_for(update, context)
     chat_id = update.effective_chat.id if update.effective_chat else 0
     zone = await services.user_zone(chat_id)
     now = services.clock()
     library = services.library
     if library.schedule.stale(now):  # about once a week: in a thread, so others are answered
         await asyncio.to_thread(library.schedule.prepare, now)
-    listed = upcoming(library.schedule, library.directory, filters, zone, now)
+    await _catalog(context)
+    return upcoming(library.schedule, library.directory, filters, zone, now, mask), zone, now
+
+
+async def _show_list(
+    update: Update,
+    context: BotContext,
+    filters: Filters,
+    page: int,
+    *,
+    edit: bool,
+    under_way_only: bool = False,
+) -> None:
+    """A page of the list; meetings under way folded into one button when there are many (or,
+    `under_way_only`, those alone)."""
+    pack = pack_for(update, context)
+    catalog = await _catalog(context)
+    listed, zone, now = await _listing(update, context, filters)
+    under_way, later = listed.split(now)
+    folded = len(under_way) >= FOLD_UNDER_WAY
+    if under_way_only:
+        listed = under_way
+    elif folded:
+        listed = later
     pages = max(1, math.ceil(len(listed) / PAGE_SIZE))
     page = min(page, pages - 1)  # the list may have shrunk since the button was sent
     shown = listed[page * PAGE_SIZE : (page + 1) * PAGE_SIZE]
 
-    lines = [f"<b>{esc(pack.text('meetings_header', zone=zone.key))}</b>"]
+    header = "meetings_in_progress_header" if under_way_only else "meetings_header"
+    lines = [f"<b>{esc(pack.text(header, zone=zone.key))}</b>"]
     if filters.active:
-        names = ", ".join(_filter_names(pack, filters))
+        names = ", ".join(_filter_names(pack, filters, catalog))
         lines.append(esc(pack.text("meetings_filters", filters=names)))
+    if folded and not under_way_only and page == 0:
+        lines.append(esc(pack.text("meetings_in_progress", count=len(under_way))))
     if not listed:
         lines.append(esc(pack.text("meetings_none")))
     elif pages > 1:
         lines.append(esc(pack.text("meetings_page", page=page + 1, pages=pages)))
 
+    rows: list[Row] = []
+    if folded and not under_way_only and page == 0:
+        rows.append(views.in_progress_row(pack, filters, len(under_way)))
+    rows.extend(
+        [(button_label(pack, x, zone, now), _card_payload(x.meeting, filters, page))] for x in shown
+    )
+    action = "now" if under_way_only else "ls"
     code = filters.encode()
-    rows: list[Row] = [
-        [
-            (
-                button_label(pack, x, zone, now),
-                callbacks.make("mt", "card", _ref(x.meeting), code, page),
-            )
-        ]
-        for x in shown
-    ]
-    nav: list[tuple[str, str]] = []
-    if page > 0:
-        nav.append((pack.text("meetings_prev"), _list_payload(filters, page - 1)))
-    if page + 1 < pages:
-        nav.append((pack.text("meetings_next"), _list_payload(filters, page + 1)))
-    if nav:
-        rows.append(nav)
-    rows.extend(_filter_rows(pack, filters))
-    rows.append([(pack.text("meetings_near_button"), callbacks.make("mt", "near"))])
+    rows.extend(page_rows(pack, action, code, page, pages))
+    if under_way_only:
+        rows.append([(pack.text("button_back"), _list_payload(filters))])
+    else:
+        rows.extend(_filter_rows(pack, filters, catalog))
+        rows.append([(pack.text("meetings_search_button"), callbacks.make("mt", "find", code))])
+        rows.append([(pack.text("meetings_near_button"), callbacks.make("mt", "near"))])
     await show(update, "\n".join(lines), keyboard(rows), edit=edit)
 
 
@@ -376,6 +434,29 @@ async def _program_picker(update: Update, context: BotContext, filters: Filters)
     await show(update, text, keyboard(rows), edit=True)
 
 
+async def _time_picker(update: Update, context: BotContext, filters: Filters) -> None:
+    pack = pack_for(update, context)
+    zone = await context.services.user_zone(context.chat_id)
+    text = esc(pack.text("meetings_pick_time", zone=zone.key))
+    await show(update, text, keyboard(views.time_rows(pack, filters)), edit=True)
+
+
+async def _type_picker(update: Update, context: BotContext, filters: Filters, page: int) -> None:
+    pack = pack_for(update, context)
+    catalog = await _catalog(context)
+    rows = views.type_rows(pack, filters, catalog, page)
+    text = pack.text("meetings_pick_type" if catalog.offered_types() else "meetings_no_types")
+    await show(update, esc(text), keyboard(rows), edit=True)
+
+
+async def _region_picker(update: Update, context: BotContext, filters: Filters, page: int) -> None:
+    pack = pack_for(update, context)
+    catalog = await _catalog(context)
+    rows = views.region_rows(pack, filters, catalog, page)
+    text = pack.text("meetings_pick_region" if catalog.regions else "meetings_no_regions")
+    await show(update, esc(text), keyboard(rows), edit=True)
+
+
 # --- the card ----------------------------------------------------------------------------------
 
 
@@ -434,8 +515,9 @@ def render_card(pack: LanguagePack, meeting: Meeting, zone: ZoneInfo, now: dt.da
         sections.append((9, f"⚠️ <b>{esc(pack.text(key))}</b>"))
     sections.append((8, "\n".join(_when_lines(pack, meeting, zone, now))))
     join: list[str] = []
-    if meeting.conference_url:
-        join.append(esc(pack.text("meetings_join", url=meeting.conference_url)))
+    joining = views.join_line(pack, meeting)
+    if joining is not None:
+        join.append(esc(joining))
         if meeting.conference_url_notes:
             join.append(esc(clip(meeting.conference_url_notes, 500)))
     if meeting.conference_phone:
@@ -452,9 +534,13 @@ def render_card(pack: LanguagePack, meeting: Meeting, zone: ZoneInfo, now: dt.da
         sections.append((6, "\n".join(where)))
     if meeting.notes:
         sections.append((3, esc(clip(meeting.notes, 1000))))
-    if meeting.types:
-        kinds = "\n".join(f"• {esc(pack.type_name(code))}" for code in meeting.types)
+    types = shown_types(meeting)
+    if types:
+        kinds = "\n".join(f"• {esc(pack.type_name(code))}" for code in types)
         sections.append((4, f"{esc(pack.text('meetings_types'))}\n{kinds}"))
+    about = views.about_lines(pack, meeting)
+    if about is not None:
+        sections.append((5, about))
 
     def joined(parts: Sequence[tuple[int, str]]) -> str:
         return "\n\n".join(text for _, text in parts)
@@ -466,11 +552,16 @@ def render_card(pack: LanguagePack, meeting: Meeting, zone: ZoneInfo, now: dt.da
 
 
 def _card_rows(
-    pack: LanguagePack, meeting: Meeting, ref: str, back: str | None, now: dt.datetime
+    pack: LanguagePack,
+    meeting: Meeting,
+    ref: str,
+    back: str | None,
+    now: dt.datetime,
+    group_mates: bool = False,
 ) -> list[Row]:
     links: list[tuple[str, str]] = []
     if meeting.conference_url:
-        links.append((pack.text("meetings_join_button"), meeting.conference_url))
+        links.append((views.join_label(pack, meeting), meeting.conference_url))
     directions = directions_url(meeting) if meeting.is_in_person else None
     if directions is not None:
         links.append((pack.text("meetings_directions"), directions))
@@ -483,6 +574,7 @@ def _card_rows(
         ]
     )
     rows.append([(pack.text("meetings_google_calendar"), google)])
+    rows.extend(views.link_rows(pack, meeting, group_mates, ref))
     if back is not None:
         rows.append([(pack.text("button_back"), back)])
     return rows
@@ -490,20 +582,29 @@ def _card_rows(
 
 async def _show_card(update: Update, context: BotContext, button: callbacks.Button) -> None:
     args = button.args
+    ref = MeetingRef.decode(args[0] if args else None)
+    if ref.kind != "d":
+        raise LookupError(button)
+    chat_id = update.effective_chat.id if update.effective_chat else 0
+    meeting = await context.services.subscriptions.resolve(chat_id, ref)
+    if meeting is None:
+        raise LookupError(button)
     if len(args) == 3:
         back: str | None = _list_payload(Filters.decode(args[1]), button.int_arg(2))
     elif len(args) == 1:
         back = _list_payload(Filters())
     elif len(args) == 2 and args[1] == FROM_NEARBY:
         back = None
+    elif len(args) == 2 and args[1] == FROM_GROUP:
+        back = callbacks.make("mt", "grp", args[0])
+    elif len(args) == 2:  # filters too wide for the page to fit: Back finds the meeting's page
+        filters = Filters.decode(args[1])
+        listed, _, now = await _listing(update, context, filters)
+        under_way, later = listed.split(now)
+        slugs = [x.meeting.slug for x in (later if len(under_way) >= FOLD_UNDER_WAY else listed)]
+        page = slugs.index(meeting.slug) // PAGE_SIZE if meeting.slug in slugs else 0
+        back = _list_payload(filters, page)
     else:
-        raise LookupError(button)
-    ref = MeetingRef.decode(args[0])
-    if ref.kind != "d":
-        raise LookupError(button)
-    chat_id = update.effective_chat.id if update.effective_chat else 0
-    meeting = await context.services.subscriptions.resolve(chat_id, ref)
-    if meeting is None:
         raise LookupError(button)
     # From the nearby list the card comes as a new message, so that the list stays in view.
     await _send_card(update, context, meeting, back, edit=back is not None)
@@ -518,16 +619,14 @@ async def _send_card(
     chat_id = update.effective_chat.id if update.effective_chat else 0
     zone = await services.user_zone(chat_id)
     now = services.clock()
-    rows = _card_rows(pack, meeting, _ref(meeting), back, now)
+    mates = bool((await _catalog(context)).group_of(meeting).any())
+    rows = _card_rows(pack, meeting, _ref(meeting), back, now, mates)
     await show(update, render_card(pack, meeting, zone, now), keyboard(rows), edit=edit)
 
 
 async def open_link(update: Update, context: BotContext, target: deeplinks.Target) -> bool:
     """A link to a meeting (a flyer's QR code, a group's website): its card, with "Remind me"."""
-    services = context.services
-    directory = services.library.directory
-    slug = deeplinks.find_slug(target, (m.slug for m in directory))
-    meeting = directory.get(slug) if slug is not None else None
+    meeting = deeplinks.meeting_of(target, context.services.library.directory)
     if meeting is None:
         return False
     await _send_card(update, context, meeting, _list_payload(Filters()), edit=False)
@@ -535,23 +634,145 @@ async def open_link(update: Update, context: BotContext, target: deeplinks.Targe
 
 
 async def on_button(update: Update, context: BotContext, button: callbacks.Button) -> None:
-    """The list (`ls`), the day and program pickers, and a meeting's card."""
-    if button.action == "ls" and len(button.args) == 2:
-        await _show_list(
-            update, context, Filters.decode(button.args[0]), button.int_arg(1), edit=True
-        )
-    elif button.action == "day" and len(button.args) == 1:
+    """The list (`ls`), meetings in progress (`now`), the pickers, a meeting's card, a group's
+    meetings (`grp`), the search (`find`, `fx`) and nearby (`near`, `nr`)."""
+    action, args = button.action, button.args
+    if action == "ls" and len(args) == 2:
+        await _show_list(update, context, Filters.decode(args[0]), button.int_arg(1), edit=True)
+    elif action == "now" and len(args) == 2:
+        filters = Filters.decode(args[0])
+        page = button.int_arg(1)
+        await _show_list(update, context, filters, page, edit=True, under_way_only=True)
+    elif action == "day" and len(args) == 1:
         await _day_picker(update, context, Filters.decode(button.arg))
-    elif button.action == "prog" and len(button.args) == 1:
+    elif action == "tod" and len(args) == 1:
+        await _time_picker(update, context, Filters.decode(button.arg))
+    elif action == "prog" and len(args) == 1:
         await _program_picker(update, context, Filters.decode(button.arg))
-    elif button.action == "lang" and len(button.args) == 1:
+    elif action == "lang" and len(args) == 1:
         await _language_picker(update, context, Filters.decode(button.arg))
-    elif button.action == "card":
+    elif action == "type" and len(args) == 2:
+        await _type_picker(update, context, Filters.decode(args[0]), button.int_arg(1))
+    elif action == "reg" and len(args) == 2:
+        await _region_picker(update, context, Filters.decode(args[0]), button.int_arg(1))
+    elif action == "card":
         await _show_card(update, context, button)
-    elif button.action == "near" and not button.args:
+    elif action == "grp" and len(args) == 1:
+        await _show_group(update, context, MeetingRef.decode(button.arg))
+    elif action == "find" and len(args) == 1:
+        await _ask_search(update, context, Filters.decode(button.arg))
+    elif action == "fx" and len(args) == 1:
+        filters = Filters.decode(button.arg)
+        await _leave_search(context)
+        await _show_list(update, context, filters, 0, edit=True)
+    elif action == "near" and not args:
         await _ask_location(update, context)
+    elif action == "nr" and len(args) == 2:
+        lat, _, lon = args[0].partition("_")
+        point = read_point(lat, lon)
+        miles, index = read_radius(args[1])
+        await _show_nearby(update, context, point, miles, index, edit=True)
     else:
         raise LookupError(button)
+
+
+# --- a group's meetings ------------------------------------------------------------------------
+
+
+async def _show_group(update: Update, context: BotContext, ref: MeetingRef) -> None:
+    """The other meetings of a card's group, soonest first; their cards come back here."""
+    if ref.kind != "d":
+        raise LookupError(ref)
+    services = context.services
+    meeting = await services.subscriptions.resolve(context.chat_id, ref)
+    if meeting is None or not meeting.group:
+        raise LookupError(ref)
+    pack = pack_for(update, context)
+    mates = (await _catalog(context)).group_of(meeting)
+    listed, zone, now = await _listing(update, context, Filters(), mates)
+    lines = [f"<b>{esc(pack.text('meetings_group_header', group=meeting.group))}</b>"]
+    lines.append(esc(pack.text("meetings_times_in", zone=zone.key)))
+    if not listed:
+        lines.append(esc(pack.text("meetings_none_group")))
+    rows: list[Row] = [
+        [
+            (
+                button_label(pack, x, zone, now),
+                callbacks.make("mt", "card", _ref(x.meeting), FROM_GROUP),
+            )
+        ]
+        for x in listed[: PAGE_SIZE * 2]
+    ]
+    rows.append([(pack.text("button_back"), callbacks.make("mt", "card", _ref(meeting)))])
+    await show(update, "\n".join(lines), keyboard(rows), edit=True)
+
+
+# --- the typed search --------------------------------------------------------------------------
+
+
+async def _ask_search(update: Update, context: BotContext, filters: Filters) -> None:
+    """ "Type a name or a town": the next text is the search (a flow, with the list's filters)."""
+    services = context.services
+    flow = Flow(FLOW, "words", {"filters": filters.encode()})
+    await set_flow(services.storage, context.chat_id, flow, services.clock())
+    pack = pack_for(update, context)
+    rows: list[Row] = [[(pack.text("button_back"), callbacks.make("mt", "fx", filters.encode()))]]
+    await show(update, esc(pack.text("meetings_search_ask")), keyboard(rows), edit=True)
+
+
+async def _leave_search(context: BotContext) -> None:
+    """End the search flow, and no other (a button must not end another flow)."""
+    storage = context.services.storage
+    flow = await get_flow(storage, context.chat_id)
+    if flow is not None and flow.name == FLOW:
+        await clear_flow(storage, context.chat_id)
+
+
+async def on_text(update: Update, context: BotContext, flow: Flow) -> bool:
+    """The words typed after "🔎 Search": searched at once, the flow cleared (they are kept
+    nowhere); a question or a sentence is not a search, and goes on to be answered."""
+    message = update.effective_message
+    if message is None or message.text is None:
+        return False
+    await clear_flow(context.services.storage, context.chat_id)
+    words = message.text.strip()
+    if "?" in words or len(words.split()) > MAX_SEARCH_WORDS:
+        return False
+    try:
+        filters = Filters.decode(str(flow.data.get("filters", NO_FILTERS)))
+    except LookupError:
+        filters = Filters()
+    pack = pack_for(update, context)
+    catalog = await _catalog(context)
+    found = catalog.search(words)
+    listed, zone, now = await _listing(update, context, filters, found)
+    lines = [f"<b>{esc(pack.text('meetings_search_header', words=clip(words, 60)))}</b>"]
+    lines.append(esc(pack.text("meetings_times_in", zone=zone.key)))
+    if filters.active:
+        names = ", ".join(_filter_names(pack, filters, catalog))
+        lines.append(esc(pack.text("meetings_filters", filters=names)))
+    if not listed:
+        lines.append(esc(pack.text("meetings_search_none")))
+    elif len(listed) > SEARCH_SHOWN:
+        lines.append(esc(pack.text("meetings_search_more", shown=SEARCH_SHOWN, count=len(listed))))
+    code = filters.encode()
+    rows: list[Row] = [
+        [
+            (
+                button_label(pack, x, zone, now),
+                callbacks.make("mt", "card", _ref(x.meeting), FROM_NEARBY),
+            )
+        ]
+        for x in listed[:SEARCH_SHOWN]
+    ]
+    rows.append(
+        [
+            (pack.text("meetings_search_again"), callbacks.make("mt", "find", code)),
+            (pack.text("meetings_search_list"), _list_payload(filters)),
+        ]
+    )
+    await show(update, "\n".join(lines), keyboard(rows))
+    return True
 
 
 # --- nearby ------------------------------------------------------------------------------------
@@ -567,6 +788,14 @@ def distance_text(pack: LanguagePack, km: float) -> str:
     return pack.text("meetings_distance", km=number(km), miles=number(miles))
 
 
+def radius_text(pack: LanguagePack, miles: bool, index: int) -> str:
+    """A radius as people there say it: `25 km (16 mi)`, or `15 mi (24 km)`."""
+    km = radius_km(miles, index)
+    if not miles:
+        return distance_text(pack, km)
+    return pack.text("meetings_distance_miles", miles=f"{km / KM_PER_MILE:.0f}", km=f"{km:.0f}")
+
+
 async def _ask_location(update: Update, context: BotContext) -> None:
     """A one-tap button that shares the user's location (Telegram asks them first)."""
     chat = update.effective_chat
@@ -579,36 +808,54 @@ async def _ask_location(update: Update, context: BotContext) -> None:
 
 
 async def nearby(update: Update, context: BotContext) -> None:
-    """A shared location: the in-person meetings within `NEAR_RADIUS_KM`, closest first, with
-    distances, as card buttons; online meetings when none is near. For someone who never chose
-    a time zone, times are shown in the zone they are in, with a button to keep it."""
+    """A shared location: the in-person meetings within a radius (25 km or 15 mi first; 5 to
+    50 km, or 3 to 30 mi where people count in miles, on buttons), closest first, with distances,
+    as card buttons; online meetings when none is near. For someone who never chose a time zone,
+    times are shown in the zone they are in, with a button to keep it."""
     message = update.effective_message
     if message is None or message.location is None:
         return
+    point = (message.location.latitude, message.location.longitude)
+    await _show_nearby(update, context, point, None, FIRST_RADIUS, edit=False)
+
+
+async def _show_nearby(
+    update: Update,
+    context: BotContext,
+    point: tuple[float, float],
+    miles: bool | None,
+    index: int,
+    *,
+    edit: bool,
+) -> None:
+    """The nearby list within radius `index` (in miles or km; None: as the user's zone reads)."""
     services = context.services
     pack = pack_for(update, context)
-    location = message.location
-    try:
-        found = nearest(
-            services.library.directory, location.latitude, location.longitude, NEAR_LIMIT
-        )
-    except ValueError:
-        found = []
-    near = [(meeting, km) for meeting, km in found if km <= NEAR_RADIUS_KM]
-    if not near:
-        key = "meetings_near_far" if found else "meetings_near_none"
-        text = pack.text(key, radius=distance_text(pack, NEAR_RADIUS_KM))
-        online = _list_payload(Filters(flags=frozenset({"on"})))
-        await show(update, esc(text), keyboard([[(pack.text("meetings_near_online"), online)]]))
-        return
     chat_id = update.effective_chat.id if update.effective_chat else 0
     here = None
     if await services.chosen_zone(chat_id) is None:
-        here = await asyncio.to_thread(zone_at, location.latitude, location.longitude)
+        here = await asyncio.to_thread(zone_at, *point)
     zone = ZoneInfo(here) if here else await services.user_zone(chat_id)
+    if miles is None:
+        miles = uses_miles(zone.key)
+    catalog = await _catalog(context)
+    widest = len(RADII) - 1
+    try:
+        near, placed = catalog.near(*point, radius_km(miles, index), NEAR_LIMIT)
+    except ValueError:  # not a place on Earth
+        near, placed = [], False
+    anywhere = near or (placed and catalog.near(*point, radius_km(miles, widest), 1)[0])
+    if not near:
+        key = "meetings_near_far" if placed else "meetings_near_none"
+        radius = radius_text(pack, miles, index if anywhere else widest)
+        rows: list[Row] = views.radius_rows(pack, *point, miles, index) if anywhere else []
+        online = _list_payload(Filters(flags=frozenset({"on"})))
+        rows.append([(pack.text("meetings_near_online"), online)])
+        await show(update, esc(pack.text(key, radius=radius)), keyboard(rows), edit=edit)
+        return
     now = services.clock()
     lines = [f"<b>{esc(pack.text('meetings_near_header'))}</b>"]
-    rows: list[Row] = []
+    rows = []
     for number, (meeting, km) in enumerate(near, start=1):
         distance = distance_text(pack, km)
         when = _when_label(pack, Listed(meeting, coming_starts(meeting, now)[0]), zone, now)
@@ -618,9 +865,10 @@ async def nearby(update: Update, context: BotContext) -> None:
         )
         label = clip(f"{meeting.name} · {distance}", MAX_LABEL)
         rows.append([(label, callbacks.make("mt", "card", _ref(meeting), FROM_NEARBY))])
+    rows.extend(views.radius_rows(pack, *point, miles, index))
     code = zone_code(here) if here else None
     if here and code:
         lines.append(esc(pack.text("meetings_near_zone", zone=zone_label(here))))
         use = pack.text("meetings_near_use_zone", zone=zone_label(here))
         rows.append([(use, callbacks.make("tz", "set", code))])
-    await show(update, "\n\n".join(lines), keyboard(rows))
+    await show(update, "\n\n".join(lines), keyboard(rows), edit=edit)

@@ -64,9 +64,17 @@ async def check_message(update: Update, context: BotContext) -> None:
     if assessment.level is Level.CRISIS:
         await send_crisis(update, context, assessment.kind or "self_harm")
         raise ApplicationHandlerStop
-    if assessment.level is Level.CONCERN:
+    if assessment.level is Level.CONCERN and not _making_a_plan(context):
         await _ask_gently(update, context)
         raise ApplicationHandlerStop
+
+
+def _making_a_plan(context: BotContext) -> bool:
+    """Whether the chat is making a safety plan: its answers name warning signs and hard
+    moments on purpose, and the plan is itself the help the gentle check would offer. A crisis
+    still interrupts it (above)."""
+    services = context.services
+    return services.plans.get(context.chat_id, services.clock()) is not None
 
 
 async def _ask_gently(update: Update, context: BotContext) -> None:

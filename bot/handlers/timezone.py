@@ -53,6 +53,7 @@ async def _set_zone(update: Update, context: BotContext, zone: str, *, edit: boo
     services = context.services
     chat_id = context.chat_id
     await services.storage.set_user_fields(chat_id, timezone=zone, told_timezone=True)
+    await services.checkins.follow_zone(chat_id, zone, services.clock())
     flow = await get_flow(services.storage, chat_id)
     if flow is not None and flow.name == FLOW:  # a button press must not end another flow
         await clear_flow(services.storage, chat_id)
