@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import string
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -240,6 +241,43 @@ def required_ui_keys() -> tuple[str, ...]:
     """Every text the code needs from ui.yaml; the default language must define all of them."""
     lines = UI_KEYS_FILE.read_text(encoding="utf-8").splitlines()
     return tuple(line.strip() for line in lines if line.strip() and not line.startswith("#"))
+
+
+# Package data: for each ui.yaml key the code fills in by name, the names it passes (a key ending
+# in "*" stands for every key it starts); tests/test_ui_keys.py finds them in the code.
+UI_PLACEHOLDERS_FILE = Path(__file__).resolve().parent / "lang" / "ui_placeholders.txt"
+
+
+@lru_cache(maxsize=1)
+def ui_placeholders() -> dict[str, frozenset[str]]:
+    """Key (or `prefix*`) -> the placeholder names the code fills in for it."""
+    found: dict[str, frozenset[str]] = {}
+    for line in UI_PLACEHOLDERS_FILE.read_text(encoding="utf-8").splitlines():
+        if line.strip() and not line.startswith("#"):
+            key, *names = line.split()
+            found[key] = frozenset(names)
+    return found
+
+
+def placeholders_in(text: str) -> set[str] | None:
+    """The `{name}` placeholders in a text; None when its braces do not pair up."""
+    try:
+        return {name for _, name, _, _ in string.Formatter().parse(text) if name is not None}
+    except ValueError:
+        return None
+
+
+def _allowed_placeholders(key: str) -> frozenset[str] | None:
+    """What the code fills in for `key`; None when it does not say (the text is used as is)."""
+    known = ui_placeholders()
+    if key in known:
+        return known[key]
+    starts = [prefix for prefix in known if prefix.endswith("*") and key.startswith(prefix[:-1])]
+    return known[max(starts, key=len)] if starts else None
+
+
+def _braced(names: Iterable[str]) -> str:
+    return ", ".join(f"{{{name}}}" for name in sorted(names)) or "none"
 
 
 @dataclass(frozen=True)
@@ -660,6 +698,7 @@ def load_content(directory: Path, default_language: str = "en") -> Content:
     default = parsed[default_language]
     if not problems:
         _check_default_complete(default, directory / default_language, problems)
+        _check_placeholders(parsed, default_language, problems)
     if problems:
         raise ContentError(_tidy(problems))
     return _assemble(parsed, words, default_language)
@@ -684,6 +723,53 @@ def _load_words(path: Path, problems: list[Problem]) -> LanguageFile | None:
                     _loc_problem(loaded, ("contractions", i), f"not a valid pattern: {exc}")
                 )
     return value
+
+
+def _check_placeholders(
+    parsed: Mapping[str, Mapping[str, tuple[BaseModel, LoadedYaml]]],
+    default_language: str,
+    problems: list[Problem],
+) -> None:
+    """Every placeholder of a default-language text is one the code fills in for it, and every
+    translation has the same placeholders as its default-language text."""
+    if "ui.yaml" not in parsed[default_language]:
+        return
+    default = parsed[default_language]["ui.yaml"][1]
+    source: dict[str, set[str]] = {}
+    for key, text in (default.data or {}).items():
+        names = placeholders_in(str(text))
+        if names is None:
+            problems.append(_loc_problem(default, (key,), f"{key}: a {{ or }} without its pair"))
+            continue
+        source[key] = names
+        allowed = _allowed_placeholders(key)
+        unknown = names - allowed if allowed is not None else set()
+        if unknown:
+            problems.append(
+                _loc_problem(
+                    default,
+                    (key,),
+                    f"{key}: {_braced(unknown)} is not filled in by the bot (it fills in "
+                    f"{_braced(allowed or ())} here); check the spelling",
+                )
+            )
+    for language, files in parsed.items():
+        if language == default_language or "ui.yaml" not in files:
+            continue
+        loaded = files["ui.yaml"][1]
+        for key, text in (loaded.data or {}).items():
+            names = placeholders_in(str(text))
+            if names is None:
+                problems.append(_loc_problem(loaded, (key,), f"{key}: a {{ or }} without its pair"))
+            elif key in source and names != source[key]:
+                problems.append(
+                    _loc_problem(
+                        loaded,
+                        (key,),
+                        f"{key}: uses {_braced(names)}, but the {default_language} text uses "
+                        f"{_braced(source[key])}: a translation keeps the same placeholders",
+                    )
+                )
 
 
 def _check_default_complete(

@@ -45,7 +45,7 @@ SchemaState = Literal["empty", "current", "outdated", "unknown"]
 
 # Every revision in migrations/versions, oldest first; the last is the schema this version needs.
 # A new migration must be added here (tests/test_migrations.py checks this against Alembic).
-REVISIONS: tuple[str, ...] = ("0001", "0002", "0003", "0004", "0005")
+REVISIONS: tuple[str, ...] = ("0001", "0002", "0003", "0004", "0005", "0006")
 
 # The schema the bot created with `create_all` before it had migrations; such a database is adopted
 # as revision 0001 by `python -m bot migrate` (never automatically at start-up).

@@ -424,3 +424,62 @@ def read_time(text: str) -> TimeReading:
 def parse_time(text: str) -> str | None:
     """A start time as `HH:MM` (24 h) when `text` says it unambiguously; None otherwise."""
     return read_time(text).time
+
+
+@dataclass(frozen=True)
+class LinkReading:
+    """What the last step of /addmeeting was given: a join link and what goes with it (a
+    passcode), or a place; `too_long` when it cannot be kept."""
+
+    link: str | None = None
+    notes: str | None = None
+    place: str | None = None
+    too_long: bool = False
+
+
+MAX_LINK = 500
+MAX_NOTES = 200
+MAX_PLACE = 200
+# A web address, with or without its scheme ("zoom.us/j/123", "www.example.org").
+_URL = re.compile(
+    r"(?:(?P<scheme>https?://)|(?P<www>www\.))?"
+    r"(?P<host>[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)*"
+    r"\.[a-z]{2,})(?P<path>[/?#][^\s]*)?",
+    re.IGNORECASE,
+)
+# Top-level domains that make a bare host ("meet.jit.si") a web address without a path.
+_WEB_ENDINGS = frozenset(
+    {
+        "com", "org", "net", "us", "io", "me", "co", "app", "gg", "si", "info", "edu", "gov",
+        "uk", "ca", "au", "nz", "ie", "de", "es", "mx", "ar", "cl", "br",
+    }
+)  # fmt: skip
+
+
+def _web_address(token: str) -> str | None:
+    found = _URL.fullmatch(token.rstrip(".,;)"))
+    if found is None:
+        return None
+    ending = found["host"].rsplit(".", 1)[-1].lower()
+    if not (found["scheme"] or found["www"] or found["path"] or ending in _WEB_ENDINGS):
+        return None
+    url = found.group(0)
+    return url if found["scheme"] else f"https://{url}"
+
+
+def read_link(text: str) -> LinkReading:
+    """A join link and its notes ("https://zoom.us/j/123 passcode 4567": the link, and
+    "passcode 4567"), a link without its scheme ("zoom.us/j/123"), or else a place."""
+    text = text.strip()
+    tokens = text.split()
+    for index, token in enumerate(tokens):
+        link = _web_address(token)
+        if link is None:
+            continue
+        notes = " ".join(tokens[:index] + tokens[index + 1 :]).strip(" ,;:-–") or None
+        if len(link) > MAX_LINK or (notes is not None and len(notes) > MAX_NOTES):
+            return LinkReading(too_long=True)
+        return LinkReading(link=link, notes=notes)
+    if len(text) > MAX_PLACE:
+        return LinkReading(too_long=True)
+    return LinkReading(place=text)

@@ -94,6 +94,9 @@ class PersonalMeeting(Base):
     """A meeting a user added themselves: only what is needed to remind them of it."""
 
     __tablename__ = "personal_meetings"
+    # Ids are never reused (SQLite reuses a plain INTEGER PRIMARY KEY's freed ids): an old button
+    # names a deleted meeting, never a newer one (migration 0006).
+    __table_args__ = {"sqlite_autoincrement": True}
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     chat_id: Mapped[int] = mapped_column(
@@ -104,6 +107,8 @@ class PersonalMeeting(Base):
     time: Mapped[str] = mapped_column(String(5))  # HH:MM in `timezone`
     timezone: Mapped[str] = mapped_column(String(64))
     link: Mapped[str | None] = mapped_column(String(500), default=None)
+    # What goes with the link: "passcode 4567" (migration 0006).
+    link_notes: Mapped[str | None] = mapped_column(String(200), default=None)
     place: Mapped[str | None] = mapped_column(String(200), default=None)
 
 

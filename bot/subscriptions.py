@@ -11,21 +11,23 @@ import base64
 import datetime as dt
 import hashlib
 import json
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 
 from sqlalchemy import ColumnElement, and_, delete, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.meetings import Directory, Meeting
 from bot.storage import MeetingSnapshot, PersonalMeeting, Storage, Subscription, User
-from scheduler.recurrence import next_reminder
+from scheduler.recurrence import next_reminder, reminder_time
 
 # The lead times offered on a card, in minutes: 1 day, 2 h, 1 h, 30 min, 15 min.
 LEAD_CHOICES: tuple[int, ...] = (1440, 120, 60, 30, 15)
 # How `bot.checkins` names a daily check-in's row (kept here: that module imports this one).
 CHECKIN_PREFIX = "checkin@"
 PERSONAL_PREFIX = "personal-"
+# What `update_personal` may change of a meeting the user added.
+PERSONAL_FIELDS = frozenset({"name", "days", "time", "timezone", "link", "link_notes", "place"})
 
 
 def meeting_key(slug: str) -> str:
@@ -82,6 +84,8 @@ def personal_meeting(row: PersonalMeeting) -> Meeting:
     }
     if row.link:
         fields["conference_url"] = row.link
+    if row.link_notes:
+        fields["conference_url_notes"] = row.link_notes
     if row.place:
         fields["location"] = row.place
     return Meeting.model_validate(fields)
@@ -106,7 +110,10 @@ def remindable(meeting: Meeting) -> bool:
 
 
 def fingerprint(meeting: Meeting) -> dict[str, str]:
-    """What subscribers care about when a directory meeting changes: when, how to join, where."""
+    """What subscribers care about when a directory meeting changes: when, how to join, where.
+
+    Kept as written in `meeting_snapshots` (a changed format would tell everyone of a change);
+    `read_when` reads "when" back."""
     days = ",".join(str(d) for d in meeting.day)
     return {
         "when": f"{days} {meeting.time:%H:%M}-{meeting.end_time:%H:%M} {meeting.timezone}",
@@ -114,6 +121,17 @@ def fingerprint(meeting: Meeting) -> dict[str, str]:
         "place": meeting.address or meeting.location or "",
         "status": "closed" if meeting.temporarily_closed else "open",
     }
+
+
+def read_when(when: str) -> tuple[list[int], str, str, str] | None:
+    """A fingerprint's "when" ("1,3 19:00-20:00 America/New_York") as (days, start, end, zone);
+    None when it is not in that form."""
+    parts = when.split(" ")
+    if len(parts) != 3 or "-" not in parts[1]:
+        return None
+    days = [int(d) for d in parts[0].split(",") if d.isdigit()]
+    start, _, end = parts[1].partition("-")
+    return days, start, end, parts[2]
 
 
 @dataclass(frozen=True)
@@ -125,6 +143,27 @@ class Chosen:
     leads: tuple[int, ...]
     paused: str | None
     next_fire_at: dt.datetime | None
+    # (lead, occurrence its next reminder is for) of each reminder row.
+    planned: tuple[tuple[int, dt.datetime | None], ...] = ()
+
+    def next_meeting(self, now: dt.datetime) -> dt.datetime:
+        """The next time it meets that the user has not skipped.
+
+        An occurrence was skipped when a reminder still due before it (its fire time is after
+        `now`) has moved on to a later occurrence; a reminder already sent moves on too, but its
+        fire time for the occurrence is past."""
+        start = self.meeting.next_start(now)
+        for _ in range(8):
+            skipped = not self.paused and any(
+                occurrence is not None
+                and occurrence > start
+                and reminder_time(start, dt.timedelta(minutes=lead), self.meeting.tz) > now
+                for lead, occurrence in self.planned
+            )
+            if not skipped:
+                break
+            start = self.meeting.next_start(start)
+        return start
 
 
 @dataclass(frozen=True)
@@ -135,6 +174,9 @@ class Notice:
     slug: str
     name: str
     changes: tuple[str, ...]  # "when", "link", "place", "closed", "gone", "reopened"
+    # The meeting's `fingerprint` as subscribers last saw it, and as it is now (empty if none).
+    before: Mapping[str, str] = field(default_factory=dict)
+    after: Mapping[str, str] = field(default_factory=dict)
 
 
 class Subscriptions:
@@ -265,6 +307,12 @@ class Subscriptions:
             else:
                 continue
             grouped.setdefault(ref, []).append(sub)
+        # A meeting the user added is theirs whether or not it has reminders.
+        for row in personal.values():
+            ref = MeetingRef.personal(row.id)
+            if ref not in grouped:
+                grouped[ref] = []
+                meetings[ref] = personal_meeting(row)
         result = []
         for ref, rows in grouped.items():
             fires = [r.next_fire_at for r in rows if r.next_fire_at is not None]
@@ -275,6 +323,7 @@ class Subscriptions:
                     tuple(sorted((r.lead_minutes for r in rows), reverse=True)),
                     next((r.paused for r in rows if r.paused), None),
                     min(fires) if fires else None,
+                    tuple((r.lead_minutes, r.occurrence_at) for r in rows),
                 )
             )
         far = dt.datetime.max.replace(tzinfo=dt.UTC)
@@ -303,7 +352,7 @@ class Subscriptions:
         return bool(rows)
 
     async def stop(self, chat_id: int, ref: MeetingRef) -> bool:
-        """Delete the user's reminders for a meeting (and a personal meeting itself)."""
+        """Delete the user's reminders for a meeting (a personal meeting itself stays listed)."""
         meeting = await self.resolve(chat_id, ref)
         if meeting is None:
             return False
@@ -311,14 +360,52 @@ class Subscriptions:
             result = await session.execute(
                 delete(Subscription).where(self._where(chat_id, ref, meeting))
             )
-            if ref.kind == "p":
-                await session.execute(
-                    delete(PersonalMeeting).where(
-                        PersonalMeeting.id == int(ref.value), PersonalMeeting.chat_id == chat_id
-                    )
-                )
         self.on_change()
         return bool(getattr(result, "rowcount", 0)) or ref.kind == "p"
+
+    async def delete_personal(self, chat_id: int, ref: MeetingRef) -> bool:
+        """Delete a meeting the user added, with its reminders; False when it was not theirs."""
+        if ref.kind != "p":
+            return False
+        async with self.storage.session() as session:
+            await session.execute(
+                delete(Subscription).where(
+                    Subscription.chat_id == chat_id, Subscription.personal_id == int(ref.value)
+                )
+            )
+            result = await session.execute(
+                delete(PersonalMeeting).where(
+                    PersonalMeeting.id == int(ref.value), PersonalMeeting.chat_id == chat_id
+                )
+            )
+        self.on_change()
+        return bool(getattr(result, "rowcount", 0))
+
+    async def update_personal(
+        self, chat_id: int, ref: MeetingRef, changes: dict[str, str | None], now: dt.datetime
+    ) -> Meeting | None:
+        """Change fields of a meeting the user added (name, days, time, timezone, link,
+        link_notes, place) and re-plan its reminders; the meeting as it is now (None: not theirs).
+        ValueError on a bad time or zone, and nothing is changed."""
+        if ref.kind != "p" or not changes.keys() <= PERSONAL_FIELDS:
+            raise LookupError(ref)
+        async with self.storage.session() as session:
+            row = await session.get(PersonalMeeting, int(ref.value))
+            if row is None or row.chat_id != chat_id:
+                return None
+            for name, value in changes.items():
+                setattr(row, name, value)
+            meeting = personal_meeting(row)  # raises on a bad time or zone: rolled back
+            for sub in await session.scalars(
+                select(Subscription).where(
+                    Subscription.chat_id == chat_id,
+                    Subscription.personal_id == row.id,
+                    Subscription.paused.is_(None),
+                )
+            ):
+                sub.next_fire_at, sub.occurrence_at = plan(meeting, sub.lead_minutes, now)
+        self.on_change()
+        return meeting
 
     async def skip(
         self, chat_id: int, ref: MeetingRef, occurrence: dt.datetime, now: dt.datetime
@@ -336,7 +423,8 @@ class Subscriptions:
             )
             for row in rows:
                 if row.occurrence_at is not None and row.occurrence_at <= occurrence:
-                    after = max(now, occurrence - dt.timedelta(minutes=row.lead_minutes))
+                    lead = dt.timedelta(minutes=row.lead_minutes)
+                    after = max(now, reminder_time(occurrence, lead, meeting.tz))
                     row.next_fire_at, row.occurrence_at = plan(meeting, row.lead_minutes, after)
         self.on_change()
         return await self.next_fire(chat_id, ref)
@@ -351,6 +439,7 @@ class Subscriptions:
         timezone: str,
         link: str | None,
         place: str | None,
+        link_notes: str | None = None,
     ) -> MeetingRef:
         """Keep a meeting the user added; they choose lead times next."""
         async with self.storage.session() as session:
@@ -361,6 +450,7 @@ class Subscriptions:
                 time=time,
                 timezone=timezone,
                 link=link,
+                link_notes=link_notes,
                 place=place,
             )
             session.add(row)
@@ -389,7 +479,8 @@ class Subscriptions:
                         sub.next_fire_at, sub.occurrence_at = plan(meeting, sub.lead_minutes, now)
                 name = meeting.name if meeting else str((saved or {}).get("name", slug))
                 for chat_id in sorted({s.chat_id for s in subs}):
-                    notices.append(Notice(chat_id, slug, name, changes))
+                    after = fingerprint(meeting) if meeting else {}
+                    notices.append(Notice(chat_id, slug, name, changes, saved or {}, after))
                 if meeting is None:
                     if slug in snapshots:
                         snapshots[slug].fingerprint = json.dumps({**(saved or {}), "gone": "1"})

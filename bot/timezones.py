@@ -3,10 +3,12 @@
 People type "london", "New York", "são paulo", "EST", "india", "boston" or "lodnon"; `find_zones`
 turns that into IANA names, trying, in order, the first step that finds anything:
 
-1. an offset ("UTC+2", "gmt-5");
+1. an offset ("UTC+2", "gmt-5", "+10"): the places people live at that offset (Sydney and
+   Brisbane for +10), never an `Etc/GMT` zone with its inverted sign and no daylight saving;
 2. abbreviations, country names and big cities whose zone is named after another city (`_ALIASES`);
 3. an exact IANA name, any case ("europe/london", "US/Eastern");
 4. the city part of a zone name ("los angeles" -> America/Los_Angeles), accents and case ignored;
+   (Spanish names too: "nueva york", "ciudad de méxico", "londres"; `SPANISH_NAMES`);
 5. the start of a city or alias ("buenos" -> America/Argentina/Buenos_Aires);
 6. typos: rapidfuzz similarity against the same cities and aliases.
 
@@ -18,11 +20,12 @@ so `zone_from_code` gives the name back. Names with "+" (such as `Etc/GMT+5`) ha
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import unicodedata
 from collections.abc import Iterable, Mapping
 from functools import cache
-from zoneinfo import available_timezones
+from zoneinfo import ZoneInfo, available_timezones
 
 from rapidfuzz import fuzz, process
 
@@ -158,8 +161,79 @@ _SEVERAL_ZONES: dict[str, str] = {
 }
 
 
+def _key(text: str) -> str:
+    """Lower case, accents dropped, anything but letters and digits as single spaces."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    plain = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return " ".join(re.split(r"[^a-z0-9]+", plain)).strip()
+
+
+# Zone -> its city's name in Spanish, where it differs (shown to Spanish speakers, and found when
+# typed, with or without accents), then other Spanish names people type for it.
+SPANISH_NAMES: dict[str, str] = {
+    "America/New_York": "Nueva York, hora del este, filadelfia, washington",
+    "America/Chicago": "Chicago, hora del centro",
+    "America/Denver": "Denver, hora de la montaña",
+    "America/Los_Angeles": "Los Ángeles, hora del pacífico, california",
+    "America/Mexico_City": "Ciudad de México, ciudad de mexico, mexico df, df, méxico df",
+    "America/Bogota": "Bogotá",
+    "America/Havana": "La Habana, habana, cuba",
+    "America/Guatemala": "Ciudad de Guatemala, guatemala",
+    "America/Panama": "Panamá",
+    "America/Costa_Rica": "San José de Costa Rica, costa rica",
+    "America/El_Salvador": "San Salvador, el salvador",
+    "America/Tegucigalpa": "Tegucigalpa, honduras",
+    "America/Managua": "Managua, nicaragua",
+    "America/Santo_Domingo": "Santo Domingo, república dominicana, republica dominicana",
+    "America/Puerto_Rico": "San Juan, puerto rico",
+    "America/Asuncion": "Asunción, paraguay",
+    "America/Montevideo": "Montevideo, uruguay",
+    "America/La_Paz": "La Paz, bolivia",
+    "America/Guayaquil": "Quito, ecuador, guayaquil",
+    "America/Lima": "Lima, perú",
+    "America/Sao_Paulo": "São Paulo, brasil",
+    "America/Argentina/Buenos_Aires": "Buenos Aires",
+    "Europe/London": "Londres, reino unido, inglaterra, escocia, gales",
+    "Europe/Madrid": "Madrid, españa, sevilla, bilbao, zaragoza, málaga",
+    "Atlantic/Canary": "Canarias, islas canarias, las palmas, tenerife",
+    "Europe/Lisbon": "Lisboa",
+    "Europe/Paris": "París, francia",
+    "Europe/Berlin": "Berlín, alemania",
+    "Europe/Rome": "Roma, milán",
+    "Europe/Brussels": "Bruselas, bélgica",
+    "Europe/Amsterdam": "Ámsterdam, países bajos, holanda",
+    "Europe/Zurich": "Zúrich, suiza, ginebra",
+    "Europe/Athens": "Atenas, grecia",
+    "Europe/Istanbul": "Estambul, turquía",
+    "Europe/Moscow": "Moscú",
+    "Europe/Warsaw": "Varsovia, polonia",
+    "Europe/Stockholm": "Estocolmo, suecia",
+    "Africa/Cairo": "El Cairo, egipto",
+    "Africa/Johannesburg": "Johannesburgo, sudáfrica, ciudad del cabo",
+    "Asia/Jerusalem": "Jerusalén",
+    "Asia/Tokyo": "Tokio, japón",
+    "Asia/Shanghai": "Shanghái, pekín, china",
+    "Asia/Kolkata": "Calcuta, india, nueva delhi, bombay",
+    "Asia/Singapore": "Singapur",
+    "Australia/Sydney": "Sídney, sidney",
+    "Pacific/Auckland": "Auckland, nueva zelanda",
+    "Pacific/Honolulu": "Honolulu, hawái",
+}
+
+
+def city_name(zone: str, language: str = "en") -> str:
+    """What people call the zone's place: "Sydney", "New York"; in Spanish "Sídney", "Nueva York"
+    (the city part of the zone's name where no Spanish name is known)."""
+    if language == "es" and zone in SPANISH_NAMES:
+        return SPANISH_NAMES[zone].split(",")[0].strip()
+    return zone_label(zone)
+
+
 def _aliases() -> dict[str, tuple[str, ...]]:
     aliases: dict[str, tuple[str, ...]] = {}
+    for zone, names in SPANISH_NAMES.items():
+        for name in names.split(","):
+            aliases[_key(name)] = (zone,)
     for zone, names in _ONE_ZONE.items():
         for name in names.split(","):
             aliases[name.strip()] = (zone,)
@@ -172,17 +246,10 @@ def _aliases() -> dict[str, tuple[str, ...]]:
 # Normalised text (see `_key`) -> zones, best first.
 _ALIASES = _aliases()
 
-_OFFSET = re.compile(r"^(?:utc|gmt)([+-])(\d{1,2})(?::?00)?$")
+_OFFSET = re.compile(r"^(?:utc|gmt)?(?P<sign>[+-])(?P<h>\d{1,2})(?::?(?P<m>\d{2}))?$")
 _FUZZY_CUTOFF = 80.0
 # A fuzzy match this close to the best one is just as likely what was meant.
 _FUZZY_TIE = 4.0
-
-
-def _key(text: str) -> str:
-    """Lower case, accents dropped, anything but letters and digits as single spaces."""
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
-    plain = "".join(c for c in decomposed if not unicodedata.combining(c))
-    return " ".join(re.split(r"[^a-z0-9]+", plain)).strip()
 
 
 @cache
@@ -215,17 +282,36 @@ def _choices() -> Mapping[str, tuple[str, ...]]:
     return {name: zones for name, zones in choices.items() if len(name) >= 3}
 
 
-def _offset_zone(text: str) -> list[str]:
-    """ "UTC+2" or "gmt -5" as an Etc zone (the sign would be lost in `_key`)."""
+def _offset(text: str) -> dt.timedelta | None:
+    """ "UTC+2", "gmt -5", "+10", "utc+5:30" as an offset from UTC (the sign would be lost in
+    `_key`); None when `text` is not an offset."""
     match = _OFFSET.match(re.sub(r"\s+", "", text.casefold()))
-    if match is None:
-        return []
-    hours = int(match[2])
-    if hours == 0:
-        return ["UTC"]
-    # POSIX-style names: Etc/GMT-2 is two hours *ahead* of UTC.
-    zone = f"Etc/GMT{'-' if match[1] == '+' else '+'}{hours}"
-    return [zone] if zone in _zones() else []
+    if match is None or int(match["h"]) > 14 or int(match["m"] or 0) > 59:
+        return None
+    offset = dt.timedelta(hours=int(match["h"]), minutes=int(match["m"] or 0))
+    return -offset if match["sign"] == "-" else offset
+
+
+# When an offset is typed: a zone matches if it is at that offset now, or in winter or summer
+# (someone in Sydney types "+10" all year). Fixed dates: the domain has no clock of its own.
+_SEASONS = (dt.datetime(2026, 1, 15, tzinfo=dt.UTC), dt.datetime(2026, 7, 15, tzinfo=dt.UTC))
+
+
+def _at_offset(offset: dt.timedelta, now: dt.datetime | None) -> list[str]:
+    """The places people live at `offset`: the named zones (most populous first), else any
+    city's zone; the ones at that offset `now` first."""
+    moments = ([now] if now is not None else []) + list(_SEASONS)
+    named = [*_ONE_ZONE, *(z for zones in _SEVERAL_ZONES.values() for z in zones.split())]
+    named += [z for z in SPANISH_NAMES if z not in named]
+
+    def offsets(zone: str) -> list[dt.timedelta | None]:
+        return [moment.astimezone(ZoneInfo(zone)).utcoffset() for moment in moments]
+
+    for candidates in (named, sorted(set(_cities().values()))):
+        found = [z for z in _unique(candidates, len(candidates)) if offset in offsets(z)]
+        if found:
+            return sorted(found, key=lambda z: now is not None and offsets(z)[0] != offset)
+    return []
 
 
 def _unique(zones: Iterable[str], limit: int) -> list[str]:
@@ -236,14 +322,15 @@ def _unique(zones: Iterable[str], limit: int) -> list[str]:
     return seen[: max(limit, 0)]
 
 
-def find_zones(text: str, limit: int = 5) -> list[str]:
-    """The IANA zones `text` most likely means, best first; [] when nothing fits."""
+def find_zones(text: str, limit: int = 5, now: dt.datetime | None = None) -> list[str]:
+    """The IANA zones `text` most likely means, best first; [] when nothing fits. An offset is
+    matched against the zones' offsets at `now` too, when given."""
     key = _key(text)
     if not key:
         return []
-    offset = _offset_zone(text)
-    if offset:
-        return offset
+    offset = _offset(text)
+    if offset is not None:
+        return _at_offset(offset, now)[: max(limit, 0)]
     for exact in (_ALIASES.get(key, ()), (_full_names().get(key, ""),), (_cities().get(key, ""),)):
         found = _unique((z for z in exact if z), limit)
         if found:

@@ -13,6 +13,11 @@ Every start is computed on the meeting's own wall clock, in its IANA zone, and r
 - a wall time that happens twice (fall back: 01:30 on 2026-11-01 in New York) is the first of the
   two (`fold=0`).
 
+- a reminder a day or more ahead keeps the clock time: "1 day before" a 19:00 meeting is at 19:00
+  the day before, also when the clocks change in between (whole days are counted on the
+  meeting's wall clock, the rest of the lead in elapsed time); `clock_change_between` says
+  whether the clocks change between a reminder and its meeting, for the reminder to say so.
+
 Every `datetime` going in must be aware (any zone); every one coming out is aware UTC.
 """
 
@@ -106,19 +111,47 @@ def occurrences(
         current = next_occurrence(wanted, start, tz, current)
 
 
+# How far a wall-clock day can differ from 24 hours (a DST change; two hours at most in tzdata).
+_LONGEST_SHIFT = timedelta(hours=3)
+
+
+def reminder_time(occurrence: datetime, lead: timedelta, tz: ZoneInfo) -> datetime:
+    """When the reminder `lead` before `occurrence` fires, as aware UTC: whole days of `lead`
+    back on the wall clock in `tz` (the same clock time), the rest in elapsed time."""
+    _check_aware(occurrence, "occurrence")
+    days, rest = divmod(lead, _DAY)
+    if not days:
+        return occurrence.astimezone(UTC) - lead
+    wall = occurrence.astimezone(tz).replace(tzinfo=None) - days * _DAY
+    return local_start(wall.date(), wall.time(), tz) - rest
+
+
 def next_reminder(
     days: Iterable[int], start: time, tz: ZoneInfo, lead: timedelta, after: datetime
 ) -> tuple[datetime, datetime]:
     """`(fire_at, occurrence)`, both aware UTC, for the earliest start whose reminder time
-    (`occurrence - lead`) is strictly after `after`.
+    (`reminder_time(occurrence, lead, tz)`) is strictly after `after`.
 
     `lead` must be positive: a reminder at the very start would always be too late to send.
     """
     if lead <= timedelta(0):
         raise ValueError("the reminder lead time must be positive")
     _check_aware(after, "after")
-    occurrence = next_occurrence(days, start, tz, after.astimezone(UTC) + lead)
-    return occurrence - lead, occurrence
+    after_utc = after.astimezone(UTC)
+    occurrence = next_occurrence(days, start, tz, after_utc + lead - _LONGEST_SHIFT)
+    while (fire_at := reminder_time(occurrence, lead, tz)) <= after_utc:
+        occurrence = next_occurrence(days, start, tz, occurrence)
+    return fire_at, occurrence
+
+
+def clock_change_between(since: datetime, until: datetime, tz: ZoneInfo) -> timedelta:
+    """How far the clocks in `tz` move between `since` and `until` (forward: positive);
+    zero when they do not change."""
+    _check_aware(since, "since")
+    _check_aware(until, "until")
+    before, after = since.astimezone(tz).utcoffset(), until.astimezone(tz).utcoffset()
+    assert before is not None and after is not None  # a ZoneInfo always has an offset
+    return after - before
 
 
 def due_decision(fire_at: datetime, occurrence: datetime, now: datetime) -> Decision:

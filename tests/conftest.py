@@ -89,6 +89,7 @@ TIERS: dict[str, str] = {
     "test_content_grounding.py": "content",
     "test_ui_keys.py": "content",
     "test_browsing.py": "chat",
+    "test_personal_meetings.py": "chat",
 }
 
 

@@ -103,8 +103,8 @@ async def test_reload_follows_a_changed_meeting_time_and_tells_its_subscribers(
 
     told = texts_to(calls, subscriber.chat["id"])
     assert told == [
-        "Serenity at Seven has changed: new time. Your reminders follow the new details. "
-        "/mymeetings"
+        "Serenity at Seven has changed: time Mon 19:00 New York time → Mon 20:00 New York "
+        "time. Your reminders follow the new details. /mymeetings"
     ]
     summary = texts_to(calls, ADMIN_ID)[-1]
     assert summary.startswith("Reloaded: ")

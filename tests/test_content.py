@@ -190,3 +190,48 @@ def test_untranslated_texts_are_warnings(content_copy: Path, capsys):
     assert any("not translated yet" in str(w) and "help" in str(w) for w in content.warnings)
     assert check_content(content_copy, "en", scores=False) == 0
     assert "warning:" in capsys.readouterr().out
+
+
+def _line_of(path: Path, key: str) -> int:
+    return next(
+        i for i, line in enumerate(path.read_text().splitlines(), 1) if line.startswith(key)
+    )
+
+
+def test_a_placeholder_the_bot_does_not_fill_in_is_refused_at_its_line(content_copy: Path, capsys):
+    """`{nme}` for `{name}` would reach people as "That button is out of date"."""
+    path = content_copy / "en" / "ui.yaml"
+    path.write_text(
+        path.read_text().replace(
+            'rem_reminder: "Reminder: {name}"', 'rem_reminder: "Reminder: {nme}"'
+        )
+    )
+    line = _line_of(path, "rem_reminder:")
+    assert (
+        f"{path}:{line}: rem_reminder: {{nme}} is not filled in by the bot (it fills in "
+        "{name} here); check the spelling" in _problems(content_copy)
+    )
+    assert check_content(content_copy, "en", scores=False) == 1
+    assert "{nme} is not filled in" in capsys.readouterr().out
+
+
+def test_a_translation_keeps_its_sources_placeholders(content_copy: Path):
+    path = content_copy / "es" / "ui.yaml"
+    text = path.read_text()
+    assert 'rem_stopped: "Detenido. Ya no te aviso de {name}."' in text
+    path.write_text(text.replace("Ya no te aviso de {name}.", "Ya no te aviso de {nombre}."))
+    line = _line_of(path, "rem_stopped:")
+    assert (
+        f"{path}:{line}: rem_stopped: uses {{nombre}}, but the en text uses {{name}}: a "
+        "translation keeps the same placeholders"
+    ) in _problems(content_copy)
+
+
+def test_an_unpaired_brace_is_refused(content_copy: Path):
+    path = content_copy / "en" / "ui.yaml"
+    path.write_text(
+        path.read_text().replace(
+            'rem_reminder: "Reminder: {name}"', 'rem_reminder: "Reminder: {name"'
+        )
+    )
+    assert any("rem_reminder: a { or } without its pair" in p for p in _problems(content_copy))

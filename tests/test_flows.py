@@ -315,3 +315,24 @@ async def test_addmeeting_refuses_a_monthly_meeting_as_weekly_and_asks_again(cha
     assert "weekly" in only(await chat.send("first monday of the month")).text
     assert "which days it is not on" in only(await chat.send("not mondays")).text
     assert "time" in only(await chat.send("mondays and thursdays")).text.lower()
+
+
+async def test_a_typed_offset_offers_the_cities_there_and_zones_are_shown_as_cities(
+    chat: Chat, app, api
+):
+    await chat.send("/timezone")
+    offered = (await chat.send("gmt+10"))[0]
+    cities = [label.split(" · ")[0] for label, _ in offered.buttons]
+    assert cities[0] == "Brisbane"  # on 1 March Sydney is on daylight time, +11
+    assert "Sydney" in cities
+    assert not any("Etc" in label or "/" in label for label in cities)
+    chosen = (await chat.press_label(offered, "Sydney"))[0]
+    assert chosen.text.startswith("Time zone set to Sydney.")
+    assert "Your time zone is Sydney." in (await chat.send("/timezone"))[0].text
+    spanish = Chat(app, api, user_id=650, language="es")
+    await spanish.send("/start")
+    await spanish.send("/timezone")
+    for typed, city in (("nueva york", "Nueva York"), ("ciudad de mexico", "Ciudad de México")):
+        answer = (await spanish.send(typed))[0]
+        assert f"tu zona horaria ahora es {city}." in answer.text
+        await spanish.send("/timezone")

@@ -292,7 +292,7 @@ async def test_timezone_shows_the_zone_and_common_buttons(chat: Chat):
 async def test_typing_a_misspelt_city_sets_the_zone_and_meetings_follow(chat: Chat):
     await chat.send("/timezone")
     reply = only(await chat.send("lodnon"))
-    assert reply.text == "Time zone set to Europe/London. It's 12:00 there now."
+    assert reply.text == "Time zone set to London. It's 12:00 there now."
     page = await list_message(chat)
     assert "Times are in Europe/London" in page.text
     # Told by setting it: no "I'm showing times in..." line.
@@ -306,9 +306,9 @@ async def test_several_matches_are_offered_as_buttons(chat: Chat, services: Serv
     await chat.send("/timezone")
     reply = only(await chat.send("usa"))
     assert "Which one" in reply.text
-    assert ("America/Chicago · 06:00", "tz:set:america.chicago") in reply.buttons
+    assert ("Chicago · 06:00", "tz:set:america.chicago") in reply.buttons
     done = only(await chat.press("tz:set:america.chicago"), "editMessageText")
-    assert done.text == "Time zone set to America/Chicago. It's 06:00 there now."
+    assert done.text == "Time zone set to Chicago. It's 06:00 there now."
     user = await services.storage.get_user(501)
     assert user is not None and user.timezone == "America/Chicago"
 
@@ -318,7 +318,7 @@ async def test_nothing_found_says_so_and_keeps_listening(chat: Chat):
     reply = only(await chat.send("qwzx"))
     assert "couldn't find a time zone" in reply.text
     assert len(reply.buttons) == 10
-    assert "Time zone set to Asia/Tokyo" in only(await chat.send("tokyo")).text
+    assert "Time zone set to Tokyo" in only(await chat.send("tokyo")).text
 
 
 async def test_a_question_during_the_flow_goes_to_the_faq(chat: Chat):
@@ -350,7 +350,7 @@ async def test_the_flow_lives_in_the_database(chat: Chat, settings, library, api
     await fresh.post_init(fresh)
     try:
         reply = only(await Chat(fresh, api).send("lodnon"))
-        assert reply.text == "Time zone set to Europe/London. It's 12:00 there now."
+        assert reply.text == "Time zone set to London. It's 12:00 there now."
     finally:
         assert fresh.post_shutdown is not None
         await fresh.post_shutdown(fresh)

@@ -35,8 +35,8 @@ SECOND = '''"""A column for the test of an out-of-date schema."""
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0006"
-down_revision = "0005"
+revision = "0007"
+down_revision = "0006"
 branch_labels = None
 depends_on = None
 
@@ -127,33 +127,34 @@ def create_before_migrations(connection: Connection) -> None:
     Base.metadata.create_all(connection, tables=before)
     # Columns later revisions added to those tables.
     connection.execute(text("ALTER TABLE users DROP COLUMN language_chosen"))
+    connection.execute(text("ALTER TABLE personal_meetings DROP COLUMN link_notes"))
 
 
 @pytest.fixture
 def with_second_migration(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """This version of the bot, but with one more migration (0005) than the database has."""
+    """This version of the bot, but with one more migration (0007) than the database has."""
     scripts = tmp_path / "migrations"
     shutil.copytree(migrate.MIGRATIONS, scripts, ignore=shutil.ignore_patterns("__pycache__"))
-    (scripts / "versions" / "0006_note.py").write_text(SECOND)
+    (scripts / "versions" / "0007_note.py").write_text(SECOND)
     monkeypatch.setattr(migrate, "MIGRATIONS", scripts)
-    monkeypatch.setattr(migrate, "REVISIONS", (*migrate.REVISIONS, "0006"))
+    monkeypatch.setattr(migrate, "REVISIONS", (*migrate.REVISIONS, "0007"))
     migrate._script.cache_clear()
     yield
     migrate._script.cache_clear()
 
 
 async def test_an_out_of_date_schema_is_refused_until_migrated(database_url, request):
-    assert await upgrade(database_url) == "0005"
+    assert await upgrade(database_url) == "0006"
     request.getfixturevalue("with_second_migration")
     assert await schema_state(database_url) == "outdated"
     with pytest.raises(SchemaOutOfDate) as refused:
         await Storage.open(database_url)
-    assert (refused.value.current, refused.value.head) == ("0005", "0006")
+    assert (refused.value.current, refused.value.head) == ("0006", "0007")
     assert str(refused.value) == (
-        "The database schema is out of date (at 0005, this version needs 0006). "
+        "The database schema is out of date (at 0006, this version needs 0007). "
         "Back up the database, then run: python -m bot migrate"
     )
-    assert await upgrade(database_url) == "0006"
+    assert await upgrade(database_url) == "0007"
     assert await schema_state(database_url) == "current"
     storage = await Storage.open(database_url)
     await storage.close()
@@ -266,3 +267,53 @@ def test_start_up_exits_2_without_a_traceback_when_the_database_is_unreachable(t
     assert result.returncode == 2
     assert "Cannot connect to the database" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def _upgrade_to(revision: str):
+    def run(connection: Connection) -> None:
+        from alembic import command
+
+        config = migrate.alembic_config()
+        config.attributes["connection"] = connection
+        command.upgrade(config, revision)
+
+    return run
+
+
+async def test_0006_keeps_personal_meetings_and_their_reminders_and_never_reuses_an_id(
+    database_url,
+):
+    """Migrated as `python -m bot migrate` does: the rows stay, and a freed id is not reused."""
+    await run_sync(database_url, _upgrade_to("0005"))
+    await run_sync(
+        database_url,
+        lambda c: [
+            c.execute(text(sql))
+            for sql in (
+                "INSERT INTO users (chat_id, language, timezone, created_at, last_seen_on, "
+                "blocked, told_timezone, language_chosen) VALUES (7, 'en', 'UTC', "
+                "'2026-01-01', '2026-01-01', false, false, false)",
+                "INSERT INTO personal_meetings (chat_id, name, days, time, timezone) "
+                "VALUES (7, 'Kept', '1', '19:00', 'UTC'), (7, 'Newest', '2', '19:00', 'UTC')",
+                "INSERT INTO subscriptions (chat_id, personal_id, lead_minutes) VALUES (7, 1, 60)",
+            )
+        ],
+    )
+    assert await upgrade(database_url) == head()
+
+    def reuse(connection: Connection) -> list[object]:
+        connection.execute(text("DELETE FROM personal_meetings WHERE id = 2"))
+        connection.execute(
+            text(
+                "INSERT INTO personal_meetings (chat_id, name, days, time, timezone) "
+                "VALUES (7, 'Another', '3', '19:00', 'UTC')"
+            )
+        )
+        return [
+            *connection.execute(text("SELECT id, name FROM personal_meetings ORDER BY id")),
+            *connection.execute(text("SELECT personal_id FROM subscriptions")),
+        ]
+
+    rows = await run_sync(database_url, reuse)
+    assert [tuple(r) for r in rows][:2] == [(1, "Kept"), (3, "Another")]
+    assert [tuple(r) for r in rows][2:] == [(1,)]

@@ -126,3 +126,52 @@ async def test_a_failing_handler_logs_the_place_not_the_errors_text(
     logged = "\n".join(f"{r.getMessage()} {r.exc_text or ''}" for r in caplog.records)
     assert "RuntimeError at" in logged and "test_privacy.py" in logged
     assert "quokka57" not in logged
+
+
+# What /privacy must say for each table about a person (a `chat_id` or a subscription's id), and
+# for each column of `users`: a new table or column about people must be named there too.
+SAID_OF_TABLES = {
+    "users": "your chat id",
+    "personal_meetings": "the ones you added yourself with their name, days, time and link",
+    "subscriptions": "your reminder settings and daily check-in time",
+    "deliveries": "a record of which reminders were sent and when",
+    "flows": "your answers so far",
+}
+SAID_OF_USERS = {
+    "chat_id": "your chat id",
+    "language": "your language",
+    "language_chosen": "your language",
+    "timezone": "time zone",
+    "told_timezone": "time zone",
+    "created_at": "the day you first",
+    "last_seen_on": "last used me",
+    "blocked": "whether you blocked me",
+}
+
+
+async def test_privacy_names_everything_kept_about_a_person_and_forget_says_what_stops(
+    chat: Chat, app, api
+):
+    from bot.storage import Base
+    from tests.fakes import Chat as Person
+
+    about_people = {
+        name
+        for name, table in Base.metadata.tables.items()
+        if {"chat_id", "subscription_id"} & set(table.columns.keys())
+    }
+    assert about_people == set(SAID_OF_TABLES)
+    assert set(Base.metadata.tables["users"].columns.keys()) == set(SAID_OF_USERS)
+    said = (await chat.send("/privacy"))[0].text
+    for phrase in (*SAID_OF_TABLES.values(), *SAID_OF_USERS.values()):
+        assert phrase in said
+    confirm = (await chat.send("/forget"))[0].text
+    assert "Your reminders and check-ins stop." in confirm
+    assert "your meetings and the ones you added" in confirm
+    spanish = Person(app, api, user_id=650, language="es")
+    await spanish.send("/start")
+    dicho = (await spanish.send("/privacy"))[0].text
+    assert "un registro de qué recordatorios se enviaron y cuándo" in dicho
+    assert "el primer y el último día que me usaste" in dicho
+    confirma = (await spanish.send("/forget"))[0].text
+    assert "Tus recordatorios y tu chequeo diario se detienen." in confirma

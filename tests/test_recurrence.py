@@ -11,11 +11,13 @@ from hypothesis import strategies as st
 
 from bot.views.reminders import format_relative
 from scheduler.recurrence import (
+    clock_change_between,
     due_decision,
     local_start,
     next_occurrence,
     next_reminder,
     occurrences,
+    reminder_time,
 )
 
 NEW_YORK = ZoneInfo("America/New_York")
@@ -381,14 +383,14 @@ def test_next_reminder_properties(
 ):
     tz, days, start, after = case
     fire_at, occurrence = next_reminder(days, start, tz, lead, after)
-    assert fire_at == occurrence - lead
+    assert fire_at == reminder_time(occurrence, lead, tz)
     assert fire_at > after
     _check_start(days, start, tz, occurrence)
     # The earliest such start: any start before it fires at or before `after`.
     earlier = [
         s for s in occurrences(days, start, tz, after - timedelta(days=8), occurrence) if s > after
     ]
-    assert all(s - lead <= after for s in earlier)
+    assert all(reminder_time(s, lead, tz) <= after for s in earlier)
     assert due_decision(fire_at, occurrence, after) == "wait"
     assert due_decision(fire_at, occurrence, fire_at) == "send"
 
@@ -425,13 +427,27 @@ def test_next_reminder_skips_a_start_whose_reminder_time_has_passed():
     assert next_reminder(*MONDAY_7PM, timedelta(minutes=15), after)[1] == utc(2026, 3, 16, 23)
 
 
-def test_one_day_lead_is_24_hours_across_dst():
-    # Sunday 2026-03-08 19:00 EDT; 24 h earlier is Saturday 18:00 EST.
+def test_a_lead_of_a_day_or_more_keeps_the_clock_time_across_a_clock_change():
+    # Sunday 2026-03-08 19:00 EDT; "1 day before" is Saturday 19:00 EST (23 hours before).
     fire_at, occurrence = next_reminder(
         [SUN], time(19), NEW_YORK, timedelta(days=1), utc(2026, 3, 1, 1)
     )
     assert occurrence == utc(2026, 3, 8, 23)
+    assert fire_at.astimezone(NEW_YORK).replace(tzinfo=None) == datetime(2026, 3, 7, 19)
+    assert clock_change_between(fire_at, occurrence, NEW_YORK) == timedelta(hours=1)
+    # Falling back (Sunday 2026-11-01): Saturday 19:00 EDT, 25 hours before.
+    fire_at, occurrence = next_reminder(
+        [SUN], time(19), NEW_YORK, timedelta(days=1), utc(2026, 10, 25, 1)
+    )
+    assert fire_at.astimezone(NEW_YORK).replace(tzinfo=None) == datetime(2026, 10, 31, 19)
+    assert occurrence - fire_at == timedelta(hours=25)
+    assert clock_change_between(fire_at, occurrence, NEW_YORK) == timedelta(hours=-1)
+    # A day and an hour: the day on the clock, the hour elapsed (Saturday 18:00 EST).
+    fire_at, _ = next_reminder([SUN], time(19), NEW_YORK, timedelta(hours=25), utc(2026, 3, 1, 1))
     assert fire_at.astimezone(NEW_YORK).replace(tzinfo=None) == datetime(2026, 3, 7, 18)
+    # Shorter leads are elapsed time: 2 hours before 19:00 EDT.
+    assert reminder_time(utc(2026, 3, 8, 23), timedelta(hours=2), NEW_YORK) == utc(2026, 3, 8, 21)
+    assert clock_change_between(utc(2026, 3, 9), utc(2026, 3, 10), NEW_YORK) == timedelta(0)
 
 
 def test_next_reminder_refuses_a_non_positive_lead():

@@ -245,7 +245,9 @@ async def test_my_meetings_lists_pause_resume(content, ny_settings):
         assert "haven't chosen any meetings" in empty.text
         await subscribe(chat, 60)
         mine = (await chat.send("/mymeetings"))[0]
-        assert "Evening Dual Recovery: Mon 2 Mar, 19:00 your time" in mine.text
+        assert (
+            "Evening Dual Recovery: every Mon, 19:00. Next: Mon 2 Mar, 19:00 your time" in mine.text
+        )
         assert "Reminders 1 hour before" in mine.text
         manage = (await chat.press_label(mine, "Evening Dual Recovery"))[0]
         paused = (await chat.press_label(manage, "Pause"))[0]
@@ -274,10 +276,10 @@ async def test_add_a_personal_meeting_and_get_reminded(content, ny_settings):
         assert "What time" in (await chat.press("add:days"))[0].text
         assert "couldn't read" in (await chat.send("half past seven-ish"))[0].text
         zone = (await chat.send("7:30pm"))[0]
-        assert "America/New_York" in zone.buttons[0][0]
+        assert "Same as mine: New York" in zone.buttons[0][0]
         await chat.press_label(zone, "Same as mine")
         saved = await chat.send("Room 4, 12 Example Ave")
-        assert "Added Tuesday home group: Tue at 19:30 (America/New_York)" in saved[0].text
+        assert "Added Tuesday home group: Tue at 19:30 (New York time)" in saved[0].text
         picker = saved[1]
         await chat.press_label(picker, "30 minutes before")
         clock.now = dt.datetime(2026, 3, 4, 0, 0, tzinfo=UTC)  # Tue 19:00 in New York
@@ -344,7 +346,7 @@ async def test_directory_changes_are_told_and_followed_by_slug(content, ny_setti
     api2 = OfflineBotApi()
     async with running_app(ny_settings, library_with(content, moved), api2, clock) as app:
         (notice,) = [c for c in api2.calls if "has changed" in c.text]
-        assert "Evening Dual Recovery has changed: new time" in notice.text
+        assert "Evening Dual Recovery has changed: time Mon 19:00 → Mon 20:00." in notice.text
         services: Services = app.bot_data["services"]
         next_fire = await services.subscriptions.next_fire(501, MeetingRef.decode(REF))
         assert next_fire == dt.datetime(2026, 3, 3, 0, 0, tzinfo=UTC)  # 19:00 EST, for 20:00
@@ -472,3 +474,62 @@ async def test_an_old_lead_button_after_forget_brings_no_one_back(content, ny_se
         assert await services.storage.get_user(501) is None
         async with services.storage.session() as session:
             assert list(await session.scalars(select(Subscription))) == []
+
+
+async def test_change_notices_say_old_and_new_in_the_users_language(content, ny_settings):
+    api, clock = OfflineBotApi(), FixedClock(MONDAY_NOON)
+    async with running_app(ny_settings, library_with(content, EVENING), api, clock) as app:
+        spanish = Chat(app, api, user_id=650, language="es")
+        await spanish.send("/start")
+        await subscribe(spanish, 60)
+        london = Chat(app, api, user_id=651)
+        await london.send("/start")
+        await london.send("/timezone")
+        await london.send("London")
+        await subscribe(london, 60)
+    moved = EVENING.model_copy(
+        update={"day": (2,), "time": dt.time(19, 30), "conference_url": "https://example.org/new"}
+    )
+    api2 = OfflineBotApi()
+    async with running_app(ny_settings, library_with(content, moved), api2, clock):
+        told = {c.params["chat_id"]: c.text for c in api2.calls if c.method == "sendMessage"}
+        assert told[650] == (
+            "Evening Dual Recovery cambió: horario Lun 19:00 → Mar 19:30; enlace para entrar "
+            "https://example.org/join/evening → https://example.org/new. Tus recordatorios siguen "
+            "los datos nuevos. /mymeetings"
+        )
+        assert "time Mon 19:00 New York time → Tue 19:30 New York time;" in told[651]
+
+
+async def test_a_day_ahead_reminder_keeps_the_clock_time_and_says_the_clocks_change(
+    content, ny_settings
+):
+    sunday = EVENING.model_copy(update={"day": (0,), "slug": "sunday-ny", "name": "Sunday Hope"})
+    ref = MeetingRef.directory("sunday-ny").encode()
+    api, clock = OfflineBotApi(), FixedClock(MONDAY_NOON)
+    async with running_app(ny_settings, library_with(content, sunday), api, clock) as app:
+        chat = Chat(app, api)
+        spanish = Chat(app, api, user_id=650, language="es")
+        for person in (chat, spanish):
+            await person.send("/start")
+            await person.press(f"rem:ask:{ref}")
+            await person.press(f"rem:tog:{ref}:1440")
+        # Saturday 7 March, 18:00 EST: 24 hours before Sunday's 19:00 EDT, but not the clock time.
+        clock.now = dt.datetime(2026, 3, 7, 23, 0, tzinfo=UTC)
+        await tick(app)
+        assert reminders_sent(api) == []
+        clock.now = dt.datetime(2026, 3, 8, 0, 0, tzinfo=UTC)  # Saturday 19:00 EST
+        await tick(app)
+        (english,) = reminders_sent(api)
+        assert "at 19:00 your time (Sun 8 Mar)" in english.text
+        assert "The clocks change before then: 19:00 is the time on your clock" in english.text
+        (spanish_reminder,) = [
+            c for c in api.calls if c.method == "sendMessage" and c.params["chat_id"] == 650
+            and "Antes de eso cambia la hora" in c.text
+        ]  # fmt: skip
+        assert "las 19:00 son la hora de tu reloj" in spanish_reminder.text
+        # The next Sunday's reminder, with no change in between, says nothing of clocks.
+        clock.now = dt.datetime(2026, 3, 14, 23, 0, tzinfo=UTC)  # Saturday 19:00 EDT
+        await tick(app)
+        later = [c for c in reminders_sent(api) if c.params["chat_id"] == 501]
+        assert len(later) == 2 and "clocks" not in later[-1].text

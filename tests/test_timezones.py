@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from zoneinfo import ZoneInfo, available_timezones
 
 import pytest
 
-from bot.timezones import COMMON_ZONES, find_zones, zone_code, zone_from_code, zone_label
+from bot.timezones import (
+    COMMON_ZONES,
+    city_name,
+    find_zones,
+    zone_code,
+    zone_from_code,
+    zone_label,
+)
 
 
 @pytest.mark.parametrize(
@@ -113,9 +121,44 @@ def test_start_of_a_name_is_enough():
 
 
 def test_offsets():
-    assert find_zones("UTC+2") == ["Etc/GMT-2"]  # POSIX sign: two hours ahead of UTC
-    assert find_zones("gmt -5") == ["Etc/GMT+5"]
-    assert find_zones("utc+0") == ["UTC"]
+    """The places people live at that offset, never Etc/GMT-10 (its sign inverted, no daylight
+    saving); the ones at that offset at the moment first."""
+    assert find_zones("gmt+10")[:2] == ["Australia/Sydney", "Australia/Brisbane"]
+    march = dt.datetime(2026, 3, 2, 12, tzinfo=dt.UTC)  # Sydney is on daylight time, +11
+    assert find_zones("+10", now=march)[0] == "Australia/Brisbane"
+    assert "Australia/Sydney" in find_zones("+10", now=march)
+    assert find_zones("utc-5")[0] == "America/New_York"
+    assert find_zones("gmt -5")[0] == "America/New_York"
+    assert find_zones("UTC+2", now=dt.datetime(2026, 1, 15, tzinfo=dt.UTC))[0] == "Europe/Helsinki"
+    assert find_zones("+5:30") == ["Asia/Kolkata", "Asia/Colombo"]
+    assert find_zones("utc+0")[0] == "UTC"
+    for text in ("gmt+10", "utc-5", "+3", "UTC+14", "gmt-11"):
+        assert find_zones(text) and not any(z.startswith("Etc/") for z in find_zones(text))
+
+
+@pytest.mark.parametrize(
+    ("text", "zone"),
+    [
+        ("ciudad de méxico", "America/Mexico_City"),
+        ("Ciudad de Mexico", "America/Mexico_City"),
+        ("nueva york", "America/New_York"),
+        ("Nueva York", "America/New_York"),
+        ("los ángeles", "America/Los_Angeles"),
+        ("bogotá", "America/Bogota"),
+        ("londres", "Europe/London"),
+        ("sídney", "Australia/Sydney"),
+        ("la habana", "America/Havana"),
+    ],
+)
+def test_spanish_names_of_cities_are_found(text, zone):
+    assert find_zones(text)[0] == zone
+
+
+def test_people_are_shown_city_names_in_their_language():
+    assert city_name("Australia/Sydney") == "Sydney"
+    assert city_name("America/New_York", "es") == "Nueva York"
+    assert city_name("America/Mexico_City", "es") == "Ciudad de México"
+    assert city_name("Asia/Kathmandu", "es") == "Kathmandu"
 
 
 @pytest.mark.parametrize(

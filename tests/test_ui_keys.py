@@ -7,7 +7,7 @@ import ast
 import re
 from pathlib import Path
 
-from bot.content import required_ui_keys
+from bot.content import required_ui_keys, ui_placeholders
 from bot.yamlfile import load_yaml
 from tests.conftest import CONTENT_DIR
 
@@ -100,4 +100,53 @@ def test_required_keys_are_the_keys_the_code_uses() -> None:
     expected = sorted(literal | family)
     assert sorted(required_ui_keys()) == expected, (
         "regenerate bot/lang/ui_keys.txt with these keys, one a line: " + " ".join(expected)
+    )
+
+
+def _placeholders_passed() -> dict[str, set[str]]:
+    """Key (or `prefix*` for an f-string key) -> the keyword names the code passes with it, for
+    the keys every call of which names its values (`.text("key", name=...)`). A call with no
+    values, or with `**values`, returns or fills the text some other way: its key is left out."""
+    passed: dict[str, set[str]] = {}
+    unchecked: set[str] = set()
+    for path in SOURCES:
+        for node in ast.walk(ast.parse(path.read_text(), str(path))):
+            if not (
+                isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Attribute)
+                and node.func.attr in TEXT_CALLS
+                and node.args
+            ):
+                continue
+            arg = node.args[0]
+            keys: list[str] = []
+            if isinstance(arg, ast.Constant) and isinstance(arg.value, str):
+                keys = [arg.value]
+            elif isinstance(arg, ast.JoinedStr) and arg.values:
+                first = arg.values[0]
+                if isinstance(first, ast.Constant) and isinstance(first.value, str):
+                    keys = [first.value + "*"]
+            elif isinstance(arg, ast.IfExp):
+                keys = [
+                    b.value
+                    for b in (arg.body, arg.orelse)
+                    if isinstance(b, ast.Constant) and isinstance(b.value, str)
+                ]
+            names = {k.arg for k in node.keywords}
+            for key in keys:
+                if not names or None in names:
+                    unchecked.add(key)
+                else:
+                    passed.setdefault(key, set()).update(n for n in names if n is not None)
+    return {key: names for key, names in passed.items() if key not in unchecked}
+
+
+def test_the_placeholders_check_content_allows_are_the_ones_the_code_passes() -> None:
+    """check-content refuses a placeholder the code does not fill in (`{nme}`), from
+    bot/lang/ui_placeholders.txt: that list must be what the code passes."""
+    expected = sorted(
+        f"{key} {' '.join(sorted(names))}" for key, names in _placeholders_passed().items()
+    )
+    assert sorted(f"{k} {' '.join(sorted(v))}" for k, v in ui_placeholders().items()) == expected, (
+        "regenerate bot/lang/ui_placeholders.txt with these lines:\n" + "\n".join(expected)
     )

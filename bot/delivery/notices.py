@@ -59,7 +59,8 @@ async def tell_changes(bot: Bot, services: Services, notices: Sequence[Notice]) 
         user = await services.storage.get_user(notice.chat_id)
         pack = services.library.pack(user.language if user else None)
         try:
-            await bot.send_message(notice.chat_id, change_notice(pack, notice))
+            zone = (await services.user_zone(notice.chat_id)).key
+            await bot.send_message(notice.chat_id, change_notice(pack, notice, zone))
             told += 1
         except TelegramError as exc:
             await settle(services, notice.chat_id, exc, "a change notice", retried=False)

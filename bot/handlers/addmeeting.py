@@ -7,7 +7,7 @@ crisis check still sees every message first: it runs in an earlier handler group
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Mapping
 from typing import Protocol
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -20,18 +20,17 @@ from bot.flows import Flow, clear_flow, get_flow, set_flow
 from bot.handlers.common import Row, esc, keyboard, show
 from bot.jobs import stop_guide
 from bot.meetings import Meeting
-from bot.personal import parse_time, read_days
+from bot.personal import read_days, read_link, read_time
 from bot.subscriptions import MeetingRef
-from bot.timezones import find_zones
+from bot.timezones import city_name, find_zones
 from bot.views.menu import main_menu
+from bot.views.reminders import days_text
 
 PREFIX = "add"
 FLOW = "add"
 # An answer typed this long after the last question is more likely a question of its own.
 FLOW_TTL = dt.timedelta(minutes=30)
 MAX_NAME = 80
-MAX_PLACE = 200
-MAX_LINK = 500
 
 
 class LeadPicker(Protocol):
@@ -66,7 +65,9 @@ async def cancel(update: Update, context: BotContext) -> None:
     guide_stopped = stop_guide(context.job_queue, context.chat_id)
     flow = await get_flow(context.services.storage, context.chat_id)
     if await clear_flow(context.services.storage, context.chat_id):
-        key = "add_cancelled" if flow is not None and flow.name == FLOW else "flow_cancelled"
+        key = "flow_cancelled"
+        if flow is not None and flow.name == FLOW:
+            key = "add_edit_cancelled" if "edit" in flow.data else "add_cancelled"
         await show(update, esc(pack.text(key)))
     elif guide_stopped:
         await show(update, esc(pack.text("ground_guided_stopped")), keyboard(main_menu(pack)))
@@ -74,22 +75,29 @@ async def cancel(update: Update, context: BotContext) -> None:
         await show(update, esc(pack.text("flow_cancel_none")))
 
 
-async def _ask(update: Update, context: BotContext, flow: Flow, *, edit: bool = False) -> None:
+async def _ask(
+    update: Update, context: BotContext, flow: Flow, *, edit: bool = False, got: str = ""
+) -> None:
+    """Ask the flow's step, after `got`: what the last answer was understood as."""
     services = context.services
     pack = context.pack
     await set_flow(services.storage, context.chat_id, flow, services.clock())
-    if flow.step == "days":
+    lead = f"{esc(got)} " if got else ""
+    if flow.step == "name":
+        await show(update, lead + esc(pack.text("add_ask_name")), edit=edit)
+    elif flow.step == "days":
         markup = keyboard(_days_keyboard(pack, flow.data.get("days", [])))
-        await show(update, esc(pack.text("add_days")), markup, edit=edit)
+        await show(update, lead + esc(pack.text("add_days")), markup, edit=edit)
     elif flow.step == "time":
-        await show(update, esc(pack.text("add_time")), edit=edit)
+        await show(update, lead + esc(pack.text("add_time")), edit=edit)
     elif flow.step == "zone":
         zone = await services.user_zone(context.chat_id)
-        rows = [[(pack.text("add_zone_mine", zone=zone.key), callbacks.make("add", "zone"))]]
-        await show(update, esc(pack.text("add_zone")), keyboard(rows), edit=edit)
+        mine = pack.text("add_zone_mine", zone=city_name(zone.key, pack.language))
+        rows = [[(mine, callbacks.make("add", "zone"))]]
+        await show(update, lead + esc(pack.text("add_zone")), keyboard(rows), edit=edit)
     elif flow.step == "link":
         rows = [[(pack.text("add_skip"), callbacks.make("add", "skip"))]]
-        await show(update, esc(pack.text("add_link")), keyboard(rows), edit=edit)
+        await show(update, lead + esc(pack.text("add_link")), keyboard(rows), edit=edit)
 
 
 def _zone_from_text(text: str) -> str | None:
@@ -98,6 +106,32 @@ def _zone_from_text(text: str) -> str | None:
         return ZoneInfo(candidate).key if "/" in candidate else None
     except (ZoneInfoNotFoundError, ValueError):
         return None
+
+
+# The step after each one, when adding (an edit changes one step and is done).
+_NEXT = {"name": "days", "days": "time", "time": "zone", "zone": "link"}
+
+
+async def _answered(
+    update: Update,
+    context: BotContext,
+    flow: Flow,
+    changes: Mapping[str, object],
+    got: str,
+    *,
+    edit: bool = False,
+) -> None:
+    """Move on from an answered step: the next question (echoing `got`), or, in an edit, save."""
+    if "edit" in flow.data:
+        await _save_edit(update, context, int(str(flow.data["edit"])), changes)
+        return
+    await _ask(
+        update, context, Flow(FLOW, _NEXT[flow.step], {**flow.data, **changes}), got=got, edit=edit
+    )
+
+
+def _got_days(pack: LanguagePack, days: list[int]) -> str:
+    return pack.text("add_got_days", days=days_text(pack, days))
 
 
 async def on_text(
@@ -114,46 +148,61 @@ async def on_text(
         if not 1 <= len(text) <= MAX_NAME:
             await show(update, esc(pack.text("add_name_bad")))
             return True
-        await _ask(update, context, Flow(FLOW, "days", {**data, "name": text}))
+        await _answered(update, context, flow, {"name": text}, pack.text("add_got_name", name=text))
     elif flow.step == "days":
         reading = read_days(text)
         if reading.refused is not None:
             # "first Monday", "every other week": can't be kept weekly; "not mondays": which days?
             await show(update, esc(pack.text(f"add_days_{reading.refused}")))
             return True
-        days = reading.days
+        days = list(reading.days)
         if not days:
             await show(update, esc(pack.text("add_days_missing")))
             return True
-        await _ask(update, context, Flow(FLOW, "time", {**data, "days": list(days)}))
+        await _answered(update, context, flow, {"days": days}, _got_days(pack, days))
     elif flow.step == "time":
-        start_time = parse_time(text)
-        if start_time is None:
+        read = read_time(text)
+        if read.either is not None:
+            morning, evening = read.either
+            rows: list[Row] = [
+                [
+                    (pack.text("add_time_morning", time=morning), _time_button(morning)),
+                    (pack.text("add_time_evening", time=evening), _time_button(evening)),
+                ]
+            ]
+            await show(update, esc(pack.text("add_time_either")), keyboard(rows))
+            return True
+        if read.time is None:
             await show(update, esc(pack.text("add_time_bad")))
             return True
-        await _ask(update, context, Flow(FLOW, "zone", {**data, "time": start_time}))
+        got = pack.text("add_got_time", time=read.time)
+        await _answered(update, context, flow, {"time": read.time}, got)
     elif flow.step == "zone":
-        zone = _zone_from_text(text) or _find_zone(text)
+        zone = _zone_from_text(text) or _find_zone(text, context.services.clock())
         if zone is None:
             await show(update, esc(pack.text("add_zone_bad")))
             return True
-        await _ask(update, context, Flow(FLOW, "link", {**data, "zone": zone}))
+        got = pack.text("add_got_zone", zone=city_name(zone, pack.language))
+        await _answered(update, context, flow, {"zone": zone}, got)
     elif flow.step == "link":
-        if text.lower().startswith(("http://", "https://")):
-            if len(text) > MAX_LINK or " " in text:
-                await show(update, esc(pack.text("add_link_bad")))
-                return True
-            await _save(update, context, data, show_leads, link=text, place=None)
+        link = read_link(text)
+        if link.too_long:
+            await show(update, esc(pack.text("add_link_bad")))
+            return True
+        where = {"link": link.link, "link_notes": link.notes, "place": link.place}
+        if "edit" in data:
+            await _save_edit(update, context, int(str(data["edit"])), where)
         else:
-            if len(text) > MAX_PLACE:
-                await show(update, esc(pack.text("add_link_bad")))
-                return True
-            await _save(update, context, data, show_leads, link=None, place=text)
+            await _save(update, context, data, show_leads, **where)
     return True
 
 
-def _find_zone(text: str) -> str | None:
-    found = find_zones(text, limit=1)
+def _time_button(time: str) -> str:
+    return callbacks.make("add", "time", time.replace(":", ""))
+
+
+def _find_zone(text: str, now: dt.datetime) -> str | None:
+    found = find_zones(text, limit=1, now=now)
     return found[0] if found else None
 
 
@@ -165,6 +214,7 @@ async def _save(
     *,
     link: str | None,
     place: str | None,
+    link_notes: str | None = None,
 ) -> None:
     services = context.services
     pack = context.pack
@@ -177,12 +227,16 @@ async def _save(
         time=str(data["time"]),
         timezone=str(data["zone"]),
         link=link,
+        link_notes=link_notes,
         place=place,
     )
     await clear_flow(services.storage, chat_id)
-    day_names = ", ".join(pack.text(f"day_{d}") for d in sorted(days, key=lambda d: (d + 6) % 7))
     saved = pack.text(
-        "add_saved", name=data["name"], days=day_names, time=data["time"], zone=data["zone"]
+        "add_saved",
+        name=data["name"],
+        days=days_text(pack, days),
+        time=data["time"],
+        zone=pack.text("tz_city_time", zone=city_name(str(data["zone"]), pack.language)),
     )
     await show(update, esc(saved))
     meeting = await services.subscriptions.resolve(chat_id, ref)
@@ -190,18 +244,84 @@ async def _save(
         await show_leads(update, context, ref, meeting, edit=False)
 
 
+async def _save_edit(
+    update: Update, context: BotContext, personal_id: int, changes: Mapping[str, object]
+) -> None:
+    """Keep one changed detail of a meeting the user added, and show it as it is now."""
+    services = context.services
+    pack = context.pack
+    fields = {EDIT_COLUMNS.get(k, k): v for k, v in changes.items()}
+    if "days" in fields:
+        fields["days"] = ",".join(str(d) for d in sorted(set(fields["days"])))  # type: ignore[call-overload]
+    ref = MeetingRef.personal(personal_id)
+    await clear_flow(services.storage, context.chat_id)
+    meeting = await services.subscriptions.update_personal(
+        context.chat_id,
+        ref,
+        {k: None if v is None else str(v) for k, v in fields.items()},
+        services.clock(),
+    )
+    back = [[(pack.text("add_edit_back"), callbacks.make("rem", "man", ref.encode()))]]
+    if meeting is None:
+        await show(update, esc(pack.text("rem_gone")), keyboard(back))
+        return
+    saved = pack.text(
+        "add_edited",
+        name=meeting.name,
+        days=days_text(pack, meeting.day),
+        time=f"{meeting.time:%H:%M}",
+        zone=pack.text("tz_city_time", zone=city_name(meeting.timezone, pack.language)),
+    )
+    await show(update, esc(saved), keyboard(back))
+
+
+# The flow's names for a personal meeting's columns, where they differ.
+EDIT_COLUMNS = {"zone": "timezone"}
+# What can be edited, as its button names it: the flow step that asks for it.
+EDIT_STEPS = ("name", "days", "time", "zone", "link")
+
+
+async def _edit_menu(update: Update, context: BotContext, button: callbacks.Button) -> None:
+    """`add:edit:<ref>`: which detail to change; `add:edit:<ref>:<step>` asks for it."""
+    services = context.services
+    pack = context.pack
+    ref = MeetingRef.decode(button.arg)
+    meeting = await services.subscriptions.resolve(context.chat_id, ref)
+    if ref.kind != "p" or meeting is None:
+        raise LookupError(button)
+    step = button.args[1] if len(button.args) > 1 else None
+    if step is None:
+        rows: list[Row] = [
+            [(pack.text(f"add_edit_{name}"), callbacks.make("add", "edit", ref.encode(), name))]
+            for name in EDIT_STEPS
+        ]
+        rows.append([(pack.text("button_back"), callbacks.make("rem", "man", ref.encode()))])
+        asked = esc(pack.text("add_edit_which", name=meeting.name))
+        await show(update, asked, keyboard(rows), edit=True)
+        return
+    if step not in EDIT_STEPS:
+        raise LookupError(button)
+    data: dict[str, object] = {"edit": int(ref.value), "days": list(meeting.day)}
+    await _ask(update, context, Flow(FLOW, step, data))
+
+
 async def on_button(
     update: Update, context: BotContext, button: callbacks.Button, *, show_leads: LeadPicker
 ) -> None:
-    """Day toggles, Done, "same zone as mine", Skip; only for the flow's own step."""
+    """Day toggles, Done, morning or evening, "same zone as mine", Skip; only for the flow's
+    own step. And the way into editing a meeting the user added."""
     if button.action == "start":
         await start(update, context)
+        return
+    if button.action == "edit":
+        await _edit_menu(update, context, button)
         return
     services = context.services
     flow = await get_flow(services.storage, context.chat_id)
     if flow is None or flow.name != FLOW:
         raise LookupError(button)
     data = dict(flow.data)
+    pack = context.pack
     if button.action == "day" and flow.step == "days":
         day = button.int_arg(0)
         if day > 6:
@@ -211,13 +331,26 @@ async def on_button(
         await _ask(update, context, Flow(FLOW, "days", {**data, "days": sorted(days)}), edit=True)
     elif button.action == "days" and flow.step == "days":
         if not data.get("days"):
-            await show(update, esc(context.pack.text("add_days_missing")))
+            await show(update, esc(pack.text("add_days_missing")))
             return
-        await _ask(update, context, Flow(FLOW, "time", data))
+        picked = [int(d) for d in data["days"]]
+        await _answered(update, context, flow, {"days": picked}, _got_days(pack, picked))
+    elif button.action == "time" and flow.step == "time":
+        digits = button.arg or ""
+        if not (len(digits) == 4 and digits.isdigit() and digits < "2400" and digits[2] < "6"):
+            raise LookupError(button)
+        time = f"{digits[:2]}:{digits[2:]}"
+        got = pack.text("add_got_time", time=time)
+        await _answered(update, context, flow, {"time": time}, got, edit=True)
     elif button.action == "zone" and flow.step == "zone":
         zone = await services.user_zone(context.chat_id)
-        await _ask(update, context, Flow(FLOW, "link", {**data, "zone": zone.key}))
+        got = pack.text("add_got_zone", zone=city_name(zone.key, pack.language))
+        await _answered(update, context, flow, {"zone": zone.key}, got)
     elif button.action == "skip" and flow.step == "link":
-        await _save(update, context, data, show_leads, link=None, place=None)
+        if "edit" in data:
+            where = {"link": None, "link_notes": None, "place": None}
+            await _save_edit(update, context, int(str(data["edit"])), where)
+        else:
+            await _save(update, context, data, show_leads, link=None, place=None)
     else:
         raise LookupError(button)

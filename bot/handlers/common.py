@@ -13,6 +13,7 @@ from telegram.error import BadRequest
 
 from bot.content import LanguagePack
 from bot.context import BotContext
+from bot.timezones import city_name
 from bot.views.html import Row, esc
 from bot.views.timezones import clock_text
 
@@ -69,6 +70,7 @@ async def tell_timezone_once(update: Update, context: BotContext) -> None:
     if user is None or user.told_timezone:
         return
     zone = await services.user_zone(context.chat_id)
-    told = context.pack.text("tz_told", zone=zone.key, time=clock_text(zone, services.clock()))
+    where = city_name(zone.key, context.pack.language)
+    told = context.pack.text("tz_told", zone=where, time=clock_text(zone, services.clock()))
     await show(update, esc(told))
     await services.storage.set_user_fields(context.chat_id, told_timezone=True)

@@ -16,7 +16,7 @@ from bot import callbacks
 from bot.context import BotContext
 from bot.flows import Flow, clear_flow, get_flow, set_flow
 from bot.handlers.common import esc, keyboard, show
-from bot.timezones import COMMON_ZONES, find_zones, zone_from_code
+from bot.timezones import COMMON_ZONES, city_name, find_zones, zone_from_code
 from bot.views.timezones import clock_text, zone_rows
 
 PREFIX = "tz"
@@ -39,13 +39,14 @@ async def _ask(update: Update, context: BotContext, *, edit: bool) -> None:
     now = services.clock()
     zone = await services.user_zone(chat_id)
     await set_flow(services.storage, chat_id, Flow(FLOW, "zone", {}), now)
+    where = city_name(zone.key, pack.language)
     text = "\n\n".join(
         (
-            esc(pack.text("tz_current", zone=zone.key, time=clock_text(zone, now))),
+            esc(pack.text("tz_current", zone=where, time=clock_text(zone, now))),
             esc(pack.text("tz_ask")),
         )
     )
-    await show(update, text, keyboard(zone_rows(COMMON_ZONES, now)), edit=edit)
+    await show(update, text, keyboard(zone_rows(COMMON_ZONES, now, pack.language)), edit=edit)
 
 
 async def _set_zone(update: Update, context: BotContext, zone: str, *, edit: bool) -> None:
@@ -58,7 +59,8 @@ async def _set_zone(update: Update, context: BotContext, zone: str, *, edit: boo
         await clear_flow(services.storage, chat_id)
     pack = context.pack
     local = clock_text(ZoneInfo(zone), services.clock())
-    await show(update, esc(pack.text("tz_set", zone=zone, time=local)), edit=edit)
+    where = city_name(zone, pack.language)
+    await show(update, esc(pack.text("tz_set", zone=where, time=local)), edit=edit)
 
 
 async def on_text(update: Update, context: BotContext, flow: Flow) -> bool:
@@ -69,19 +71,21 @@ async def on_text(update: Update, context: BotContext, flow: Flow) -> bool:
     services = context.services
     now = services.clock()
     text = message.text.strip()
-    zones = find_zones(text)
+    zones = find_zones(text, now=now)
     if len(zones) == 1:
         await _set_zone(update, context, zones[0], edit=False)
         return True
     pack = context.pack
     if zones:
-        rows = zone_rows(zones, now, full_names=True)
+        rows = zone_rows(zones, now, context.pack.language)
         await show(update, esc(pack.text("tz_pick")), keyboard(rows))
         return True
     if len(text.split()) > MAX_QUERY_WORDS or "?" in text:
         await clear_flow(services.storage, context.chat_id)  # not a place name: the FAQ answers
         return False
-    await show(update, esc(pack.text("tz_none")), keyboard(zone_rows(COMMON_ZONES, now)))
+    await show(
+        update, esc(pack.text("tz_none")), keyboard(zone_rows(COMMON_ZONES, now, pack.language))
+    )
     return True
 
 

@@ -13,9 +13,12 @@ from zoneinfo import ZoneInfo
 
 from bot import callbacks
 from bot.content import LanguagePack
+from bot.meetings import Meeting
 from bot.reminder_store import ReminderDue
+from bot.timezones import city_name
 from bot.views.html import Row, esc
 from bot.views.places import directions_url
+from scheduler.recurrence import clock_change_between
 
 ENGLISH_UNITS: Mapping[str, str] = {
     "now": "now",
@@ -67,6 +70,41 @@ def format_when(moment: dt.datetime, zone: ZoneInfo, pack: LanguagePack) -> str:
     return f"{day} {local.day} {pack.text(f'month_{local.month}')}, {local:%H:%M}"
 
 
+def days_text(pack: LanguagePack, days: Sequence[int]) -> str:
+    """ "Tue and Thu", "Mon, Wed and Fri": Monday first, in the pack's language."""
+    names = [pack.text(f"day_{d}") for d in sorted(set(days), key=lambda d: (d + 6) % 7)]
+    if len(names) < 2:
+        return "".join(names)
+    return pack.text("rem_days_and", first=", ".join(names[:-1]), last=names[-1])
+
+
+def pattern_text(pack: LanguagePack, meeting: Meeting, zone: ZoneInfo) -> str:
+    """How often it meets, on its own clock: "every Tue and Thu, 19:00", with the meeting's
+    place's time named when that is not the user's zone ("..., 19:00 New York time")."""
+    days = days_text(pack, meeting.day)
+    time = f"{meeting.time:%H:%M}"
+    if meeting.tz.key == zone.key:
+        return pack.text("rem_pattern", days=days, time=time)
+    return pack.text(
+        "rem_pattern_zone", days=days, time=time, zone=city_name(meeting.tz.key, pack.language)
+    )
+
+
+def place_lines(pack: LanguagePack, meeting: Meeting) -> list[str]:
+    """How to join it or where it is, one line each (already escaped)."""
+    lines = []
+    if meeting.conference_url:
+        lines.append(esc(pack.text("rem_join", link=meeting.conference_url)))
+        if meeting.conference_url_notes:
+            lines.append(esc(meeting.conference_url_notes))
+    if meeting.conference_phone:
+        lines.append(esc(pack.text("rem_phone", phone=meeting.conference_phone)))
+    place = ", ".join(p for p in (meeting.location, meeting.address) if p)
+    if place:
+        lines.append(esc(pack.text("rem_where", place=place)))
+    return lines
+
+
 def relative_words(pack: LanguagePack) -> dict[str, str]:
     """The words `format_relative` needs ("in {0}", "{0} hours"...), in the pack's language."""
     return {unit: pack.text(f"rel_{unit}") for unit in ENGLISH_UNITS}
@@ -108,16 +146,14 @@ def render_reminder(
             )
         ),
     ]
+    if clock_change_between(now, due.occurrence_at, zone):
+        # "At 19:00 tomorrow" the night before the clocks change: which clock it means.
+        lines.append(esc(pack.text("rem_clocks_change", time=f"{local:%H:%M}")))
     own = due.occurrence_at.astimezone(meeting.tz)
     if own.utcoffset() != local.utcoffset():
-        lines.append(esc(pack.text("rem_their_time", time=f"{own:%H:%M}", zone=meeting.timezone)))
-    if meeting.conference_url:
-        lines.append(esc(pack.text("rem_join", link=meeting.conference_url)))
-    if meeting.conference_phone:
-        lines.append(esc(pack.text("rem_phone", phone=meeting.conference_phone)))
-    place = ", ".join(p for p in (meeting.location, meeting.address) if p)
-    if place:
-        lines.append(esc(pack.text("rem_where", place=place)))
+        where = city_name(meeting.timezone, pack.language)
+        lines.append(esc(pack.text("rem_their_time", time=f"{own:%H:%M}", zone=where)))
+    lines.extend(place_lines(pack, meeting))
     if due.chat_id < 0:
         return "\n".join(lines), _group_rows(pack, due, private_link)
     minutes = int(due.occurrence_at.timestamp() // 60)

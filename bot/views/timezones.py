@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from zoneinfo import ZoneInfo
 
 from bot import callbacks
-from bot.timezones import zone_code, zone_label
+from bot.timezones import city_name, zone_code
 from bot.views.html import Row
 
 
@@ -16,11 +16,12 @@ def clock_text(zone: ZoneInfo, now: dt.datetime) -> str:
     return f"{now.astimezone(zone):%H:%M}"
 
 
-def zone_rows(zones: Sequence[str], now: dt.datetime, *, full_names: bool = False) -> list[Row]:
-    """Two buttons a row, each a zone and its time now; zones without a button code are skipped."""
+def zone_rows(zones: Sequence[str], now: dt.datetime, language: str = "en") -> list[Row]:
+    """Two buttons a row, each a zone's city (in `language`) and its time now; zones without a
+    button code are skipped."""
     buttons = [
         (
-            f"{zone if full_names else zone_label(zone)} · {clock_text(ZoneInfo(zone), now)}",
+            f"{city_name(zone, language)} · {clock_text(ZoneInfo(zone), now)}",
             callbacks.make("tz", "set", code),
         )
         for zone in zones
