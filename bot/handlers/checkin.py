@@ -14,6 +14,7 @@ from bot.context import BotContext
 from bot.handlers.common import Row, esc, keyboard, show
 from bot.personal import parse_time
 from bot.subscriptions import Chosen
+from bot.timezones import city_name
 from bot.views.checkin import PREFIX, TIMES, time_rows, today_list
 
 __all__ = ["PREFIX", "checkin", "on_button"]
@@ -38,13 +39,15 @@ async def checkin(update: Update, context: BotContext) -> None:
 async def _show_times(update: Update, context: BotContext, *, problem: bool = False) -> None:
     services, pack = context.services, context.pack
     current = await services.checkins.get(context.chat_id)
-    zone = (await services.user_zone(context.chat_id)).key
+    zone = city_name((await services.user_zone(context.chat_id)).key, pack.language)
     if problem:
         text = pack.text("checkin_time_unclear", zone=zone)
     elif current is None:
         text = pack.text("checkin_offer", zone=zone)
     else:
-        text = pack.text("checkin_current", time=current.time, zone=current.zone)
+        text = pack.text(
+            "checkin_current", time=current.time, zone=city_name(current.zone, pack.language)
+        )
     await show(update, esc(text), keyboard(time_rows(pack, current.time if current else None)))
 
 
@@ -52,7 +55,8 @@ async def _set(update: Update, context: BotContext, time: str) -> None:
     services, pack = context.services, context.pack
     zone = await services.user_zone(context.chat_id)
     first = await services.checkins.set(context.chat_id, CheckIn(time, zone.key), services.clock())
-    text = pack.text("checkin_set", time=time, zone=zone.key, first=format_when(first, zone, pack))
+    place = city_name(zone.key, pack.language)
+    text = pack.text("checkin_set", time=time, zone=place, first=format_when(first, zone, pack))
     rows = [[(pack.text("checkin_stop"), callbacks.make(PREFIX, "stop"))]]
     await show(update, esc(text), keyboard(rows))
 
