@@ -176,7 +176,7 @@ async def test_card_shows_times_in_both_zones_how_to_join_and_what_types_mean(ch
     text = card.text
     assert "<b>SMART Tuesday Dual Focus</b>" in text and "SMART Recovery" in text
     assert "When: Tue, 23:00–00:30 your time (UTC)" in text
-    assert "Tue, 18:00–19:30 in America/New_York" in text
+    assert "Tue, 18:00–19:30 in New York" in text
     assert "Length: 1 h 30 min" in text
     assert "Join online: https://example.com/join/smart-tuesday" in text
     assert "Dual diagnosis (addiction together with mental health conditions)" in text
@@ -195,8 +195,8 @@ async def test_card_in_the_same_zone_shows_one_time_and_the_address(chat: Chat):
     await chat.send("chicago")
     ref = MeetingRef.directory("example-na-just-for-today").encode()
     card = only(await chat.press(f"mt:card:{ref}"), "editMessageText")
-    assert "When: Wed, 18:30–19:30 your time (America/Chicago)" in card.text
-    assert " in America/Chicago." not in card.text
+    assert "When: Wed, 18:30–19:30 your time (Chicago)" in card.text
+    assert " in Chicago." not in card.text
     assert "Where: Example Recovery Clubhouse, 250 Sample Avenue" in card.text
     assert "Closed (only for people who want to stop drinking or using)" in card.text
 
@@ -294,7 +294,7 @@ async def test_typing_a_misspelt_city_sets_the_zone_and_meetings_follow(chat: Ch
     reply = only(await chat.send("lodnon"))
     assert reply.text == "Time zone set to London. It's 12:00 there now."
     page = await list_message(chat)
-    assert "Times are in Europe/London" in page.text
+    assert "Times are in London" in page.text
     # Told by setting it: no "I'm showing times in..." line.
     assert len(sent(await chat.send("/meetings"))) == 1
     # The flow is over: more text goes to the FAQ again.

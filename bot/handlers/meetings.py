@@ -45,7 +45,7 @@ from bot.handlers.common import Row, esc, keyboard, pack_for, show, tell_timezon
 from bot.meetings import PROGRAMS, SPOKEN_TYPE, Directory, Meeting
 from bot.schedule import AHEAD, Listed, Listing, Schedule
 from bot.subscriptions import MeetingRef
-from bot.timezones import zone_code, zone_label
+from bot.timezones import city_name, zone_code, zone_label
 from bot.views import browsing as views
 from bot.views.browsing import check as _check
 from bot.views.browsing import clip, page_rows
@@ -318,7 +318,7 @@ async def _show_list(
     shown = listed[page * PAGE_SIZE : (page + 1) * PAGE_SIZE]
 
     header = "meetings_in_progress_header" if under_way_only else "meetings_header"
-    lines = [f"<b>{esc(pack.text(header, zone=zone.key))}</b>"]
+    lines = [f"<b>{esc(pack.text(header, zone=city_name(zone.key, pack.language)))}</b>"]
     if filters.active:
         names = ", ".join(_filter_names(pack, filters, catalog))
         lines.append(esc(pack.text("meetings_filters", filters=names)))
@@ -380,7 +380,10 @@ async def _day_picker(update: Update, context: BotContext, filters: Filters) -> 
         ]
     )
     await show(
-        update, esc(pack.text("meetings_pick_day", zone=zone.key)), keyboard(rows), edit=True
+        update,
+        esc(pack.text("meetings_pick_day", zone=city_name(zone.key, pack.language))),
+        keyboard(rows),
+        edit=True,
     )
 
 
@@ -437,7 +440,7 @@ async def _program_picker(update: Update, context: BotContext, filters: Filters)
 async def _time_picker(update: Update, context: BotContext, filters: Filters) -> None:
     pack = pack_for(update, context)
     zone = await context.services.user_zone(context.chat_id)
-    text = esc(pack.text("meetings_pick_time", zone=zone.key))
+    text = esc(pack.text("meetings_pick_time", zone=city_name(zone.key, pack.language)))
     await show(update, text, keyboard(views.time_rows(pack, filters)), edit=True)
 
 
@@ -493,11 +496,25 @@ def _when_lines(
         return days, f"{start:%H:%M}", f"{end:%H:%M}"
 
     days, start, end = span(zone)
-    lines = [esc(pack.text("meetings_when", days=days, start=start, end=end, zone=zone.key))]
+    lines = [
+        esc(
+            pack.text(
+                "meetings_when",
+                days=days,
+                start=start,
+                end=end,
+                zone=city_name(zone.key, pack.language),
+            )
+        )
+    ]
     if first.astimezone(zone).utcoffset() != first.astimezone(meeting.tz).utcoffset():
         days, start, end = span(meeting.tz)
         there = pack.text(
-            "meetings_when_there", days=days, start=start, end=end, zone=meeting.timezone
+            "meetings_when_there",
+            days=days,
+            start=start,
+            end=end,
+            zone=city_name(meeting.timezone, pack.language),
         )
         lines.append(esc(there))
     lines.append(esc(pack.text("meetings_length", duration=_duration_text(pack, meeting.duration))))
@@ -691,7 +708,7 @@ async def _show_group(update: Update, context: BotContext, ref: MeetingRef) -> N
     mates = (await _catalog(context)).group_of(meeting)
     listed, zone, now = await _listing(update, context, Filters(), mates)
     lines = [f"<b>{esc(pack.text('meetings_group_header', group=meeting.group))}</b>"]
-    lines.append(esc(pack.text("meetings_times_in", zone=zone.key)))
+    lines.append(esc(pack.text("meetings_times_in", zone=city_name(zone.key, pack.language))))
     if not listed:
         lines.append(esc(pack.text("meetings_none_group")))
     rows: list[Row] = [
@@ -747,7 +764,7 @@ async def on_text(update: Update, context: BotContext, flow: Flow) -> bool:
     found = catalog.search(words)
     listed, zone, now = await _listing(update, context, filters, found)
     lines = [f"<b>{esc(pack.text('meetings_search_header', words=clip(words, 60)))}</b>"]
-    lines.append(esc(pack.text("meetings_times_in", zone=zone.key)))
+    lines.append(esc(pack.text("meetings_times_in", zone=city_name(zone.key, pack.language))))
     if filters.active:
         names = ", ".join(_filter_names(pack, filters, catalog))
         lines.append(esc(pack.text("meetings_filters", filters=names)))
