@@ -31,6 +31,7 @@ from typing import Any
 import httpx
 from pydantic import ValidationError
 from sqlalchemy import select
+from sqlalchemy.orm import defer
 
 from bot.config import FeedSettings
 from bot.meetings import (
@@ -165,9 +166,10 @@ async def refresh(
     """Ask for `feed` once and store what it gave; its last good copy stays on any failure."""
     key = feed_id(feed.url)
     async with storage.session() as session:
-        row = await session.get(FeedCopy, key)
-        etag = row.etag if row is not None else None
-        last_modified = row.last_modified if row is not None else None
+        validators = await session.execute(
+            select(FeedCopy.etag, FeedCopy.last_modified).where(FeedCopy.id == key)
+        )
+        etag, last_modified = validators.one_or_none() or (None, None)
     try:
         if feed.url.lower().startswith(("https://", "http://")):
             answer = await fetch(feed.url, etag, last_modified, wait_seconds=wait_seconds)
@@ -210,7 +212,7 @@ async def _save(
     fetched: dict[str, str | None] | None = None,
 ) -> None:
     async with storage.session() as session:
-        row = await session.get(FeedCopy, key)
+        row = await session.get(FeedCopy, key, options=[defer(FeedCopy.meetings)])
         if row is None:
             row = FeedCopy(id=key, source=source, meetings="[]")
             session.add(row)
@@ -221,14 +223,20 @@ async def _save(
             row.fetched_at = now
 
 
-async def rows(storage: Storage, feeds: Sequence[FeedSettings]) -> dict[str, FeedCopy]:
+async def rows(
+    storage: Storage, feeds: Sequence[FeedSettings], *, meetings: bool = True
+) -> dict[str, FeedCopy]:
     """The stored rows of the configured feeds, by address (feeds no longer configured are not
-    served)."""
+    served). Without `meetings`, only when each was asked for and read (a big feed's copy is
+    megabytes: the minute's look for due feeds must not read it)."""
     wanted = {feed_id(feed.url): feed.url for feed in feeds}
     if not wanted:
         return {}
+    query = select(FeedCopy).where(FeedCopy.id.in_(wanted))
+    if not meetings:
+        query = query.options(defer(FeedCopy.meetings, raiseload=True))
     async with storage.session() as session:
-        found = await session.scalars(select(FeedCopy).where(FeedCopy.id.in_(wanted)))
+        found = await session.scalars(query)
         return {wanted[row.id]: row for row in found}
 
 

@@ -144,7 +144,7 @@ async def gather_stats(
         groups = await session.scalar(
             select(func.count(func.distinct(Subscription.chat_id))).where(Subscription.chat_id < 0)
         )
-    stored = await feeds.rows(storage, configured)
+    stored = await feeds.rows(storage, configured, meetings=False)
     serving = Counter(m.source for m in directory if m.source is not None)
     feed_states = tuple(
         FeedState(

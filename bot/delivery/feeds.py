@@ -25,7 +25,7 @@ async def sync_feeds(bot: Bot, services: Services) -> list[feeds.Outcome]:
     process's fetch, or another instance's). What each refresh did."""
     settings = services.settings
     configured = settings.directory.feeds
-    stored = await feeds.rows(services.storage, configured)
+    stored = await feeds.rows(services.storage, configured, meetings=False)
     outcomes = []
     for feed in configured:
         if feeds.due(stored.get(feed.url), feed, services.clock()):
@@ -38,14 +38,18 @@ async def sync_feeds(bot: Bot, services: Services) -> list[feeds.Outcome]:
                     wait_seconds=settings.directory.fetch_timeout_seconds,
                 )
             )
-    stored = await feeds.rows(services.storage, configured)
+    stored = await feeds.rows(services.storage, configured, meetings=False)
     newer = [
-        row
-        for source, row in stored.items()
-        if row.fetched_at is not None and services.feed_versions.get(source) != row.fetched_at
+        feed
+        for feed in configured
+        if (row := stored.get(feed.url)) is not None
+        and row.fetched_at is not None
+        and services.feed_versions.get(feed.url) != row.fetched_at
     ]
     if newer:
-        copies = [feeds.copy_of(row) for row in newer]
+        # Only now the copies themselves, of the feeds that changed.
+        full = await feeds.rows(services.storage, newer)
+        copies = [feeds.copy_of(row) for row in full.values()]
         directory = feeds.compose(services.library.directory, copies)
         for copy in copies:
             services.feed_versions[copy.source] = copy.fetched_at
