@@ -17,6 +17,7 @@ from bot.delivery.outcomes import settle
 from bot.reminder_store import ReminderDue
 from bot.services import Services
 from bot.views.checkin import render_checkin
+from bot.views.html import is_link
 from bot.views.reminders import RenderedReminders
 from scheduler.engine import Attempt
 from scheduler.limiter import FREE_OVERALL_PER_SECOND, read_retry_after
@@ -76,7 +77,7 @@ async def send_due(bot: Bot, services: Services, due: ReminderDue) -> Attempt:
 
 def _button(label: str, data: str) -> dict[str, str]:
     """A button as the Bot API takes it: a link for a web address, else a callback payload."""
-    if data.startswith(("https://", "http://")):
+    if is_link(data):
         return {"text": label, "url": data}
     return {"text": label, "callback_data": data}
 

@@ -14,10 +14,10 @@ from telegram.error import BadRequest
 from bot.content import LanguagePack
 from bot.context import BotContext
 from bot.timezones import city_name
-from bot.views.html import Row, esc
+from bot.views.html import Row, esc, is_link
 from bot.views.timezones import clock_text
 
-__all__ = ["Row", "esc", "keyboard", "one_per_row", "pack_for", "show"]
+__all__ = ["Row", "esc", "keyboard", "one_per_row", "pack_for", "show", "text_to_check"]
 
 
 def pack_for(update: Update, context: BotContext) -> LanguagePack:
@@ -36,9 +36,19 @@ def keyboard(rows: Sequence[Row]) -> InlineKeyboardMarkup:
 
 
 def _button(label: str, data: str) -> InlineKeyboardButton:
-    if data.startswith(("https://", "http://")):
+    if is_link(data):
         return InlineKeyboardButton(label, url=data)
     return InlineKeyboardButton(label, callback_data=data)
+
+
+def text_to_check(update: Update) -> str:
+    """What the safety check reads of a message: its text or caption, without a command's own
+    name ("/help i want to die" is checked as "i want to die"); empty when there is nothing."""
+    message = update.effective_message
+    text = (message.text or message.caption or "") if message is not None else ""
+    if message is not None and message.text and text.startswith("/"):
+        text = text.partition(" ")[2]  # the command's name is ours; what follows is theirs
+    return text if text.strip() else ""
 
 
 def one_per_row(buttons: Sequence[tuple[str, str]]) -> list[Row]:

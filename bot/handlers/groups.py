@@ -18,7 +18,7 @@ from telegram.ext import ApplicationHandlerStop
 
 from bot import callbacks, deeplinks
 from bot.context import BotContext
-from bot.handlers.common import Row, esc, keyboard, show
+from bot.handlers.common import Row, esc, keyboard, show, text_to_check
 from bot.meetings import Meeting
 from bot.safety import Level
 from bot.subscriptions import MeetingRef
@@ -206,11 +206,8 @@ async def check_danger(update: Update, context: BotContext) -> None:
     """What reaches the bot in a group (its commands, replies to its messages) is checked for
     danger first, as in a private chat; danger gets the region's line and the way to a private
     chat, in a few words (the group sees it), and nothing else answers it."""
-    message = update.effective_message
-    text = (message.text or message.caption or "") if message is not None else ""
-    if text.startswith("/"):
-        text = text.partition(" ")[2]  # the command's name is ours; what follows is theirs
-    if not text.strip():
+    text = text_to_check(update)
+    if not text:
         return
     assessment = context.services.library.assess(text)
     if assessment.level is not Level.CRISIS:

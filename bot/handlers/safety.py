@@ -8,7 +8,7 @@ from telegram.ext import ApplicationHandlerStop
 from bot import callbacks
 from bot.content import CrisisKind, LanguagePack
 from bot.context import BotContext
-from bot.handlers.common import esc, keyboard, show
+from bot.handlers.common import esc, keyboard, show, text_to_check
 from bot.jobs import stop_guide
 from bot.safety import Level
 
@@ -49,17 +49,9 @@ async def send_crisis(
 
 async def check_message(update: Update, context: BotContext) -> None:
     """Run the crisis check on every text message and caption before anything else answers it."""
-    message = update.effective_message
-    if message is None:
-        return
-    text = message.text or message.caption
+    text = text_to_check(update)
     if not text:
         return
-    if message.text and text.startswith("/"):
-        # A command's name is ours ("/help"); what follows it is theirs and is checked.
-        text = text.partition(" ")[2]
-        if not text.strip():
-            return
     assessment = context.services.library.assess(text)
     if assessment.level is Level.CRISIS:
         await send_crisis(update, context, assessment.kind or "self_harm")
