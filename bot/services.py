@@ -144,6 +144,11 @@ class Services:
             return None
         return user.timezone if user is not None and user.timezone else None
 
+    async def region_of(self, pack: LanguagePack, chat_id: int | None) -> RegionResources:
+        """The resources for the region of the zone this chat chose (`region`); the configured
+        region's when it chose none, or its row cannot be read."""
+        return self.region(pack, await self.chosen_zone(chat_id or None))
+
     def region(self, pack: LanguagePack, zone: str | None = None) -> RegionResources:
         """The resources of the region the user's time zone `zone` lies in, where the content
         has that region; else the configured region's; else the international ones."""

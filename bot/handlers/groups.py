@@ -196,7 +196,7 @@ async def on_button(update: Update, context: BotContext, button: callbacks.Butto
 async def sos(update: Update, context: BotContext) -> None:
     """/sos in a group: the region's crisis line, and a button to talk privately."""
     services = context.services
-    region = services.region(context.pack, await services.chosen_zone(context.chat_id or None))
+    region = await services.region_of(context.pack, context.chat_id)
     rows = _private_button(context, "sos")
     await show(update, esc(region.crisis), keyboard(rows))
     await services.storage.count("crisis_shown", services.clock().date())
@@ -213,7 +213,7 @@ async def check_danger(update: Update, context: BotContext) -> None:
     if assessment.level is not Level.CRISIS:
         return
     services = context.services
-    region = services.region(context.pack, await services.chosen_zone(context.chat_id or None))
+    region = await services.region_of(context.pack, context.chat_id)
     text = f"{esc(context.pack.text('group_danger'))}\n\n{esc(region.crisis_line)}"
     await show(update, text, keyboard(_private_button(context, "sos")))
     await services.storage.count("crisis_shown", services.clock().date())

@@ -101,7 +101,7 @@ async def _crisis(
     """The crisis resources of the user's region (their zone's, else the configured one)."""
     services = context.services
     pack = context.pack
-    region = services.region(pack, await services.chosen_zone(user_id))
+    region = await services.region_of(pack, user_id)
     return crisis_offers(pack, region, kind, bot, others=others)
 
 

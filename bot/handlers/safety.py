@@ -41,7 +41,7 @@ async def send_crisis(
     stop_guide(context.job_queue, context.chat_id)
     services = context.services
     pack = context.pack
-    region = services.region(pack, await services.chosen_zone(context.chat_id or None))
+    region = await services.region_of(pack, context.chat_id)
     text = region.crisis if kind == "self_harm" else getattr(region, kind)
     await show(update, esc(text), keyboard(_crisis_keyboard(pack, kind)), edit=edit)
     await services.storage.count("crisis_shown", services.clock().date())
@@ -75,7 +75,7 @@ async def _ask_gently(update: Update, context: BotContext) -> None:
     pack = context.pack
     concern = pack.safety.concern
     assert concern is not None  # the content check guarantees it
-    region = services.region(pack, await services.chosen_zone(context.chat_id or None))
+    region = await services.region_of(pack, context.chat_id)
     text = f"{esc(concern.question)}\n\n{esc(region.crisis_line)}"
     rows = [
         [(concern.safe_button, callbacks.make("sos", "safe"))],

@@ -36,9 +36,8 @@ def _texts(context: BotContext) -> SafetyPlanFile:
 
 
 async def _crisis_line(context: BotContext) -> str:
-    services = context.services
-    zone = await services.chosen_zone(context.chat_id or None)
-    return services.region(context.pack, zone).crisis_line
+    region = await context.services.region_of(context.pack, context.chat_id)
+    return region.crisis_line
 
 
 def _step_keyboard(context: BotContext, draft: Draft) -> InlineKeyboardMarkup:
