@@ -81,7 +81,8 @@ class _Handler(BaseHTTPRequestHandler):
 @pytest.fixture
 def feed() -> Iterator[FeedServer]:
     server = FeedServer()
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    # A short poll: shutdown() waits for the loop to look (0.5 s by default, every test).
+    thread = threading.Thread(target=server.serve_forever, args=(0.02,), daemon=True)
     thread.start()
     try:
         yield server
