@@ -2,12 +2,16 @@
 
 Every test that touches the database (through `settings`, `app`, `chat`... or `database_url`) runs
 on SQLite, and again on PostgreSQL when TEST_DATABASE_URL is set (CI sets it), each time on a
-database with no tables at all.
+database at the newest schema with no rows; `empty_database_url` gives one with no tables at all,
+for the tests of migrating.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import os
+import shutil
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -19,6 +23,7 @@ from bot.app import BotApplication, build_application
 from bot.config import Settings
 from bot.content import Content, load_content
 from bot.meetings import load_directory
+from bot.migrate import VERSION_TABLE, head, upgrade
 from bot.models import build_models
 from bot.offline_api import OfflineBotApi
 from bot.services import Library, Services
@@ -135,19 +140,78 @@ async def empty_postgres(connection: asyncpg.Connection) -> None:
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
-async def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[str]:
+async def empty_database_url(
+    request: pytest.FixtureRequest, tmp_path: Path
+) -> AsyncIterator[str]:
     """A URL of an empty database: a new SQLite file, or the emptied PostgreSQL test database."""
     if request.param == "sqlite":
         yield f"sqlite+aiosqlite:///{tmp_path / 'bot.sqlite3'}"
         return
+    async with _postgres_turn() as lock:
+        await empty_postgres(lock)
+        yield TEST_DATABASE_URL
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A SQLite file migrated to the newest schema once, copied for each test."""
+    path = tmp_path_factory.mktemp("template") / "bot.sqlite3"
+    asyncio.run(upgrade(f"sqlite+aiosqlite:///{path}"))
+    return path
+
+
+# The tables of a freshly migrated PostgreSQL test database, once this run has migrated one.
+_PG_SCHEMA: set[str] = set()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+async def database_url(
+    request: pytest.FixtureRequest, tmp_path: Path, sqlite_template: Path
+) -> AsyncIterator[str]:
+    """A URL of a database at the newest schema with no rows: a copy of a migrated SQLite file,
+    or the PostgreSQL test database with its tables emptied (migrated again only when a test left
+    it at another schema). Migrating takes most of a second on PostgreSQL; copying, milliseconds."""
+    if request.param == "sqlite":
+        path = tmp_path / "bot.sqlite3"
+        shutil.copyfile(sqlite_template, path)
+        yield f"sqlite+aiosqlite:///{path}"
+        return
+    async with _postgres_turn() as lock:
+        tables = {
+            row["tablename"]
+            for row in await lock.fetch(
+                "SELECT tablename FROM pg_tables WHERE schemaname = current_schema()"
+            )
+        }
+        current = None
+        if VERSION_TABLE in tables:
+            current = await lock.fetchval(f"SELECT max(version_num) FROM {VERSION_TABLE}")
+        if _PG_SCHEMA and tables == _PG_SCHEMA and current == head():
+            names = ", ".join(f'"{name}"' for name in sorted(tables - {VERSION_TABLE}))
+            await lock.execute(f"TRUNCATE {names} RESTART IDENTITY CASCADE")
+        else:
+            await empty_postgres(lock)
+            await upgrade(TEST_DATABASE_URL)
+            _PG_SCHEMA.clear()
+            _PG_SCHEMA.update(
+                row["tablename"]
+                for row in await lock.fetch(
+                    "SELECT tablename FROM pg_tables WHERE schemaname = current_schema()"
+                )
+            )
+        yield TEST_DATABASE_URL
+
+
+@contextlib.asynccontextmanager
+async def _postgres_turn() -> AsyncIterator[asyncpg.Connection]:
+    """This test's turn at the PostgreSQL test database (skipped when none is configured)."""
     if not TEST_DATABASE_URL:
         pytest.skip("PostgreSQL: set TEST_DATABASE_URL to run this test on it too")
     lock = await asyncpg.connect(_asyncpg_dsn(TEST_DATABASE_URL))
     try:
         await lock.execute("SET statement_timeout = '15min'")
         await lock.execute("SELECT pg_advisory_lock($1)", _PG_TEST_LOCK)
-        await empty_postgres(lock)
-        yield TEST_DATABASE_URL
+        yield lock
     finally:
         await lock.close()  # which releases the lock
 

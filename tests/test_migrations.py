@@ -50,6 +50,12 @@ def downgrade() -> None:
 '''
 
 
+@pytest.fixture
+def database_url(empty_database_url: str) -> str:
+    """These tests start from a database with no tables at all."""
+    return empty_database_url
+
+
 async def run_sync(url: str, fn):
     engine = create_async_engine(url, poolclass=pool.NullPool)
     try:
