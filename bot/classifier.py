@@ -19,12 +19,10 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
-import math
 import re
 import unicodedata
-from collections import Counter
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -47,15 +45,30 @@ def fold(text: str) -> str:
     return text
 
 
+def words_of(text: str) -> list[str]:
+    """The words of `text`, folded."""
+    return _WORD.findall(fold(text))
+
+
+def word_features(word: str) -> list[str]:
+    """The n-grams one word brings: itself and its 3-5 character pieces."""
+    padded = f"<{word}>"
+    out = [f"w {word}"]
+    for size in (3, 4, 5):
+        out.extend(f"c {padded[i : i + size]}" for i in range(len(padded) - size + 1))
+    return out
+
+
+def pair_features(words: Sequence[str]) -> list[str]:
+    return [f"p {a} {b}" for a, b in zip(words, words[1:], strict=False)]
+
+
 def features(text: str) -> list[str]:
     """The n-grams of `text` the model weighs: words, word pairs, and 3-5 character pieces."""
-    words = _WORD.findall(fold(text))
-    out = [f"w {w}" for w in words]
-    out.extend(f"p {a} {b}" for a, b in zip(words, words[1:], strict=False))
+    words = words_of(text)
+    out = pair_features(words)
     for word in words:
-        padded = f"<{word}>"
-        for size in (3, 4, 5):
-            out.extend(f"c {padded[i : i + size]}" for i in range(len(padded) - size + 1))
+        out.extend(word_features(word))
     return out
 
 
@@ -77,15 +90,29 @@ class LinearModel:
     idf: NDArray[np.float64]
     coef: NDArray[np.float32]  # (features, labels)
     intercept: NDArray[np.float64]  # (labels,)
+    # The columns each known word brings, worked out once per word. Only words the model was
+    # trained on are kept, so the cache holds content's words, never what someone typed.
+    _known: dict[str, tuple[int, ...]] = field(default_factory=dict, repr=False)
 
     def vector(self, text: str) -> tuple[NDArray[np.intp], NDArray[np.float64]]:
         """The TF-IDF vector of `text` as (columns, values), L2-normalised."""
-        counts = Counter(c for c in map(self.vocabulary.get, features(text)) if c is not None)
-        if not counts:
+        words = words_of(text)
+        vocabulary, known = self.vocabulary, self._known
+        found: list[int] = []
+        for word in words:
+            brought = known.get(word)
+            if brought is None:
+                brought = tuple(
+                    c for c in map(vocabulary.get, word_features(word)) if c is not None
+                )
+                if f"w {word}" in vocabulary:
+                    known[word] = brought
+            found.extend(brought)
+        found.extend(c for c in map(vocabulary.get, pair_features(words)) if c is not None)
+        if not found:
             return np.empty(0, dtype=np.intp), np.empty(0)
-        columns = np.fromiter(counts.keys(), dtype=np.intp, count=len(counts))
-        tf = np.fromiter((1.0 + math.log(n) for n in counts.values()), float, len(counts))
-        values = tf * self.idf[columns]
+        columns, counts = np.unique(np.asarray(found, dtype=np.intp), return_counts=True)
+        values = (1.0 + np.log(counts)) * self.idf[columns]
         return columns, values / np.linalg.norm(values)
 
     def probabilities(self, text: str) -> NDArray[np.float64]:

@@ -140,9 +140,7 @@ async def empty_postgres(connection: asyncpg.Connection) -> None:
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
-async def empty_database_url(
-    request: pytest.FixtureRequest, tmp_path: Path
-) -> AsyncIterator[str]:
+async def empty_database_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[str]:
     """A URL of an empty database: a new SQLite file, or the emptied PostgreSQL test database."""
     if request.param == "sqlite":
         yield f"sqlite+aiosqlite:///{tmp_path / 'bot.sqlite3'}"

@@ -62,9 +62,7 @@ class LoopbackBotApi:
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         # A short poll: shutdown() waits for the loop to look (0.5 s by default).
-        self.thread = threading.Thread(
-            target=self.server.serve_forever, args=(0.02,), daemon=True
-        )
+        self.thread = threading.Thread(target=self.server.serve_forever, args=(0.02,), daemon=True)
 
     @property
     def base_url(self) -> str:
