@@ -164,13 +164,12 @@ UNREACHABLE_FEED = "http://127.0.0.1:9/feed.json"
 
 
 async def _store_feed_copy(url: str, count: int) -> None:
-    """A feed copy of `count` meetings (bench_directory's), as `bot.feeds` stores one."""
+    """A feed copy of `count` meetings (bench_directory's), stored as `bot.feeds` stores one."""
     from bench.bench_directory import make_directory
-    from bot.feeds import feed_id
-    from bot.meetings import meeting_record
+    from bot.feeds import feed_id, stored_copy
     from bot.storage import FeedCopy
 
-    records = [{**meeting_record(m), "source": UNREACHABLE_FEED} for m in make_directory(count)]
+    meetings = [m.model_copy(update={"source": UNREACHABLE_FEED}) for m in make_directory(count)]
     storage = await Storage.open(url)
     try:
         async with storage.session() as session:
@@ -180,7 +179,7 @@ async def _store_feed_copy(url: str, count: int) -> None:
                     source=UNREACHABLE_FEED,
                     checked_at=dt.datetime.now(dt.UTC),
                     fetched_at=dt.datetime.now(dt.UTC),
-                    meetings=json.dumps(records),
+                    meetings=stored_copy(meetings),
                 )
             )
     finally:

@@ -187,10 +187,7 @@ async def refresh(
         await _save(storage, key, feed.url, now, error=reason)
         return Outcome(feed.url, error=reason)
     meetings = [m.model_copy(update={"source": feed.url}) for m in reading.meetings]
-    records = json.dumps(
-        {"format": RECORD_FORMAT, "meetings": [meeting_record(m) for m in meetings]},
-        ensure_ascii=False,
-    )
+    records = stored_copy(meetings)
     await _save(
         storage,
         key,
@@ -238,6 +235,12 @@ async def rows(
     async with storage.session() as session:
         found = await session.scalars(query)
         return {wanted[row.id]: row for row in found}
+
+
+def stored_copy(meetings: Iterable[Meeting]) -> str:
+    """A feed's meetings as its stored copy keeps them (read back by `copy_of`)."""
+    records = [meeting_record(m) for m in meetings]
+    return json.dumps({"format": RECORD_FORMAT, "meetings": records}, ensure_ascii=False)
 
 
 def copy_of(row: FeedCopy) -> Copy:
