@@ -99,12 +99,18 @@ TIERS: dict[str, str] = {
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Mark every test with its file's tier; a file without one is an error, not a silent skip."""
+    """Mark every test with its file's tier; a file without one is an error, not a silent skip.
+
+    Tests on PostgreSQL share its one test database (in turn, under an advisory lock): run in
+    parallel (`make test`), they all go to one worker, which takes them one after another."""
     for item in items:
         name = item.path.name
         if name not in TIERS:
             raise pytest.UsageError(f"{name} has no tier: add it to TIERS in tests/conftest.py")
         item.add_marker(getattr(pytest.mark, TIERS[name]))
+        params = getattr(item, "callspec", None)
+        if params is not None and "postgresql" in params.params.values():
+            item.add_marker(pytest.mark.xdist_group("postgresql"))
 
 
 @pytest.fixture(scope="session")

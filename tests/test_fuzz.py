@@ -16,7 +16,7 @@ from bot.safety import Assessment
 from bot.services import Library
 from tests.fakes import Chat
 
-UPDATES = 1_500
+UPDATES = 600  # the whole Application, fewer; the pure layers take PURE_INPUTS each
 PURE_INPUTS = 10_000
 ANSWERS = {"sendMessage", "editMessageText", "sendDocument", "editMessageReplyMarkup"}
 
