@@ -282,18 +282,21 @@ def _braced(names: Iterable[str]) -> str:
 
 @dataclass(frozen=True)
 class Problem:
-    """One thing wrong with the content, in `file:line: entry id: what is wrong` form."""
+    """One thing wrong with the content, in `file:line: entry id: what is wrong` form.
+
+    `left_out`: only this entry is left out of what loads (a meeting repeating another's slug);
+    the rest of the file is used, at start-up and on /reload alike. Said so in the text."""
 
     file: Path
     line: int
     entry: str
     message: str
+    left_out: bool = False
 
     def __str__(self) -> str:
         where = f"{self.file}:{self.line}"
-        return (
-            f"{where}: {self.entry}: {self.message}" if self.entry else f"{where}: {self.message}"
-        )
+        message = f"{self.message}; this meeting is left out" if self.left_out else self.message
+        return f"{where}: {self.entry}: {message}" if self.entry else f"{where}: {message}"
 
 
 class ContentError(Exception):

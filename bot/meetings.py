@@ -546,10 +546,18 @@ def _entry_name(record: Mapping[str, Any]) -> str:
     return ""
 
 
+def refusing(problems: Iterable[Problem]) -> list[Problem]:
+    """The problems that keep a meetings file from being used (start-up serves the last good
+    directory, /reload keeps the one it has); the others (`Problem.left_out`, a repeated slug)
+    leave their record out and the rest of the file is used."""
+    return [problem for problem in problems if not problem.left_out]
+
+
 def load_directory(path: Path) -> tuple[Directory, list[Problem]]:
     """Read a meetings file; bad records are left out and reported, never raised.
 
-    A file that cannot be read at all gives an empty directory and one problem.
+    A file that cannot be read at all gives an empty directory and one problem. A record that
+    repeats an earlier one's slug is a `left_out` problem: the first keeps the slug.
     """
     problems: list[Problem] = []
     try:
@@ -636,8 +644,8 @@ def load_directory(path: Path) -> tuple[Directory, list[Problem]]:
                     path,
                     line,
                     meeting.slug,
-                    f"duplicate slug (first used on line {first_line[meeting.slug]}); "
-                    "this meeting is left out",
+                    f"duplicate slug (first used on line {first_line[meeting.slug]})",
+                    left_out=True,
                 )
             )
             continue
