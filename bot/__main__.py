@@ -117,7 +117,8 @@ def check_content(
         return 1
     for warning in content.warnings:
         print(f"warning: {warning}", file=out)
-    meetings, meeting_problems = load_directory(directory / MEETINGS_FILE)
+    known_types = content.packs[language].names.types.keys()
+    meetings, meeting_problems = load_directory(directory / MEETINGS_FILE, known_types)
     for problem in meeting_problems:
         print(problem, file=out)
     if meeting_problems:

@@ -96,6 +96,7 @@ TIERS: dict[str, str] = {
     "test_browsing.py": "chat",
     "test_personal_meetings.py": "chat",
     "test_list_labels.py": "chat",
+    "test_check_content_messages.py": "content",
 }
 
 
