@@ -29,7 +29,7 @@ from bot.config import (
     load_settings,
 )
 from bot.content import Content, ContentError, load_content
-from bot.meetings import load_directory
+from bot.meetings import load_directory, refusing
 
 if TYPE_CHECKING:
     from bot.app import BotApplication
@@ -117,7 +117,8 @@ def check_content(
         return 1
     for warning in content.warnings:
         print(f"warning: {warning}", file=out)
-    meetings, meeting_problems = load_directory(directory / MEETINGS_FILE)
+    known_types = content.packs[language].names.types.keys()
+    meetings, meeting_problems = load_directory(directory / MEETINGS_FILE, known_types)
     for problem in meeting_problems:
         print(problem, file=out)
     if meeting_problems:
@@ -268,14 +269,19 @@ def _prepare(settings: Settings) -> int | tuple[Library, BotApplication | None]:
     asyncio.run(_check_database(settings.database.url))
     directory, problems = load_directory(settings.content.dir / MEETINGS_FILE)
     for problem in problems:
-        # A file with problems is not used: the last good directory serves (bot.directory_guard).
+        # A file with problems is not used: the last good directory serves (bot.directory_guard);
+        # a record repeating a slug is left out and the rest used, as /reload does.
         print(f"meetings file: {problem}", file=sys.stderr)
     try:
         models = build_models(content, settings.content.dir, settings.content.models_cache)
     except ExamplesError as exc:
         print(exc, file=sys.stderr)
         return _fail("The bot will not start on invalid content; fix the lines above.")
-    library = replace(Library.build(content, directory, models), directory_problems=len(problems))
+    library = replace(
+        Library.build(content, directory, models),
+        directory_problems=len(refusing(problems)),
+        directory_left_out=tuple(p for p in problems if p.left_out),
+    )
     if tls is None:
         return library, None
     return library, build_application(settings, library, tls=tls.result())

@@ -14,8 +14,11 @@ is reported as `file:line: entry id: what is wrong`.
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 import re
 import string
+import types
+import typing
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -282,18 +285,21 @@ def _braced(names: Iterable[str]) -> str:
 
 @dataclass(frozen=True)
 class Problem:
-    """One thing wrong with the content, in `file:line: entry id: what is wrong` form."""
+    """One thing wrong with the content, in `file:line: entry id: what is wrong` form.
+
+    `left_out`: only this entry is left out of what loads (a meeting repeating another's slug);
+    the rest of the file is used, at start-up and on /reload alike. Said so in the text."""
 
     file: Path
     line: int
     entry: str
     message: str
+    left_out: bool = False
 
     def __str__(self) -> str:
         where = f"{self.file}:{self.line}"
-        return (
-            f"{where}: {self.entry}: {self.message}" if self.entry else f"{where}: {self.message}"
-        )
+        message = f"{self.message}; this meeting is left out" if self.left_out else self.message
+        return f"{where}: {self.entry}: {message}" if self.entry else f"{where}: {message}"
 
 
 class ContentError(Exception):
@@ -394,11 +400,49 @@ def _entry_scope(data: Any, loc: Path_) -> tuple[str, int]:
     return found, depth
 
 
-def _describe(error: Mapping[str, Any], field: Path_) -> str:
+def did_you_mean(word: str, choices: Iterable[str]) -> str:
+    """ " — did you mean 'also_asked'?" for the closest of `choices`, or "" when none is close."""
+    close = difflib.get_close_matches(word, sorted(set(choices)), n=1, cutoff=0.75)
+    return f" — did you mean {close[0]!r}?" if close else ""
+
+
+def _models_in(annotation: Any) -> list[type[BaseModel]]:
+    """The models an annotation holds: itself, or those inside `X | None`, `tuple[X, ...]`..."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return [annotation]
+    return [m for arg in typing.get_args(annotation) for m in _models_in(arg)]
+
+
+def _fields_at(model: type[BaseModel], loc: Path_) -> set[str]:
+    """The field names a mapping at `loc` (the path of the unknown key's parent) may have."""
+    annotation: Any = model
+    for part in loc:
+        args = [a for a in typing.get_args(annotation) if a is not Ellipsis]
+        if typing.get_origin(annotation) in (dict, Mapping):  # dict[str, X]: a key, then an X
+            annotation = args[-1] if args else Any
+            continue
+        if isinstance(part, int):  # tuple[X, ...]: an item, an X
+            annotation = args[0] if args else Any
+            continue
+        found = [m.model_fields[part] for m in _models_in(annotation) if part in m.model_fields]
+        if not found:
+            return set()
+        annotation = found[0].annotation
+        while typing.get_origin(annotation) is Annotated:
+            annotation = typing.get_args(annotation)[0]
+        if isinstance(annotation, types.UnionType) or typing.get_origin(annotation) is typing.Union:
+            annotation = next(
+                (a for a in typing.get_args(annotation) if a is not type(None)), annotation
+            )
+    return {name for m in _models_in(annotation) for name in m.model_fields}
+
+
+def _describe(error: Mapping[str, Any], field: Path_, model: type[BaseModel] | None = None) -> str:
     loc = ".".join(str(p) for p in field) or "this entry"
     kind = error["type"]
     if kind == "extra_forbidden":
-        return f"unknown field {loc!r}"
+        known = _fields_at(model, tuple(error["loc"])[:-1]) if model is not None else set()
+        return f"unknown field {loc!r}{did_you_mean(str(field[-1]), known) if field else ''}"
     if kind == "missing":
         return f"{loc}: this field is required"
     if kind == "string_pattern_mismatch":
@@ -427,8 +471,12 @@ def _validate(
             loc = tuple(error["loc"])
             entry, depth = _entry_scope(data, loc)
             field = loc[depth:] if entry else loc
+            # An unknown key is named at its own line, not at its value's (a list below it).
+            line = loaded.key_lines.get(loc) if error["type"] == "extra_forbidden" else None
             problems.append(
-                Problem(loaded.path, loaded.line_of(loc), entry, _describe(error, field))
+                Problem(
+                    loaded.path, line or loaded.line_of(loc), entry, _describe(error, field, model)
+                )
             )
             if entry and depth and isinstance(loc[depth - 1], int):
                 broken.add(loc[:depth])
@@ -462,7 +510,51 @@ def _loc_problem(loaded: LoadedYaml, loc: Path_, message: str) -> Problem:
     return Problem(loaded.path, loaded.line_of(loc), _entry_scope(loaded.data, loc)[0], message)
 
 
-def _check_faq(faq: FaqFile, loaded: LoadedYaml, problems: list[Problem]) -> None:
+def _faq_ids(data: Any) -> set[str]:
+    """Every entry id written in a faq.yaml's data, valid or not."""
+    ids: set[str] = set()
+    categories = data.get("categories") if isinstance(data, dict) else None
+    for category in categories if isinstance(categories, list) else ():
+        entries = category.get("entries") if isinstance(category, dict) else None
+        for entry in entries if isinstance(entries, list) else ():
+            if isinstance(entry, dict) and isinstance(entry.get("id"), str):
+                ids.add(entry["id"])
+    return ids
+
+
+# A tag as HTML writes it (<b>, </i>, <a href=...>, <br/>): content is plain text, shown as typed.
+_HTML_TAG = re.compile(r"</?[A-Za-z][A-Za-z0-9]*(?:\s[^<>]*)?/?>")
+
+
+def _check_plain(loaded: LoadedYaml, loc: Path_, text: str, problems: list[Problem]) -> None:
+    """An HTML tag in a text people read is shown as typed: named at its own line."""
+    found = _HTML_TAG.search(text)
+    if found is None:
+        return
+    line = loaded.line_of(loc)
+    try:
+        source = loaded.path.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError):
+        source = []
+    line = next((n for n in range(line, len(source) + 1) if found[0] in source[n - 1]), line)
+    field_name = str(loc[-1])
+    problems.append(
+        Problem(
+            loaded.path,
+            line,
+            _entry_scope(loaded.data, loc)[0],
+            f"{field_name}: {found[0]} is HTML, which the bot shows as typed; {field_name}s are "
+            "plain text: leave the tag out",
+        )
+    )
+
+
+def _check_faq(
+    faq: FaqFile, loaded: LoadedYaml, problems: list[Problem], written: Iterable[str] = ()
+) -> None:
+    """Checks across entries. `written`: every id in the file, those left out for a problem of
+    their own too, so that a see_also naming one is not a second problem."""
+    left_out = set(written)
     seen: dict[str, Path_] = {}
     categories: set[str] = set()
     for ci, category in enumerate(faq.categories):
@@ -495,11 +587,13 @@ def _check_faq(faq: FaqFile, loaded: LoadedYaml, problems: list[Problem]) -> Non
                 problems.append(
                     _loc_problem(loaded, (*eloc, "question"), "question longer than 120 characters")
                 )
+            _check_plain(loaded, (*eloc, "question"), entry.question, problems)
+            _check_plain(loaded, (*eloc, "answer"), entry.answer, problems)
     for ci, category in enumerate(faq.categories):
         for ei, entry in enumerate(category.entries):
             for si, other in enumerate(entry.see_also):
                 loc: Path_ = ("categories", ci, "entries", ei, "see_also", si)
-                if other not in seen:
+                if other not in seen and other not in left_out:
                     problems.append(
                         _loc_problem(loaded, loc, f"see_also names unknown id {other!r}")
                     )
@@ -673,11 +767,12 @@ def load_content(directory: Path, default_language: str = "en") -> Content:
             if loaded.data is not None and not isinstance(loaded.data, dict):
                 problems.append(Problem(path, 1, "", "the file must be a mapping of keys"))
                 continue
+            written = loaded.data
             value, loaded = _validate(loaded, model, problems)
             if value is None:
                 continue
             if isinstance(value, FaqFile):
-                _check_faq(value, loaded, problems)
+                _check_faq(value, loaded, problems, _faq_ids(written))
             elif isinstance(value, GroundingFile):
                 _check_grounding(value, loaded, problems)
             elif isinstance(value, SafetyFile):
@@ -776,8 +871,23 @@ def _check_default_complete(
     default: dict[str, tuple[BaseModel, LoadedYaml]], folder: Path, problems: list[Problem]
 ) -> None:
     ui_loaded = default["ui.yaml"][1]
-    for key in required_ui_keys():
-        if key not in (ui_loaded.data or {}):
+    written = ui_loaded.data or {}
+    required = required_ui_keys()
+    spare = [str(key) for key in written if key not in required]  # welcom: for welcome:
+    for key in required:
+        if key in written:
+            continue
+        close = difflib.get_close_matches(key, spare, n=1, cutoff=0.8)
+        if close:
+            spare.remove(close[0])
+            problems.append(
+                _loc_problem(
+                    ui_loaded,
+                    (close[0],),
+                    f"unknown key {close[0]!r} — did you mean {key!r}? (the bot needs {key!r})",
+                )
+            )
+        else:
             problems.append(Problem(folder / "ui.yaml", 1, "", f"{key}: missing text"))
     safety, loaded = default["safety.yaml"]
     assert isinstance(safety, SafetyFile)

@@ -4,7 +4,9 @@
   one row): every sync that is applied saves it.
 - At start-up, a meetings file with any problem (unreadable, over the loader's size limit, one bad
   record) is not used: the last good copy serves instead, nothing is synced (no notice, no
-  pause), and organizers are told. Like /reload, which refuses such a file outright.
+  pause), and organizers are told. Like /reload, which refuses such a file outright. Except a
+  record repeating an earlier one's slug, at start-up and on /reload alike: it is left out and
+  named, and the rest is used (`bot.meetings.refusing`); the slug keeps its first record.
 - A sync that would pause or tell more than a small share of the directory subscriptions
   (`content.hold_share`, and more than `content.hold_min`) is held until an organizer confirms
   it; the last good directory serves meanwhile.

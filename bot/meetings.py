@@ -21,10 +21,11 @@ left out and reported as a `Problem` (`file:line: slug: what is wrong`); the res
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 import hashlib
 import math
 import re
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any
@@ -538,6 +539,10 @@ def _restore_text(record: dict[str, Any], loaded: LoadedYaml, loc: Path_, lines:
         record[key] = raw
 
 
+def _key_line(loaded: LoadedYaml, loc: Path_) -> int:
+    return loaded.key_lines.get(loc) or loaded.line_of(loc)
+
+
 def _entry_name(record: Mapping[str, Any]) -> str:
     for key in ("slug", "name"):
         value = record.get(key)
@@ -546,10 +551,64 @@ def _entry_name(record: Mapping[str, Any]) -> str:
     return ""
 
 
-def load_directory(path: Path) -> tuple[Directory, list[Problem]]:
+def refusing(problems: Iterable[Problem]) -> list[Problem]:
+    """The problems that keep a meetings file from being used (start-up serves the last good
+    directory, /reload keeps the one it has); the others (`Problem.left_out`, a repeated slug)
+    leave their record out and the rest of the file is used."""
+    return [problem for problem in problems if not problem.left_out]
+
+
+# No weekly meeting runs this long: `time: 7:00` for 19:00 with `end_time: 20:00` is 13 hours.
+MAX_DURATION = dt.timedelta(hours=12)
+_HALF_DAY = dt.timedelta(hours=12)
+
+
+def _later(value: dt.time, by: dt.timedelta) -> dt.time:
+    return (dt.datetime.combine(dt.date(2000, 1, 1), value) + by).time()
+
+
+def duration_problem(meeting: Meeting) -> str | None:
+    """What is wrong with a meeting longer than `MAX_DURATION`, with the likely fix: a time
+    written on the 12-hour clock ("7:00" for 19:00) or an end on the next morning."""
+    if meeting.duration <= MAX_DURATION:
+        return None
+    hours = meeting.duration.total_seconds() / 3600
+    length = f"{hours:g} hours" if hours == int(hours) else f"{hours:.1f} hours"
+    said = f"time {meeting.time:%H:%M} to end_time {meeting.end_time:%H:%M} is {length}"
+    if meeting.time < meeting.end_time and meeting.time < dt.time(12):
+        fix = f'did you mean time: "{_later(meeting.time, _HALF_DAY):%H:%M}"?'
+    elif meeting.end_time < meeting.time and meeting.end_time < dt.time(12):
+        fix = f'did you mean end_time: "{_later(meeting.end_time, _HALF_DAY):%H:%M}"?'
+    else:
+        fix = "check time and end_time"
+    return f"{said}; {fix} (times are on the 24-hour clock)"
+
+
+def type_problems(meeting: Meeting, known: Collection[str]) -> str | None:
+    """The meeting's type codes that no name is given for (content/<language>/meeting_types.yaml,
+    shown as typed), each with the closest known code."""
+    unknown = [code for code in meeting.types if code not in known]
+    if not unknown:
+        return None
+    named = []
+    for code in unknown:
+        close = difflib.get_close_matches(code.upper(), sorted(known), n=1, cutoff=0.6)
+        named.append(f"{code!r} (did you mean {close[0]!r}?)" if close else repr(code))
+    return (
+        f"types: unknown type code {', '.join(named)}; the codes are those of "
+        "meeting_types.yaml (add a name there for a code of your own)"
+    )
+
+
+def load_directory(
+    path: Path, known_types: Collection[str] | None = None
+) -> tuple[Directory, list[Problem]]:
     """Read a meetings file; bad records are left out and reported, never raised.
 
-    A file that cannot be read at all gives an empty directory and one problem.
+    A file that cannot be read at all gives an empty directory and one problem. A record that
+    repeats an earlier one's slug is a `left_out` problem: the first keeps the slug. A meeting
+    longer than `MAX_DURATION` is a problem (left out). With `known_types` (check-content), a
+    type code outside them is one too; the bot shows such a code as it is.
     """
     problems: list[Problem] = []
     try:
@@ -629,6 +688,13 @@ def load_directory(path: Path) -> tuple[Directory, list[Problem]]:
                 where: Path_ = (*loc, *(_FILE_NAMES.get(str(p), p) for p in error["loc"]))
                 problems.append(Problem(path, loaded.line_of(where), entry, _describe(error)))
             continue
+        too_long = duration_problem(meeting)
+        if too_long is not None:
+            problems.append(Problem(path, _key_line(loaded, (*loc, "time")), entry, too_long))
+            continue
+        unknown = type_problems(meeting, known_types) if known_types is not None else None
+        if unknown is not None:
+            problems.append(Problem(path, _key_line(loaded, (*loc, "types")), entry, unknown))
         line = loaded.line_of((*loc, "slug"))
         if meeting.slug in first_line:
             problems.append(
@@ -636,8 +702,8 @@ def load_directory(path: Path) -> tuple[Directory, list[Problem]]:
                     path,
                     line,
                     meeting.slug,
-                    f"duplicate slug (first used on line {first_line[meeting.slug]}); "
-                    "this meeting is left out",
+                    f"duplicate slug (first used on line {first_line[meeting.slug]})",
+                    left_out=True,
                 )
             )
             continue

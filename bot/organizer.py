@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from sqlalchemy import func, select
 
@@ -17,7 +17,7 @@ from bot import feeds
 from bot.config import MEETINGS_FILE, FeedSettings, Settings
 from bot.content import ContentError, Problem, load_content
 from bot.examples import ExamplesError
-from bot.meetings import Directory, load_directory
+from bot.meetings import Directory, load_directory, refusing
 from bot.models import build_models
 from bot.reminder_store import ReminderStore
 from bot.services import Library
@@ -37,10 +37,12 @@ COUNTERS = (
 
 
 def load_library(settings: Settings) -> Library:
-    """Read and validate content and the meeting directory; ContentError on any problem at all.
+    """Read and validate content and the meeting directory; ContentError on any problem that
+    keeps them from being used (the last good ones keep serving meanwhile).
 
-    Unlike start-up, a reload refuses a directory with bad records: the organizer is there to
-    fix them, and the last good directory keeps serving meanwhile.
+    A meeting repeating another's slug is left out, named in `directory_left_out`, and the rest
+    loads: the rule start-up follows (`bot.meetings.refusing`). When the reload is refused, such
+    a record is listed with the other problems as one more thing to fix.
     """
     folder = settings.content.dir
     content = load_content(folder, settings.defaults.language)
@@ -55,14 +57,16 @@ def load_library(settings: Settings) -> Library:
             )
         )
     directory, meeting_problems = load_directory(folder / MEETINGS_FILE)
-    problems.extend(meeting_problems)
+    problems.extend(refusing(meeting_problems))
+    left_out = [problem for problem in meeting_problems if problem.left_out]
     if problems:
-        raise ContentError(problems)
+        # Nothing is changed, so nothing is left out either: a thing to fix like the others.
+        raise ContentError(problems + [replace(problem, left_out=False) for problem in left_out])
     try:
         models = build_models(content, folder, settings.content.models_cache)
     except ExamplesError as exc:
         raise ContentError([Problem(folder, 1, "", str(exc))]) from exc
-    return Library.build(content, directory, models)
+    return replace(Library.build(content, directory, models), directory_left_out=tuple(left_out))
 
 
 def describe_library(library: Library) -> tuple[int, int, int]:

@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.checkins import CheckIns
 from bot.config import Settings
-from bot.content import Content, LanguagePack, RegionResources
+from bot.content import Content, LanguagePack, Problem, RegionResources
 from bot.danger import DangerReader, vocabulary_pattern
 from bot.directory_guard import DirectoryHold
 from bot.feed_zones import region_for_zone
@@ -45,8 +45,10 @@ class Library:
     readers: Mapping[str, QuestionReader] = field(default_factory=dict)
     models: Models = Models()
     danger: DangerReader | None = None
-    # Problems found in the meetings file it was loaded from (start-up leaves bad records out).
+    # Problems found in the meetings file it was loaded from that keep the file from being used
+    # (`bot.meetings.refusing`), and the records left out of it while the rest is used.
     directory_problems: int = 0
+    directory_left_out: tuple[Problem, ...] = ()
 
     @classmethod
     def build(

@@ -7,6 +7,7 @@ are built.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -29,6 +30,8 @@ class LoadedYaml:
     path: Path
     data: Any
     lines: dict[Path_, int] = field(default_factory=dict)
+    # The line of each mapping key, by the path of its value (a block value starts below it).
+    key_lines: dict[Path_, int] = field(default_factory=dict)
 
     def line_of(self, loc: Path_) -> int:
         """The line of the deepest known node on `loc` (1 when nothing matches)."""
@@ -43,7 +46,13 @@ class LoadedYaml:
 _Loader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
-def _walk(node: yaml.Node, loc: Path_, lines: dict[Path_, int], seen: set[int]) -> Any:
+def _walk(
+    node: yaml.Node,
+    loc: Path_,
+    lines: dict[Path_, int],
+    seen: set[int],
+    key_lines: dict[Path_, int] | None = None,
+) -> Any:
     """Plain data from `node`, recording lines. An alias shows as a node met twice: refused
     before anything is expanded, so an alias bomb costs nothing."""
     if id(node) in seen:
@@ -65,10 +74,14 @@ def _walk(node: yaml.Node, loc: Path_, lines: dict[Path_, int], seen: set[int]) 
                 raise YamlFileError(
                     f"line {key_node.start_mark.line + 1}: key {key!r} appears twice in one block"
                 )
-            result[key] = _walk(value_node, (*loc, str(key)), lines, seen)
+            if key_lines is not None:
+                key_lines[(*loc, str(key))] = key_node.start_mark.line + 1
+            result[key] = _walk(value_node, (*loc, str(key)), lines, seen, key_lines)
         return result
     if isinstance(node, yaml.SequenceNode):
-        return [_walk(child, (*loc, i), lines, seen) for i, child in enumerate(node.value)]
+        return [
+            _walk(child, (*loc, i), lines, seen, key_lines) for i, child in enumerate(node.value)
+        ]
     return _scalar(node)
 
 
@@ -96,6 +109,28 @@ def _refuse_aliases(path: Path, text: str) -> None:
         return  # a syntax error: reported with its line by the full read that follows
 
 
+# A value that starts with a quote: `key: "text`, `- 'text`.
+_QUOTED_VALUE = re.compile(r"""^\s*(?:-\s+)*(?:[^\s"'#][^:#]*:\s+)?(?:-\s+)*(["'])(.*)$""")
+
+
+def _unclosed_quote(text: str, upto: int) -> tuple[int, str] | None:
+    """The first line up to `upto` whose quoted value is not closed on it, and the quote, when
+    a read error follows one (a quoted text may go on over lines, but in content it never does:
+    this is the likely cause)."""
+    for number, line in enumerate(text.splitlines()[:upto], 1):
+        found = _QUOTED_VALUE.match(line)
+        if found is None:
+            continue
+        quote, rest = found.groups()
+        if quote == '"':
+            closed = re.search(r'(?<!\\)(?:\\\\)*"', rest) is not None
+        else:
+            closed = re.search(r"'(?!')", rest.replace("''", "")) is not None
+        if not closed:
+            return number, quote
+    return None
+
+
 def load_yaml(path: Path) -> LoadedYaml:
     """Parse `path`; raise YamlFileError with `file:line: problem` when it cannot be read."""
     try:
@@ -117,6 +152,12 @@ def load_yaml(path: Path) -> LoadedYaml:
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else 1
+        opened = _unclosed_quote(text, line)
+        if opened is not None:  # the parser stumbles lines later, where the text runs out
+            raise YamlFileError(
+                f"{path}:{opened[0]}: the {opened[1]} opened on this line is not closed; "
+                f"end the text with {opened[1]}"
+            ) from exc
         raise YamlFileError(f"{path}:{line}: {exc.problem or exc.context}") from exc
     except yaml.YAMLError as exc:
         raise YamlFileError(f"{path}:1: {exc}") from exc
@@ -125,10 +166,11 @@ def load_yaml(path: Path) -> LoadedYaml:
     if node is None:
         return LoadedYaml(path=path, data=None, lines={(): 1})
     lines: dict[Path_, int] = {}
+    key_lines: dict[Path_, int] = {}
     try:
-        data = _walk(node, (), lines, set())
+        data = _walk(node, (), lines, set(), key_lines)
     except YamlFileError as exc:
         raise YamlFileError(f"{path}:{exc}") from exc
     except yaml.YAMLError as exc:
         raise YamlFileError(f"{path}:{lines.get((), 1)}: {exc}") from exc
-    return LoadedYaml(path=path, data=data, lines=lines)
+    return LoadedYaml(path=path, data=data, lines=lines, key_lines=key_lines)

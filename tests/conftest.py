@@ -95,6 +95,8 @@ TIERS: dict[str, str] = {
     "test_ui_keys.py": "content",
     "test_browsing.py": "chat",
     "test_personal_meetings.py": "chat",
+    "test_list_labels.py": "chat",
+    "test_check_content_messages.py": "content",
 }
 
 

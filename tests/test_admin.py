@@ -146,6 +146,62 @@ async def test_reload_problem_list_fits_one_message_and_says_how_many_more(conte
     assert text.endswith(f"and {400 - shown} more")
 
 
+DUPLICATE = """
+  - name: Serenity Copy
+    slug: example-aa-serenity-at-seven
+    day: 2
+    time: "10:00"
+    timezone: America/New_York
+    conference_url: https://example.org/join/copy
+"""
+
+
+def with_duplicate(meetings: Path) -> int:
+    """Move Sunrise Online to 07:30 and append a second record with Serenity at Seven's slug;
+    the line of that second slug."""
+    text = meetings.read_text().replace(
+        'time: "07:00"\n    end_time: "07:45"', 'time: "07:30"\n    end_time: "08:15"', 1
+    )
+    lines = (text.rstrip("\n") + "\n" + DUPLICATE).splitlines()
+    meetings.write_text("\n".join(lines) + "\n")
+    return len(lines) - lines[::-1].index(f"    slug: {SERENITY}")
+
+
+async def test_reload_with_a_duplicate_slug_leaves_that_record_out_and_loads_the_rest(
+    admin_app, api, services, organizer, content_dir
+):
+    meetings = content_dir / "meetings.yaml"
+    line = with_duplicate(meetings)
+
+    reply = texts_to(await organizer.send("/reload"), ADMIN_ID)[-1]
+
+    # One rule, as at start-up: the rest loads, the duplicate is named, and nothing contradicts.
+    assert reply.startswith("Reloaded: "), reply
+    assert "Nothing was changed" not in reply
+    assert f"{meetings}:{line}: example-aa-serenity-at-seven: duplicate slug" in reply
+    assert "Left out, while the rest loaded (1). Fix these, then /reload:" in reply
+    assert reply.endswith("duplicate slug (first used on line 21); this meeting is left out")
+    assert services.library.directory[SUNRISE].time == dt.time(7, 30)
+    assert services.library.directory[SERENITY].name == "Serenity at Seven"  # the first one
+    assert services.directory_hold is None
+
+
+async def test_reload_with_a_real_problem_and_a_duplicate_says_nothing_was_changed_throughout(
+    admin_app, api, services, organizer, content_dir
+):
+    old = services.library
+    meetings = content_dir / "meetings.yaml"
+    line = with_duplicate(meetings)
+    meetings.write_text(meetings.read_text().replace("day: 3\n", "day: 9\n", 1))
+
+    reply = texts_to(await organizer.send("/reload"), ADMIN_ID)[-1]
+
+    assert reply.startswith("Nothing was changed")
+    assert f"{meetings}:{line}: example-aa-serenity-at-seven: duplicate slug" in reply
+    assert "is left out" not in reply  # nothing was changed: no meeting was left out either
+    assert services.library is old
+
+
 # /announce ---------------------------------------------------------------------------------------
 
 

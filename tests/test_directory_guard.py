@@ -7,16 +7,19 @@ deployment restarts after someone edited `meetings.yaml`.
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import datetime as dt
 import logging
+import shutil
 
 import pytest
+import yaml
 from sqlalchemy import func, select
 
 from bot.config import ContentSettings, Settings
 from bot.directory_guard import decode, encode, too_large
-from bot.meetings import Directory, Meeting
+from bot.meetings import Directory, Meeting, meeting_record
 from bot.offline_api import OfflineBotApi
 from bot.services import Library, Services
 from bot.storage import Subscription
@@ -119,6 +122,47 @@ async def test_a_start_on_a_broken_meetings_file_keeps_the_last_good_directory(
     manager, app, api = await start(organizer_settings, library, Directory((MEETING,)))
     await manager.__aexit__(None, None, None)  # the file fixed: nothing to tell anyone either
     assert notices(api) == [] and to_organizer(api) == []
+
+
+async def test_a_start_on_a_file_with_a_duplicate_slug_leaves_that_record_out_and_loads_the_rest(
+    organizer_settings, library: Library, tmp_path, monkeypatch, capsys
+):
+    """The rule of /reload (tests/test_admin.py): one duplicate slug leaves that record out, named,
+    and the rest of the file serves and syncs; it is not a file that "could not be used"."""
+    from bot import __main__ as entry
+    from bot import logs
+
+    await subscribers(organizer_settings, PEOPLE)
+    manager, app, api = await start(organizer_settings, library, Directory((MEETING,)))
+    await manager.__aexit__(None, None, None)  # a good start: its directory is the last good one
+
+    folder = tmp_path / "content"
+    shutil.copytree(CONTENT_DIR, folder)
+    copy = {**meeting_record(OTHER), "name": "Another Group Again", "time": "08:00"}
+    records = [meeting_record(MEETING), meeting_record(OTHER), copy]
+    (folder / "meetings.yaml").write_text(yaml.safe_dump({"meetings": records}, sort_keys=False))
+    settings = organizer_settings.model_copy(
+        update={"content": organizer_settings.content.model_copy(update={"dir": folder})}
+    )
+    monkeypatch.setattr(logs, "setup_logging", lambda level, token: None)  # keep pytest's
+    # As `python -m bot` starts (the terminal: no token); in a thread, as it runs its own loop.
+    prepared = await asyncio.to_thread(entry._prepare, settings)
+    assert isinstance(prepared, tuple)
+    started, _ = prepared
+    said = capsys.readouterr().err
+    assert "another-group: duplicate slug (first used on line" in said and "left out" in said
+
+    manager, app, api = await start(
+        organizer_settings, library, started.directory, started.directory_problems
+    )
+    try:
+        services: Services = app.bot_data["services"]
+        assert services.directory_hold is None and to_organizer(api) == []
+        assert services.library.directory.get(OTHER.slug) == OTHER  # the file's, the first one
+        assert services.library.directory.get(MEETING.slug) == MEETING
+        assert notices(api) == [] and await paused(services) == 0
+    finally:
+        await manager.__aexit__(None, None, None)
 
 
 async def test_a_sync_that_would_pause_most_subscriptions_waits_for_an_organizer(

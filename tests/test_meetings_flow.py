@@ -78,10 +78,11 @@ async def test_meetings_lists_the_soonest_first_with_buttons(chat: Chat, service
     assert ("📍 Meetings near me", "mt:near") in page.buttons  # how to find meetings nearby
     labels = [label for label, data in page.buttons if data.startswith("mt:card:")]
     assert len(labels) == meetings.PAGE_SIZE
-    # Sunday 12:00 UTC: Early Birds (06:30 Monday in Sydney) is tonight at 19:30 UTC.
-    assert labels[0] == "Today 19:30 · Early Birds"
+    # Sunday 12:00 UTC: Early Birds (06:30 Monday in Sydney) is tonight at 19:30 UTC, and says
+    # its own Monday, so a Monday-morning group listed tonight is no riddle (issue 15).
+    assert labels[0] == "Today 19:30 (Mon 06:30 in Sydney) · Early Birds"
     assert labels[1] == "Today 20:00 · Sunday Evening Recovery"
-    assert labels[2].startswith("Mon 04:00 · Night Owls")
+    assert labels[2] == "Mon 04:00 (Sun 23:00 in New York) · Night Owls"
     assert all(len(label) <= 60 for label, _ in page.buttons)
     assert all(len(data.encode()) <= 64 for _, data in page.buttons)
     now = services.clock()

@@ -140,19 +140,11 @@ def _keeper(directory: Directory, filters: Filters) -> Callable[[Meeting], bool]
     return keep
 
 
-def _when_label(pack: LanguagePack, listed: Listed, zone: ZoneInfo, now: dt.datetime) -> str:
-    local = listed.start.astimezone(zone)
-    if listed.under_way(now):
-        return pack.text("meetings_now")
-    if local.date() == now.astimezone(zone).date():
-        return f"{pack.text('meetings_today')} {local:%H:%M}"
-    return f"{pack.text(f'day_{guide_day(local)}')} {local:%H:%M}"
-
-
 def button_label(pack: LanguagePack, listed: Listed, zone: ZoneInfo, now: dt.datetime) -> str:
-    """`Tue 19:00 · Name` in the user's zone, marked when the meeting is closed, ≤ 60 chars."""
-    label = f"{_when_label(pack, listed, zone, now)} · {listed.meeting.name}"
+    """`Tue 19:00 · Name` in the user's zone (`views.when_label`), marked when the meeting is
+    closed, ≤ 60 chars."""
     meeting = listed.meeting
+    label = f"{views.when_label(pack, meeting, listed.start, zone, now)} · {meeting.name}"
     if meeting.temporarily_closed:
         mark = "meetings_mark_online_only" if meeting.is_active else "meetings_mark_closed"
         label = f"{pack.text(mark)} {label}"
@@ -875,7 +867,7 @@ async def _show_nearby(
     rows = []
     for number, (meeting, km) in enumerate(near, start=1):
         distance = distance_text(pack, km)
-        when = _when_label(pack, Listed(meeting, coming_starts(meeting, now)[0]), zone, now)
+        when = views.when_label(pack, meeting, coming_starts(meeting, now)[0], zone, now)
         lines.append(
             f"{number}. <b>{esc(meeting.name)}</b>: {esc(distance)}\n"
             f"{esc(when)} · {esc(meeting.address or meeting.location or '')}"

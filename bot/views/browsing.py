@@ -8,8 +8,10 @@ Pure rendering from a language pack (no I/O, no clock of its own). May import th
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import math
 from collections.abc import Sequence
+from zoneinfo import ZoneInfo
 
 from bot import callbacks
 from bot.browsing import (
@@ -26,6 +28,7 @@ from bot.browsing import (
 )
 from bot.content import LanguagePack
 from bot.meetings import Meeting
+from bot.timezones import city_name
 from bot.views.html import Row, esc
 
 PICKER_PAGE = 8  # types or regions per picker page, one a row
@@ -44,6 +47,40 @@ def clip(text: str, limit: int) -> str:
     """`text` cut to `limit` characters, with an ellipsis when cut."""
     text = " ".join(text.split())
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def _day(pack: LanguagePack, moment: dt.datetime) -> str:
+    return pack.text(f"day_{(moment.weekday() + 1) % 7}")  # weekday(): 0 = Monday; ours: 0 = Sunday
+
+
+def when_label(
+    pack: LanguagePack, meeting: Meeting, start: dt.datetime, zone: ZoneInfo, now: dt.datetime
+) -> str:
+    """When a meeting in a list next starts, on the user's clock: "On now", "Today 19:00",
+    "Fri 12:30" within the six days after today, and with the date from a week ahead ("Wed 9 Dec
+    10:00": the same weekday as today, so "Wed" alone would read as today). When the meeting's own
+    clock shows another day, that day and time follow, with its place: "Fri 12:30 (Thu 19:30 in
+    New York)", so a Thursday meeting listed on Friday reads as one."""
+    if start <= now:
+        return pack.text("meetings_now")
+    local = start.astimezone(zone)
+    ahead = (local.date() - now.astimezone(zone).date()).days
+    if ahead == 0:
+        when = f"{pack.text('meetings_today')} {local:%H:%M}"
+    elif ahead < 7:
+        when = f"{_day(pack, local)} {local:%H:%M}"
+    else:
+        when = f"{_day(pack, local)} {local.day} {pack.text(f'month_{local.month}')} {local:%H:%M}"
+    there = start.astimezone(meeting.tz)
+    if there.date() == local.date():
+        return when
+    return pack.text(
+        "meetings_when_label_there",
+        when=when,
+        day=_day(pack, there),
+        time=f"{there:%H:%M}",
+        zone=city_name(meeting.timezone, pack.language),
+    )
 
 
 def check(on: bool, label: str) -> str:
