@@ -228,6 +228,62 @@ async def test_announce_send_button_of_an_older_draft_cannot_send_the_newer_one(
     assert calls[-1].text.startswith("That button is out of date.")
 
 
+async def test_announce_preview_loses_its_buttons_once_sent_and_a_double_press_sends_once(
+    admin_app, api, services, organizer
+):
+    await member(admin_app, api, 501, SERENITY)
+    picker = (await organizer.send("/announce"))[-1]
+    await organizer.press_label(picker, "Serenity")
+    preview = (await organizer.send("Doors open at 18:30"))[-1]
+
+    first = await organizer.press_label(preview, "Send")
+    second = await organizer.press_label(preview, "Send")  # the double tap, on the old keyboard
+
+    (removed,) = [c for c in first if c.method == "editMessageReplyMarkup"]
+    assert removed.params["message_id"] == preview.result["message_id"]
+    assert not removed.params.get("reply_markup")  # no buttons left on the preview
+    assert len(texts_to(first, 501)) == 1
+    assert texts_to(second, 501) == []  # no second send
+    assert texts_to(second, ADMIN_ID) == [
+        "That button is out of date. Here is where you can start again:"
+    ]
+
+
+async def test_announce_preview_loses_its_buttons_once_cancelled_and_they_do_nothing_after(
+    admin_app, api, services, organizer
+):
+    await member(admin_app, api, 501, SERENITY)
+    picker = (await organizer.send("/announce"))[-1]
+    await organizer.press_label(picker, "Serenity")
+    preview = (await organizer.send("A draft"))[-1]
+
+    (cancelled,) = await organizer.press_label(preview, "Cancel")
+    assert cancelled.method == "editMessageText" and cancelled.buttons == []
+
+    for label in ("Cancel", "Send"):
+        calls = await organizer.press_label(preview, label)
+        assert texts_to(calls, 501) == []
+        assert calls[-1].text.startswith("That button is out of date.")
+
+
+async def test_an_old_previews_cancel_does_not_cancel_a_newer_draft(
+    admin_app, api, services, organizer
+):
+    await member(admin_app, api, 501, SERENITY)
+    picker = (await organizer.send("/announce"))[-1]
+    await organizer.press_label(picker, "Serenity")
+    old = (await organizer.send("First version"))[-1]
+    new = (await organizer.send("Second version"))[-1]
+
+    calls = await organizer.press_label(old, "Cancel")
+
+    assert calls[-1].text.startswith("That button is out of date.")
+    draft = await get_flow(services.storage, ADMIN_ID)
+    assert draft is not None and draft.data["text"] == "Second version"
+    sent = await organizer.press_label(new, "Send")
+    assert len(texts_to(sent, 501)) == 1
+
+
 async def test_announce_lists_many_meetings_in_pages(admin_app, api, services, organizer):
     slugs = [m.slug for m in services.library.directory][:10]
     await member(admin_app, api, 501, *slugs)
