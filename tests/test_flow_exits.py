@@ -136,16 +136,17 @@ async def test_menu_typed_in_a_flow_leaves_it_and_shows_the_menu(
     assert await get_flow(services.storage, chat.chat["id"]) is None
 
 
-async def test_help_typed_alone_in_a_flow_gets_the_gentle_check_and_ends_the_flow(
+async def test_help_typed_alone_in_a_flow_gets_the_gentle_check_not_saved_as_a_name(
     chat: Chat, services: Services
 ):
-    # A bare "help" may be a cry for it: the safety check asks first, and the flow is over.
+    # A bare "help" may be a cry for it: the safety check asks first, and nothing else answers.
     await chat.send("/addmeeting")
 
     (check,) = sent(await chat.send("help"))
 
     assert "Are you thinking about hurting yourself" in check
-    assert await get_flow(services.storage, chat.chat["id"]) is None
+    flow = await get_flow(services.storage, chat.chat["id"])
+    assert flow is not None and flow.data == {}
     assert await saved(services) == []
 
 
@@ -199,15 +200,6 @@ async def test_a_crisis_in_a_flow_is_answered_first_and_alone_and_ends_the_flow(
     # What they type next is theirs to say, not the meeting's name.
     assert not any("Which day" in text for text in sent(await chat.send("Tuesday home group")))
     assert await saved(services) == []
-
-
-async def test_the_gentle_check_in_a_flow_ends_it_too(chat: Chat, services: Services):
-    await chat.send("/timezone")
-
-    (check,) = sent(await chat.send("i can't do this anymore"))
-
-    assert "988" in check
-    assert await get_flow(services.storage, chat.chat["id"]) is None
 
 
 async def test_an_announcement_worded_as_a_question_is_still_the_draft(

@@ -60,14 +60,14 @@ async def check_message(update: Update, context: BotContext) -> None:
         raise ApplicationHandlerStop
     if assessment.level is Level.CONCERN and not _making_a_plan(context):
         await _ask_gently(update, context)
-        await _end_flow(context)
         raise ApplicationHandlerStop
 
 
 async def _end_flow(context: BotContext) -> None:
-    """After the crisis reply or the gentle check, no flow is left waiting: what the person types
-    next is theirs to say ("no, I'm okay"), never a meeting's name or a time zone. After the
-    reply, so that nothing delays it."""
+    """After the crisis reply no flow is left waiting: what the person types next is theirs to
+    say, never a meeting's name or a time zone. After the reply, so that nothing delays it. (The
+    gentle check keeps the flow: it also answers ordinary words read as worry, and asks with
+    buttons.)"""
     if context.chat_id:
         await clear_flow(context.services.storage, context.chat_id)
 
