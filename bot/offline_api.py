@@ -51,6 +51,12 @@ _TRUE_METHODS = {
 }
 
 
+NOT_MODIFIED = (
+    "Bad Request: message is not modified: specified new message content and reply markup are "
+    "exactly the same as a current content and reply markup of the message"
+)
+
+
 @dataclass(frozen=True)
 class ApiCall:
     """One request the bot made: the Bot API method and its decoded parameters."""
@@ -121,6 +127,8 @@ class OfflineBotApi(BaseRequest):
     # Tests: who administers each group chat (chat id -> user ids), for getChatMember.
     chat_admins: dict[int, set[int]] = field(default_factory=dict)
     _message_id: int = 0
+    # (chat id, message id) -> the inline keyboard it was last given.
+    _markups: dict[tuple[int, int], Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         super().__init__()
@@ -173,7 +181,13 @@ class OfflineBotApi(BaseRequest):
                 if failure.migrate_to_chat_id is not None:
                     body["parameters"] = {"migrate_to_chat_id": failure.migrate_to_chat_id}
                 return failure.status, json.dumps(body).encode()
+        if api_method == "editMessageReplyMarkup" and self._unchanged(params):
+            # As Telegram answers an edit that changes nothing (a second press of one button).
+            self.calls.append(ApiCall(api_method, params))
+            body = {"ok": False, "error_code": 400, "description": NOT_MODIFIED}
+            return 400, json.dumps(body).encode()
         call = ApiCall(api_method, params, self._result(api_method, params), files)
+        self._keep_markup(api_method, params, call.result)
         self.calls.append(call)
         if self.on_call is not None:
             self.on_call(call)
@@ -189,6 +203,18 @@ class OfflineBotApi(BaseRequest):
         while not self.updates.empty():
             batch.append(self.updates.get_nowait())
         return batch
+
+    def _unchanged(self, params: dict[str, Any]) -> bool:
+        """Whether an edit of a message's keyboard would leave the keyboard it has."""
+        key = (int(params.get("chat_id", 0)), int(params.get("message_id", 0)))
+        return key in self._markups and self._markups[key] == (params.get("reply_markup") or {})
+
+    def _keep_markup(self, api_method: str, params: dict[str, Any], result: Any) -> None:
+        """Remember each sent or edited message's inline keyboard (for `_unchanged`)."""
+        if not api_method.startswith(("send", "edit")) or not isinstance(result, dict):
+            return
+        key = (int(result["chat"]["id"] or 0), int(result["message_id"]))
+        self._markups[key] = params.get("reply_markup") or {}
 
     def _result(self, api_method: str, params: dict[str, Any]) -> Any:
         if api_method == "getMe":

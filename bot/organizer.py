@@ -34,6 +34,9 @@ COUNTERS = (
     "checked_in_ok",
     "checked_in_hard",
 )
+# Counted when someone uses /forget: their row is gone, but they were here and active that day, so
+# /stats adds them back to its people counts (which would otherwise go down).
+FORGOTTEN = "forgotten"
 
 
 def load_library(settings: Settings) -> Library:
@@ -167,9 +170,11 @@ async def gather_stats(
     engine = ReminderStore(storage, lambda: directory)
     reminders = await engine.counts(now - dt.timedelta(days=STATS_DAYS))
     counters = {name: await storage.counted(name, since_day) for name in COUNTERS}
+    forgotten = await storage.counted(FORGOTTEN, dt.date.min)
+    forgotten_lately = await storage.counted(FORGOTTEN, since_day)
     return Stats(
-        users=users,
-        active_users=active,
+        users=users + forgotten,
+        active_users=active + forgotten_lately,
         meetings=tuple(sorted(per_meeting, key=lambda item: (-item[1], item[0]))),
         personal_subscribers=personal,
         reminders=reminders,

@@ -64,6 +64,8 @@ TIERS: dict[str, str] = {
     "test_directory_guard.py": "chat",
     "test_flows.py": "chat",
     "test_flow_routing.py": "chat",
+    "test_flow_exits.py": "chat",
+    "test_flow_exit_rules.py": "unit",
     "test_privacy_files.py": "chat",
     "test_safety_replies.py": "chat",
     "test_safety_plan.py": "chat",

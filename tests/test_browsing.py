@@ -346,8 +346,11 @@ async def test_search_keeps_the_lists_filters(app, api, browsing):
 async def test_a_question_typed_in_the_search_is_answered_not_searched(app, api, browsing):
     chat = await person(app, api, 713)
     await chat.press("mt:find:all")
-    reply = only(await chat.send("do I have to talk at my first meeting?"))
+    # The search is left with a word saying so (the rule of every flow), then answered.
+    left, reply = [c for c in await chat.send("do I have to talk at my first meeting?")]
+    assert "so I've stopped there" in left.text
     assert "Meetings matching" not in reply.text
+    assert "talk" in reply.text
     assert await get_flow(browsing.storage, 713) is None
 
 

@@ -152,13 +152,17 @@ def _button_routes(admins: Collection[int]) -> dict[str, fallback.ButtonCallback
 
 
 def _flows(admins: Collection[int]) -> text.Flows:
-    """Flow name -> (what takes text typed in it, its time-out)."""
+    """Flow name -> what takes text typed in it, its time-out, and whether a question leaves it
+    (text plainly not an answer leaves any flow: `text.text_router`)."""
     add_meeting = functools.partial(addmeeting.on_text, show_leads=reminders.show_lead_picker)
     return {
-        addmeeting.FLOW: (add_meeting, addmeeting.FLOW_TTL),
-        timezone.FLOW: (timezone.on_text, timezone.FLOW_TTL),
-        meetings.FLOW: (meetings.on_text, meetings.FLOW_TTL),
-        admin.FLOW: (_organizers_text(admin.on_text, admins), ORGANIZER_FLOW_TTL),
+        addmeeting.FLOW: text.FlowRoute(add_meeting, addmeeting.FLOW_TTL),
+        timezone.FLOW: text.FlowRoute(timezone.on_text, timezone.FLOW_TTL),
+        meetings.FLOW: text.FlowRoute(meetings.on_text, meetings.FLOW_TTL),
+        # An announcement may well be worded as a question: only a command word leaves it.
+        admin.FLOW: text.FlowRoute(
+            _organizers_text(admin.on_text, admins), ORGANIZER_FLOW_TTL, questions=False
+        ),
     }
 
 
@@ -260,8 +264,12 @@ def register(
         MessageHandler(
             PRIVATE_TEXT & filters.UpdateType.MESSAGE,
             # order matters: a fresh flow's question first (starting a plan ends any flow), then
-            # the safety plan's, then the FAQ.
-            text.text_router(_flows(admins), ordinary=safety_plan.answers_first(faq.free_text)),
+            # the safety plan's, then the FAQ; what leaves a flow is said, then answered so.
+            text.text_router(
+                _flows(admins),
+                ordinary=safety_plan.answers_first(faq.free_text),
+                leave=addmeeting.leave,
+            ),
         ),
         group=FEATURE_GROUP,
     )

@@ -16,6 +16,7 @@ from telegram import Update
 from bot import callbacks
 from bot.content import LanguagePack
 from bot.context import BotContext
+from bot.flow_exit import Exit
 from bot.flows import Flow, clear_flow, get_flow, set_flow
 from bot.handlers.common import Row, esc, keyboard, show
 from bot.jobs import stop_guide
@@ -73,6 +74,20 @@ async def cancel(update: Update, context: BotContext) -> None:
         await show(update, esc(pack.text("ground_guided_stopped")), keyboard(main_menu(pack)))
     else:
         await show(update, esc(pack.text("flow_cancel_none")))
+
+
+async def leave(update: Update, context: BotContext, flow: Flow, exit: Exit) -> None:
+    """Text that is plainly not an answer ended the flow (`bot.flow_exit`): "cancel" typed as
+    /cancel; a question or another command word with a word that the flow is over, before its
+    ordinary answer."""
+    if exit.command == "cancel":
+        await cancel(update, context)
+        return
+    await clear_flow(context.services.storage, context.chat_id)
+    key = "flow_left"
+    if flow.name == FLOW:
+        key = "flow_left_edit" if "edit" in flow.data else "flow_left_add"
+    await show(update, esc(context.pack.text(key)))
 
 
 async def _ask(

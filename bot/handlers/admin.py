@@ -285,7 +285,7 @@ async def on_text(update: Update, context: BotContext, flow: Flow) -> bool:
         too_long = pack.text("admin_announce_too_long", length=len(text), limit=MAX_ANNOUNCEMENT)
         await show(update, esc(too_long))
         return True
-    # The nonce ties the Send button to this draft: an older preview's button cannot send it.
+    # The nonce ties both buttons to this draft: an older preview's cannot send or cancel it.
     nonce = secrets.token_hex(4)
     data = {"slug": meeting.slug, "text": text, "nonce": nonce}
     await set_flow(services.storage, chat_id, Flow(FLOW, "confirm", data), now)
@@ -294,7 +294,7 @@ async def on_text(update: Update, context: BotContext, flow: Flow) -> bool:
     rows: list[Row] = [
         [
             (pack.text("admin_announce_send"), callbacks.make("adm", "send", nonce)),
-            (pack.text("admin_announce_cancel"), callbacks.make("adm", "stop")),
+            (pack.text("admin_announce_cancel"), callbacks.make("adm", "stop", nonce)),
         ]
     ]
     await show(update, f"{preview}\n\n{announcement(pack, meeting.name, text)}", keyboard(rows))
@@ -314,10 +314,11 @@ def report_text(pack: LanguagePack, report: AnnounceReport) -> str:
     return pack.text("admin_announce_sent", sent=report.sent, total=report.total, details=extra)
 
 
-async def _send(update: Update, context: BotContext, nonce: str | None) -> None:
+async def _draft(context: BotContext, nonce: str | None) -> Flow:
+    """The draft a preview's button belongs to; LookupError (a stale button) when it was sent,
+    cancelled, replaced by a newer draft or left too long: its moment has passed."""
     services = context.services
-    chat_id = context.chat_id
-    flow = await get_flow(services.storage, chat_id)
+    flow = await get_flow(services.storage, context.chat_id)
     if (
         flow is None
         or flow.name != FLOW
@@ -326,6 +327,13 @@ async def _send(update: Update, context: BotContext, nonce: str | None) -> None:
         or not flow.fresh(services.clock(), ORGANIZER_FLOW_TTL)
     ):
         raise LookupError(nonce)
+    return flow
+
+
+async def _send(update: Update, context: BotContext, nonce: str | None) -> None:
+    services = context.services
+    chat_id = context.chat_id
+    flow = await _draft(context, nonce)
     # Deleted before sending: the draft is kept no longer than needed, and a second press of
     # Send finds nothing to send.
     await clear_flow(services.storage, chat_id)
@@ -343,11 +351,9 @@ async def _send(update: Update, context: BotContext, nonce: str | None) -> None:
     await show(update, esc(report_text(pack, report)))
 
 
-async def _cancel(update: Update, context: BotContext) -> None:
+async def _cancel(update: Update, context: BotContext, nonce: str | None) -> None:
     services = context.services
-    flow = await get_flow(services.storage, context.chat_id)
-    if flow is None or flow.name != FLOW:
-        raise LookupError(FLOW)
+    await _draft(context, nonce)
     await clear_flow(services.storage, context.chat_id)
     await show(update, esc(context.pack.text("admin_announce_cancelled")), edit=True)
 
@@ -361,7 +367,7 @@ async def on_button(update: Update, context: BotContext, button: callbacks.Butto
     elif button.action == "send":
         await _send(update, context, button.arg)
     elif button.action == "stop":
-        await _cancel(update, context)
+        await _cancel(update, context, button.arg)
     elif button.action == "sync":
         await _apply_held(update, context, button.arg)
     else:

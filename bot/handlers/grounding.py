@@ -5,8 +5,8 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 
-from telegram import Update
-from telegram.error import TelegramError
+from telegram import InlineKeyboardMarkup, Update
+from telegram.error import BadRequest, TelegramError
 from telegram.ext import ApplicationHandlerStop, ContextTypes
 
 from bot import callbacks
@@ -117,8 +117,13 @@ async def on_button(update: Update, context: BotContext, button: callbacks.Butto
     elif button.action == "more" and button.arg in exercises:
         await _show_exercise(update, pack, pick_another(pack, exercises[button.arg], rng))
     elif button.action == "ok" and button.arg in exercises:
-        await show(update, esc(pack.text("ground_thanks")))
-        await context.services.storage.count("grounding_helped", context.services.clock().date())
+        # Counted once per message: the first press takes the button away, and Telegram refuses
+        # to take it away again (a double tap, or the old keyboard pressed later).
+        if await _take_helped_away(update, pack, exercises[button.arg]):
+            await show(update, esc(pack.text("ground_thanks")))
+            await context.services.storage.count(
+                "grounding_helped", context.services.clock().date()
+            )
     elif button.action == "guide" and button.arg in exercises and exercises[button.arg].guided:
         await _start_guide(update, context, pack, exercises[button.arg])
     elif button.action == "stop":
@@ -127,6 +132,28 @@ async def on_button(update: Update, context: BotContext, button: callbacks.Butto
         await show(update, stopped, keyboard(main_menu(pack)), edit=True)
     else:
         raise LookupError(button)
+
+
+async def _take_helped_away(update: Update, pack: LanguagePack, exercise: Exercise) -> bool:
+    """Take "That helped" off the pressed message; False when it was already gone (Telegram says
+    the keyboard is not modified). A message too old to edit still counts its first press."""
+    query = update.callback_query
+    if query is None or query.message is None:
+        return True
+    shown = getattr(query.message, "reply_markup", None)
+    rows = (
+        shown.inline_keyboard
+        if isinstance(shown, InlineKeyboardMarkup)
+        else keyboard(_exercise_keyboard(pack, exercise)).inline_keyboard
+    )
+    kept = [
+        kept_row for row in rows if (kept_row := [b for b in row if b.callback_data != query.data])
+    ]
+    try:
+        await query.edit_message_reply_markup(InlineKeyboardMarkup(kept))
+    except BadRequest as exc:
+        return "not modified" not in str(exc).lower()
+    return True
 
 
 def _total(exercise: Exercise) -> int:

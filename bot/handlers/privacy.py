@@ -8,6 +8,7 @@ from bot import callbacks
 from bot.context import BotContext
 from bot.handlers.common import esc, keyboard, show
 from bot.jobs import stop_guide
+from bot.organizer import FORGOTTEN
 
 PREFIX = "priv"
 
@@ -37,7 +38,10 @@ async def on_button(update: Update, context: BotContext, button: callbacks.Butto
     elif button.action == "yes" and context.chat_id:
         stop_guide(context.job_queue, context.chat_id)
         context.services.plans.finish(context.chat_id)  # a safety plan in progress, too
-        await context.services.storage.forget_user(context.chat_id)
+        services = context.services
+        if await services.storage.forget_user(context.chat_id):
+            # Anonymous, like every counter: /stats still counts someone who was here (`organizer`).
+            await services.storage.count(FORGOTTEN, services.clock().date())
         await show(update, esc(pack.text("forget_done")), edit=True)
     elif button.action == "no":
         await show(update, esc(pack.text("forget_cancelled")), edit=True)

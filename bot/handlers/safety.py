@@ -8,6 +8,7 @@ from telegram.ext import ApplicationHandlerStop
 from bot import callbacks
 from bot.content import CrisisKind, LanguagePack
 from bot.context import BotContext
+from bot.flows import clear_flow
 from bot.handlers.common import esc, keyboard, show, text_to_check
 from bot.jobs import stop_guide
 from bot.safety import Level
@@ -55,10 +56,20 @@ async def check_message(update: Update, context: BotContext) -> None:
     assessment = context.services.library.assess(text)
     if assessment.level is Level.CRISIS:
         await send_crisis(update, context, assessment.kind or "self_harm")
+        await _end_flow(context)
         raise ApplicationHandlerStop
     if assessment.level is Level.CONCERN and not _making_a_plan(context):
         await _ask_gently(update, context)
         raise ApplicationHandlerStop
+
+
+async def _end_flow(context: BotContext) -> None:
+    """After the crisis reply no flow is left waiting: what the person types next is theirs to
+    say, never a meeting's name or a time zone. After the reply, so that nothing delays it. (The
+    gentle check keeps the flow: it also answers ordinary words read as worry, and asks with
+    buttons.)"""
+    if context.chat_id:
+        await clear_flow(context.services.storage, context.chat_id)
 
 
 def _making_a_plan(context: BotContext) -> bool:
