@@ -20,10 +20,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import Delete, delete, select
+from sqlalchemy import delete, select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.meetings import Meeting
-from bot.storage import Storage, Subscription
+from bot.storage import Storage, Subscription, keep_outcomes
 from bot.subscriptions import CHECKIN_PREFIX, plan
 
 PREFIX = CHECKIN_PREFIX
@@ -98,7 +99,7 @@ class CheckIns:
         fire_at, occurrence = plan(checkin.meeting(), WINDOW_MINUTES, now)
         async with self.storage.session() as session:
             await self.storage.ensure_user(session, chat_id, now)
-            await session.execute(_delete_for(chat_id))
+            await _drop(session, chat_id)
             session.add(
                 Subscription(
                     chat_id=chat_id,
@@ -120,11 +121,12 @@ class CheckIns:
     async def stop(self, chat_id: int) -> bool:
         """No more check-ins; True when there was one."""
         async with self.storage.session() as session:
-            result = await session.execute(_delete_for(chat_id))
-        return bool(getattr(result, "rowcount", 0))
+            return bool(await _drop(session, chat_id))
 
 
-def _delete_for(chat_id: int) -> Delete:
-    return delete(Subscription).where(
-        Subscription.chat_id == chat_id, Subscription.meeting_slug.startswith(PREFIX)
-    )
+async def _drop(session: AsyncSession, chat_id: int) -> int:
+    """Delete the chat's check-in (its outcomes kept as counts); how many rows went."""
+    theirs = (Subscription.chat_id == chat_id, Subscription.meeting_slug.startswith(PREFIX))
+    await keep_outcomes(session, select(Subscription.id).where(*theirs))
+    result = await session.execute(delete(Subscription).where(*theirs))
+    return int(getattr(result, "rowcount", 0) or 0)

@@ -21,7 +21,7 @@ from bot.meetings import Directory, load_directory, refusing
 from bot.models import build_models
 from bot.reminder_store import ReminderStore
 from bot.services import Library
-from bot.storage import Storage, Subscription, User
+from bot.storage import OUTCOME_COUNTERS, Storage, Subscription, User
 from bot.subscriptions import CHECKIN_PREFIX, directory_slug
 
 STATS_DAYS = 7
@@ -169,6 +169,8 @@ async def gather_stats(
     ]
     engine = ReminderStore(storage, lambda: directory)
     reminders = await engine.counts(now - dt.timedelta(days=STATS_DAYS))
+    for status, name in OUTCOME_COUNTERS.items():  # of subscriptions deleted since
+        reminders[status] = reminders.get(status, 0) + await storage.counted(name, since_day)
     counters = {name: await storage.counted(name, since_day) for name in COUNTERS}
     forgotten = await storage.counted(FORGOTTEN, dt.date.min)
     forgotten_lately = await storage.counted(FORGOTTEN, since_day)

@@ -7,6 +7,7 @@ inactivity purge). Never anything they wrote. Counters carry no identity at all.
 from __future__ import annotations
 
 import time
+from collections import Counter
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, date, datetime, timedelta
@@ -21,6 +22,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    Select,
     String,
     Text,
     TypeDecorator,
@@ -241,6 +243,34 @@ class DailyCount(Base):
     count: Mapped[int] = mapped_column(Integer, default=0)
 
 
+# The ledger's outcomes outlive the subscriptions they were for: before a subscription is deleted
+# (/forget, stopping, a lead turned off), its counts move into these anonymous daily counters, so
+# /stats never goes down when someone leaves.
+OUTCOME_COUNTERS = {
+    "sent": "reminders_sent",
+    "missed": "reminders_missed",
+    "failed": "reminders_failed",
+}
+
+
+async def keep_outcomes(session: AsyncSession, subscriptions: Select[Any]) -> None:
+    """Add the ledger's outcomes of `subscriptions` (a select of their ids, about to be deleted)
+    to the anonymous daily counters, by the day each was recorded."""
+    rows = await session.execute(
+        select(Delivery.status, Delivery.updated_at).where(
+            Delivery.subscription_id.in_(subscriptions),
+            Delivery.status.in_(list(OUTCOME_COUNTERS)),
+        )
+    )
+    tally = Counter((updated.date(), OUTCOME_COUNTERS[status]) for status, updated in rows)
+    for (day, name), count in sorted(tally.items()):
+        row = await session.get(DailyCount, (day, name))
+        if row is None:
+            session.add(DailyCount(day=day, name=name, count=count))
+        else:
+            row.count += count
+
+
 class Storage:
     """Queries the handlers need; one instance per process, created in post_init."""
 
@@ -388,6 +418,7 @@ class Storage:
         async with self.session() as session:
             # Explicit, child tables first: no reliance on ON DELETE CASCADE being enabled.
             subscriptions = select(Subscription.id).where(Subscription.chat_id == chat_id)
+            await keep_outcomes(session, subscriptions)
             await session.execute(
                 delete(Delivery).where(Delivery.subscription_id.in_(subscriptions))
             )

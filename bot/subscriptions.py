@@ -18,7 +18,14 @@ from sqlalchemy import ColumnElement, and_, delete, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.meetings import Directory, Meeting
-from bot.storage import MeetingSnapshot, PersonalMeeting, Storage, Subscription, User
+from bot.storage import (
+    MeetingSnapshot,
+    PersonalMeeting,
+    Storage,
+    Subscription,
+    User,
+    keep_outcomes,
+)
 from scheduler.recurrence import next_reminder, reminder_time
 
 # The lead times offered on a card, in minutes: 1 day, 2 h, 1 h, 30 min, 15 min.
@@ -247,6 +254,9 @@ class Subscriptions:
                 paused = "closed"
             for lead, row in existing.items():
                 if lead not in wanted:
+                    await keep_outcomes(
+                        session, select(Subscription.id).where(Subscription.id == row.id)
+                    )
                     await session.delete(row)
             for lead in wanted - existing.keys():
                 fire_at, occurrence = plan(meeting, lead, now)
@@ -357,9 +367,9 @@ class Subscriptions:
         if meeting is None:
             return False
         async with self.storage.session() as session:
-            result = await session.execute(
-                delete(Subscription).where(self._where(chat_id, ref, meeting))
-            )
+            where = self._where(chat_id, ref, meeting)
+            await keep_outcomes(session, select(Subscription.id).where(where))
+            result = await session.execute(delete(Subscription).where(where))
         self.on_change()
         return bool(getattr(result, "rowcount", 0)) or ref.kind == "p"
 
@@ -368,11 +378,9 @@ class Subscriptions:
         if ref.kind != "p":
             return False
         async with self.storage.session() as session:
-            await session.execute(
-                delete(Subscription).where(
-                    Subscription.chat_id == chat_id, Subscription.personal_id == int(ref.value)
-                )
-            )
+            theirs = (Subscription.chat_id == chat_id, Subscription.personal_id == int(ref.value))
+            await keep_outcomes(session, select(Subscription.id).where(*theirs))
+            await session.execute(delete(Subscription).where(*theirs))
             result = await session.execute(
                 delete(PersonalMeeting).where(
                     PersonalMeeting.id == int(ref.value), PersonalMeeting.chat_id == chat_id

@@ -455,11 +455,6 @@ async def test_stats_people_and_counters_do_not_go_down_after_forget_or_stopping
     assert "People: 3 in all, 1 active in the last 7 days" in later
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue 15, open: /stats counts reminders from the delivery ledger, whose rows are "
-    "deleted with their subscription (/forget, stopping a reminder)",
-)
 async def test_stats_reminders_sent_do_not_go_down_after_forget_or_stopping(
     admin_app, api, services, clock, organizer
 ):
