@@ -354,6 +354,15 @@ async def test_a_question_typed_in_the_search_is_answered_not_searched(app, api,
     assert await get_flow(browsing.storage, 713) is None
 
 
+async def test_a_sentence_no_faq_answers_leaves_the_search_with_a_word_too(app, api, browsing):
+    chat = await person(app, api, 715)
+    await chat.press("mt:find:all")
+    replies = [c.text for c in await chat.send("sorry i pressed the wrong thing, not sure now")]
+    assert "so I've stopped there" in replies[0]
+    assert not any("Meetings matching" in text for text in replies)
+    assert await get_flow(browsing.storage, 715) is None
+
+
 async def test_the_search_waits_ten_minutes_only(app, api, browsing, clock):
     chat = await person(app, api, 714)
     await chat.press("mt:find:all")

@@ -164,6 +164,19 @@ async def test_a_question_typed_in_the_time_zone_search_leaves_it(
     assert await services.user_zone(chat.chat["id"]) == before
 
 
+async def test_a_sentence_no_faq_answers_leaves_the_time_zone_search_with_a_word_too(
+    chat: Chat, services: Services
+):
+    await chat.send("/timezone")
+    before = await services.user_zone(chat.chat["id"])
+
+    replies = sent(await chat.send("sorry i pressed the wrong thing, not sure now"))
+
+    assert LEFT in replies[0]
+    assert await get_flow(services.storage, chat.chat["id"]) is None
+    assert await services.user_zone(chat.chat["id"]) == before
+
+
 async def test_a_place_typed_in_the_time_zone_search_is_still_a_place(
     chat: Chat, services: Services
 ):

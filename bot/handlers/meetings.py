@@ -746,6 +746,7 @@ async def on_text(update: Update, context: BotContext, flow: Flow) -> bool:
     await clear_flow(context.services.storage, context.chat_id)
     words = message.text.strip()
     if "?" in words or len(words.split()) > MAX_SEARCH_WORDS:
+        await show(update, esc(pack_for(update, context).text("flow_left")))  # then answered
         return False
     try:
         filters = Filters.decode(str(flow.data.get("filters", NO_FILTERS)))

@@ -82,6 +82,7 @@ async def on_text(update: Update, context: BotContext, flow: Flow) -> bool:
         return True
     if len(text.split()) > MAX_QUERY_WORDS or "?" in text:
         await clear_flow(services.storage, context.chat_id)  # not a place name: the FAQ answers
+        await show(update, esc(pack.text("flow_left")))
         return False
     await show(
         update, esc(pack.text("tz_none")), keyboard(zone_rows(COMMON_ZONES, now, pack.language))
