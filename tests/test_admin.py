@@ -258,13 +258,18 @@ async def test_announce_reaches_that_meetings_subscribers_only_and_counts_a_bloc
     assert again[-1].text.startswith("That button is out of date.")
 
 
+async def announcement_draft(organizer: Chat, text: str):
+    """An announcement to Serenity at Seven's subscribers, typed and waiting on its preview."""
+    picker = (await organizer.send("/announce"))[-1]
+    await organizer.press_label(picker, "Serenity")
+    return (await organizer.send(text))[-1]
+
+
 async def test_announce_cancel_deletes_the_draft_and_sends_nothing(
     admin_app, api, services, organizer
 ):
     await member(admin_app, api, 501, SERENITY)
-    picker = (await organizer.send("/announce"))[-1]
-    await organizer.press_label(picker, "Serenity")
-    preview = (await organizer.send("A draft"))[-1]
+    preview = await announcement_draft(organizer, "A draft")
     calls = await organizer.press_label(preview, "Cancel")
     assert "Cancelled" in calls[-1].text
     assert await get_flow(services.storage, ADMIN_ID) is None
@@ -275,9 +280,7 @@ async def test_announce_send_button_of_an_older_draft_cannot_send_the_newer_one(
     admin_app, api, organizer
 ):
     await member(admin_app, api, 501, SERENITY)
-    picker = (await organizer.send("/announce"))[-1]
-    await organizer.press_label(picker, "Serenity")
-    first = (await organizer.send("First version"))[-1]
+    first = await announcement_draft(organizer, "First version")
     await organizer.send("Second version")
     calls = await organizer.press_label(first, "Send")
     assert texts_to(calls, 501) == []
@@ -288,9 +291,7 @@ async def test_announce_preview_loses_its_buttons_once_sent_and_a_double_press_s
     admin_app, api, services, organizer
 ):
     await member(admin_app, api, 501, SERENITY)
-    picker = (await organizer.send("/announce"))[-1]
-    await organizer.press_label(picker, "Serenity")
-    preview = (await organizer.send("Doors open at 18:30"))[-1]
+    preview = await announcement_draft(organizer, "Doors open at 18:30")
 
     first = await organizer.press_label(preview, "Send")
     second = await organizer.press_label(preview, "Send")  # the double tap, on the old keyboard
@@ -309,9 +310,7 @@ async def test_announce_preview_loses_its_buttons_once_cancelled_and_they_do_not
     admin_app, api, services, organizer
 ):
     await member(admin_app, api, 501, SERENITY)
-    picker = (await organizer.send("/announce"))[-1]
-    await organizer.press_label(picker, "Serenity")
-    preview = (await organizer.send("A draft"))[-1]
+    preview = await announcement_draft(organizer, "A draft")
 
     (cancelled,) = await organizer.press_label(preview, "Cancel")
     assert cancelled.method == "editMessageText" and cancelled.buttons == []
@@ -326,9 +325,7 @@ async def test_an_old_previews_cancel_does_not_cancel_a_newer_draft(
     admin_app, api, services, organizer
 ):
     await member(admin_app, api, 501, SERENITY)
-    picker = (await organizer.send("/announce"))[-1]
-    await organizer.press_label(picker, "Serenity")
-    old = (await organizer.send("First version"))[-1]
+    old = await announcement_draft(organizer, "First version")
     new = (await organizer.send("Second version"))[-1]
 
     calls = await organizer.press_label(old, "Cancel")
