@@ -357,7 +357,7 @@ async def test_a_question_typed_in_the_search_is_answered_not_searched(app, api,
 async def test_a_sentence_no_faq_answers_leaves_the_search_with_a_word_too(app, api, browsing):
     chat = await person(app, api, 715)
     await chat.press("mt:find:all")
-    replies = [c.text for c in await chat.send("sorry i pressed the wrong thing, not sure now")]
+    replies = [c.text for c in await chat.send("whoops hit the wrong one there, hang on")]
     assert "so I've stopped there" in replies[0]
     assert not any("Meetings matching" in text for text in replies)
     assert await get_flow(browsing.storage, 715) is None

@@ -170,7 +170,7 @@ async def test_a_sentence_no_faq_answers_leaves_the_time_zone_search_with_a_word
     await chat.send("/timezone")
     before = await services.user_zone(chat.chat["id"])
 
-    replies = sent(await chat.send("sorry i pressed the wrong thing, not sure now"))
+    replies = sent(await chat.send("whoops hit the wrong one there, hang on"))
 
     assert LEFT in replies[0]
     assert await get_flow(services.storage, chat.chat["id"]) is None
