@@ -103,18 +103,12 @@ TIERS: dict[str, str] = {
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Mark every test with its file's tier; a file without one is an error, not a silent skip.
-
-    Tests on PostgreSQL share its one test database (in turn, under an advisory lock): run in
-    parallel (`make test`), they all go to one worker, which takes them one after another."""
+    """Mark every test with its file's tier; a file without one is an error, not a silent skip."""
     for item in items:
         name = item.path.name
         if name not in TIERS:
             raise pytest.UsageError(f"{name} has no tier: add it to TIERS in tests/conftest.py")
         item.add_marker(getattr(pytest.mark, TIERS[name]))
-        params = getattr(item, "callspec", None)
-        if params is not None and "postgresql" in params.params.values():
-            item.add_marker(pytest.mark.xdist_group("postgresql"))
 
 
 @pytest.fixture(scope="session")
@@ -129,7 +123,22 @@ def library(content: Content) -> Library:
     return Library.build(content, load_directory(CONTENT_DIR / "meetings.yaml")[0], models)
 
 
-TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL", "").strip()
+_SHARED_DATABASE_URL = os.environ.get("TEST_DATABASE_URL", "").strip()
+# Under `make test` (pytest-xdist) each worker has a database of its own on that server: the
+# first worker the configured one (`test`), the others `test_gw1`..., created on first use; where
+# one cannot be created, the worker shares the configured one and takes turns (below).
+_WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")
+
+
+def _own_database(url: str, worker: str) -> str:
+    if not url or worker in ("", "gw0"):
+        return url
+    parsed = make_url(url)
+    return parsed.set(database=f"{parsed.database}_{worker}").render_as_string(hide_password=False)
+
+
+TEST_DATABASE_URL = _own_database(_SHARED_DATABASE_URL, _WORKER)
+_database_ready = False
 # Held for the length of each PostgreSQL test, so that test runs started at the same time on this
 # machine (all using the one `test` database) take turns instead of dropping each other's tables.
 _PG_TEST_LOCK = 0x7EC0_7E57
@@ -210,11 +219,35 @@ async def database_url(
         yield TEST_DATABASE_URL
 
 
+async def _create_own_database() -> None:
+    """This worker's database, created when it does not exist yet (once per run)."""
+    global TEST_DATABASE_URL, _database_ready
+    if _database_ready or TEST_DATABASE_URL == _SHARED_DATABASE_URL:
+        return
+    _database_ready = True
+    try:
+        await (await asyncpg.connect(_asyncpg_dsn(TEST_DATABASE_URL))).close()
+        return
+    except asyncpg.InvalidCatalogNameError:
+        pass
+    admin = await asyncpg.connect(_asyncpg_dsn(_SHARED_DATABASE_URL))
+    try:
+        name = make_url(TEST_DATABASE_URL).database
+        await admin.execute(f'CREATE DATABASE "{name}"')
+    except asyncpg.DuplicateDatabaseError:
+        pass  # another run made it first
+    except asyncpg.PostgresError:
+        TEST_DATABASE_URL = _SHARED_DATABASE_URL  # not allowed here: share, taking turns
+    finally:
+        await admin.close()
+
+
 @contextlib.asynccontextmanager
 async def _postgres_turn() -> AsyncIterator[asyncpg.Connection]:
     """This test's turn at the PostgreSQL test database (skipped when none is configured)."""
     if not TEST_DATABASE_URL:
         pytest.skip("PostgreSQL: set TEST_DATABASE_URL to run this test on it too")
+    await _create_own_database()
     lock = await asyncpg.connect(_asyncpg_dsn(TEST_DATABASE_URL))
     try:
         await lock.execute("SET statement_timeout = '15min'")
