@@ -32,6 +32,10 @@ from numpy.typing import NDArray
 # Bump when `features` or the training recipe changes: cached models then no longer apply.
 RECIPE = "ngrams-v1"
 MAX_CHARS = 1_000
+# When the solver stops: the change in loss it no longer pursues (scikit-learn's default, 1e-4).
+# 1e-3 halves training time (5.5 -> 2.9 s for the English questions) but, on the dev split
+# (2026-12-04), cost the safety model half a point of right-kind crisis replies: not taken.
+TOLERANCE = 1e-4
 _WORD = re.compile(r"[a-z0-9]+")
 _APOSTROPHES = str.maketrans({"\u2019": "", "\u2018": "", "'": "", "`": "", "\u00b4": ""})
 
@@ -141,7 +145,9 @@ def train(examples: Sequence[tuple[str, str]], *, strength: float = 20.0) -> Lin
         raise ValueError("a classifier needs examples of at least two labels")
     vectorizer = TfidfVectorizer(analyzer=features, sublinear_tf=True, dtype=np.float64)
     matrix = vectorizer.fit_transform([text for text, _ in examples])
-    model = LogisticRegression(C=strength, max_iter=2_000, class_weight="balanced")
+    model = LogisticRegression(
+        C=strength, max_iter=2_000, class_weight="balanced", tol=TOLERANCE
+    )
     model.fit(matrix, [label for _, label in examples])
     coef = np.asarray(model.coef_, dtype=np.float32)
     intercept = np.asarray(model.intercept_, dtype=np.float64)
@@ -189,7 +195,7 @@ def trained(
 ) -> LinearModel:
     """The model for `examples`: read from `cache_dir` when it was trained before, else trained
     (and written there for next time, when a cache is given and writable)."""
-    key = fingerprint(examples, strength=strength)
+    key = fingerprint(examples, strength=strength, tol=TOLERANCE)
     path = cache_dir / f"model-{key}.npz" if cache_dir is not None else None
     if path is not None and path.exists():
         try:
