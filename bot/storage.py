@@ -6,6 +6,7 @@ inactivity purge). Never anything they wrote. Counters carry no identity at all.
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections import Counter
 from collections.abc import AsyncIterator
@@ -280,8 +281,12 @@ class Storage:
         # Who was already recorded today, so that a chatty user costs one write a day, not one
         # per message. Derived and disposable: losing it only costs a write.
         self._seen_today: dict[int, tuple[date, str]] = {}
-        # The language each chat chose (or None), and until when that reading holds.
-        self._languages: dict[int, tuple[str | None, float]] = {}
+        # Every language chosen with /language (few people choose one), read in one query and
+        # held until `_languages_until`: the lookup before each update never waits on the
+        # database behind other chats' work, a crisis reply's included.
+        self._languages: dict[int, str] = {}
+        self._languages_until = 0.0
+        self._languages_read: asyncio.Future[None] | None = None
 
     @classmethod
     async def open(cls, url: str) -> Storage:
@@ -301,10 +306,12 @@ class Storage:
             event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         try:
             await prepare(engine, url)
+            storage = cls(engine)
+            await storage._read_languages()  # so that no first update waits for it
         except BaseException:
             await engine.dispose()
             raise
-        return cls(engine)
+        return storage
 
     async def close(self) -> None:
         await self.engine.dispose()
@@ -352,30 +359,35 @@ class Storage:
     async def chosen_language(self, chat_id: int) -> str | None:
         """The language the user chose with /language, if they chose one.
 
-        Read before every update (the crisis reply included), so kept in memory for
-        `LANGUAGE_CACHE_SECONDS`: a choice made through another instance shows within that."""
-        now = time.monotonic()
-        cached = self._languages.get(chat_id)
-        if cached is not None and cached[1] > now:
-            return cached[0]
-        query = select(User.language).where(User.chat_id == chat_id, User.language_chosen)
+        Read before every update (the crisis reply included), so every choice is kept in memory
+        and read again, in one query, after `LANGUAGE_CACHE_SECONDS`: a choice made through
+        another instance shows within that; one made here, at once."""
+        if time.monotonic() >= self._languages_until:
+            if self._languages_read is None or self._languages_read.done():
+                self._languages_read = asyncio.ensure_future(self._read_languages())
+            await asyncio.shield(self._languages_read)
+        return self._languages.get(chat_id)
+
+    async def _read_languages(self) -> None:
+        query = select(User.chat_id, User.language).where(User.language_chosen)
         async with self.engine.connect() as connection:
-            chosen = (await connection.execute(query)).scalar()
-        if len(self._languages) > _SEEN_CACHE_LIMIT:
-            self._languages.clear()
-        self._languages[chat_id] = (chosen, now + LANGUAGE_CACHE_SECONDS)
-        return chosen
+            rows = (await connection.execute(query)).all()
+        self._languages = {chat: language for chat, language in rows if language}
+        self._languages_until = time.monotonic() + LANGUAGE_CACHE_SECONDS
 
     async def choose_language(self, chat_id: int, language: str | None, now: datetime) -> None:
         """Speak `language` to this user from now on; None: follow their Telegram again."""
         self._seen_today.pop(chat_id, None)
-        self._languages.pop(chat_id, None)
         async with self.session() as session:
             await self.ensure_user(session, chat_id, now)
             values: dict[str, object] = {"language_chosen": language is not None}
             if language is not None:
                 values["language"] = language
             await session.execute(update(User).where(User.chat_id == chat_id).values(**values))
+        if language is None:
+            self._languages.pop(chat_id, None)
+        else:
+            self._languages[chat_id] = language
 
     async def ensure_user(self, session: AsyncSession, chat_id: int, now: datetime) -> None:
         """Make sure the user row exists before writing rows that belong to it.
@@ -438,8 +450,8 @@ class Storage:
         """A group chat became a supergroup (Telegram gives it a new id): its row and reminders
         move to the new id, unchanged. Nothing happens when the old chat has no row."""
         self._seen_today.pop(old, None)
-        self._languages.pop(old, None)
-        self._languages.pop(new, None)
+        if (language := self._languages.pop(old, None)) is not None:
+            self._languages[new] = language
         async with self.session() as session:
             row = await session.get(User, old)
             if row is None:

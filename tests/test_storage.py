@@ -6,14 +6,16 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import time
 from collections.abc import AsyncIterator
 
 import pytest
 from sqlalchemy import select
 
+from bot import storage as storage_module
 from bot.meetings import Directory
 from bot.reminder_store import ReminderStore
-from bot.storage import PersonalMeeting, Storage, Subscription, User
+from bot.storage import LANGUAGE_CACHE_SECONDS, PersonalMeeting, Storage, Subscription, User
 
 UTC = dt.UTC
 NOW = dt.datetime(2026, 3, 2, 18, 0, tzinfo=UTC)  # a Monday, an hour before 19:00 UTC
@@ -110,3 +112,22 @@ async def test_two_processes_never_claim_one_reminder(database_url: str, storage
     async with storage.session() as session:
         planned = set(await session.scalars(select(Subscription.next_fire_at)))
     assert planned == {NOW + dt.timedelta(days=7)}
+
+
+async def test_a_language_chosen_through_another_instance_shows_after_the_cache_time(
+    storage: Storage, database_url: str, monkeypatch: pytest.MonkeyPatch
+):
+    other = await Storage.open(database_url)  # a second instance of the bot, same database
+    now = dt.datetime.now(dt.UTC)
+    try:
+        assert await storage.chosen_language(42) is None
+        await other.choose_language(42, "es", now)
+        assert await other.chosen_language(42) == "es"  # its own choice shows at once
+        assert await storage.chosen_language(42) is None  # held in memory, no read per update
+        later = time.monotonic() + LANGUAGE_CACHE_SECONDS + 1
+        monkeypatch.setattr(storage_module.time, "monotonic", lambda: later)
+        assert await storage.chosen_language(42) == "es"
+        await storage.choose_language(42, None, now)  # "same as my Telegram" again
+        assert await storage.chosen_language(42) is None
+    finally:
+        await other.close()
