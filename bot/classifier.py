@@ -146,9 +146,7 @@ def train(examples: Sequence[tuple[str, str]], *, strength: float = 20.0) -> Lin
         raise ValueError("a classifier needs examples of at least two labels")
     vectorizer = TfidfVectorizer(analyzer=features, sublinear_tf=True, dtype=np.float64)
     matrix = vectorizer.fit_transform([text for text, _ in examples])
-    model = LogisticRegression(
-        C=strength, max_iter=2_000, class_weight="balanced", tol=TOLERANCE
-    )
+    model = LogisticRegression(C=strength, max_iter=2_000, class_weight="balanced", tol=TOLERANCE)
     model.fit(matrix, [label for _, label in examples])
     coef = np.asarray(model.coef_, dtype=np.float32)
     intercept = np.asarray(model.intercept_, dtype=np.float64)

@@ -182,6 +182,67 @@ async def test_starting_a_second_guided_exercise_stops_the_first(chat: Chat, app
     assert len(_guide_jobs(app)) == 1
 
 
+async def test_a_second_guided_exercise_takes_the_stop_off_the_first_and_the_old_stop_ends_nothing(
+    chat: Chat, app, content: Content
+):
+    """One exercise at a time: starting another ends the first visibly (its Stop button goes),
+    and a Stop pressed on the first one afterwards is out of date, not a stop of the other."""
+    guided = [x for x in content.pack("en").grounding.exercises if x.guided]
+    first = (await chat.press(f"gr:guide:{guided[0].id}"))[-1]
+    calls = await chat.press(f"gr:guide:{guided[-1].id}")
+    second = calls[-1]
+    cleared = [
+        c
+        for c in calls
+        if c.method in ("editMessageReplyMarkup", "editMessageText")
+        and c.params.get("message_id") == first.result["message_id"]
+    ]
+    assert cleared and not cleared[-1].buttons  # the first exercise has no live Stop left
+    stale = only(await chat.press_label(first, "Stop"))
+    assert "out of date" in stale.text
+    assert len(_guide_jobs(app)) == 1  # the second exercise goes on
+    stopped = only(await chat.press_label(second, "Stop"), "editMessageText")
+    assert "Stopped" in stopped.text
+    assert not _guide_jobs(app)
+
+
+async def test_typed_stop_takes_the_stop_button_off_the_exercise(chat: Chat, app, content: Content):
+    exercise = next(x for x in content.pack("en").grounding.exercises if x.guided)
+    step = (await chat.press(f"gr:guide:{exercise.id}"))[-1]
+    calls = await chat.send("enough")
+    cleared = [
+        c
+        for c in calls
+        if c.method == "editMessageReplyMarkup"
+        and c.params.get("message_id") == step.result["message_id"]
+    ]
+    assert cleared and not cleared[-1].buttons
+
+
+async def test_a_question_typed_during_a_guided_exercise_ends_it_with_a_word_then_is_answered(
+    chat: Chat, app, content: Content
+):
+    exercise = next(x for x in content.pack("en").grounding.exercises if x.guided)
+    await chat.press(f"gr:guide:{exercise.id}")
+    calls = await chat.send("do i have to talk at my first meeting")
+    said, answer = [c for c in calls if c.method == "sendMessage"]
+    assert "stopped the exercise" in said.text
+    assert content.entries["do-i-have-to-talk"].question in answer.text
+    assert not _guide_jobs(app)
+
+
+@pytest.mark.parametrize("text", ["ok", "this is hard", "breathing"])
+async def test_chatter_during_a_guided_exercise_is_not_answered_as_an_faq_question(
+    text: str, chat: Chat, app, content: Content
+):
+    exercise = next(x for x in content.pack("en").grounding.exercises if x.guided)
+    await chat.press(f"gr:guide:{exercise.id}")
+    reply = only(await chat.send(text))
+    assert "stop" in reply.text.lower()  # how to end it, said
+    assert "not sure" not in reply.text and "don't know that one" not in reply.text
+    assert len(_guide_jobs(app)) == 1  # the exercise goes on
+
+
 async def test_sos_shows_region_crisis_message_any_time(chat: Chat):
     reply = only(await chat.send("/sos"))
     assert "988" in reply.text

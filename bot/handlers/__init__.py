@@ -253,10 +253,12 @@ def register(
         MessageHandler(PRIVATE & filters.COMMAND, fallback.unknown_command),
         group=FEATURE_GROUP,
     )
-    # order matters: before any flow or the FAQ, "stop" typed during a guided exercise stops it.
+    # order matters: before any flow or the FAQ, text typed during a guided exercise ("stop",
+    # chatter, a question) is read as said during it.
     application.add_handler(
         MessageHandler(
-            PRIVATE_TEXT & ~filters.COMMAND & filters.UpdateType.MESSAGE, grounding.stop_by_word
+            PRIVATE_TEXT & ~filters.COMMAND & filters.UpdateType.MESSAGE,
+            grounding.typed_during_guide,
         ),
         group=GUIDE_GROUP,
     )

@@ -19,7 +19,7 @@ from bot.context import BotContext
 from bot.flow_exit import Exit
 from bot.flows import Flow, clear_flow, get_flow, set_flow
 from bot.handlers.common import Row, esc, keyboard, show
-from bot.jobs import stop_guide
+from bot.jobs import end_guide
 from bot.meetings import Meeting
 from bot.personal import read_days, read_link, read_time
 from bot.subscriptions import MeetingRef
@@ -63,7 +63,7 @@ async def start(update: Update, context: BotContext) -> None:
 async def cancel(update: Update, context: BotContext) -> None:
     """/cancel: leave whatever flow the chat is in, and stop a running guided exercise."""
     pack = context.pack
-    guide_stopped = stop_guide(context.job_queue, context.chat_id)
+    guide_stopped = await end_guide(context.bot, context.job_queue, context.chat_id)
     flow = await get_flow(context.services.storage, context.chat_id)
     if await clear_flow(context.services.storage, context.chat_id):
         key = "flow_cancelled"

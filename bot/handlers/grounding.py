@@ -12,8 +12,10 @@ from telegram.ext import ApplicationHandlerStop, ContextTypes
 from bot import callbacks
 from bot.content import Exercise, LanguagePack
 from bot.context import BotContext
+from bot.flow_exit import command_word
+from bot.flows import get_flow
 from bot.handlers.common import Row, esc, keyboard, one_per_row, pack_for, show
-from bot.jobs import guide_job_name, stop_guide
+from bot.jobs import end_guide, guide_job_name, guide_message, stop_guide
 from bot.views.menu import main_menu
 
 
@@ -127,6 +129,12 @@ async def on_button(update: Update, context: BotContext, button: callbacks.Butto
     elif button.action == "guide" and button.arg in exercises and exercises[button.arg].guided:
         await _start_guide(update, context, pack, exercises[button.arg])
     elif button.action == "stop":
+        # Only the exercise on the pressed message: an older one's Stop stops nothing else.
+        query = update.callback_query
+        pressed = query.message.message_id if query and query.message else None
+        running = guide_message(context.job_queue, context.chat_id)
+        if running is None or running != pressed:
+            raise LookupError(button)
         stop_guide(context.job_queue, context.chat_id)
         stopped = esc(pack.text("ground_guided_stopped"))
         await show(update, stopped, keyboard(main_menu(pack)), edit=True)
@@ -176,19 +184,37 @@ def _step_text(pack: LanguagePack, exercise: Exercise, position: int) -> str:
 
 # Typed during a guided exercise, any of these stops it (the Stop button does the same).
 STOP_WORDS = frozenset({"stop", "enough", "basta"})
+# Requests the reader recognises that are about something other than the exercise: typed during
+# one, they end it (with a word) and get their answer. Thanks, a greeting or "grounding" do not.
+LEAVING_INTENTS = frozenset({"meetings", "timezone", "help", "human"})
 
 
-async def stop_by_word(update: Update, context: BotContext) -> None:
-    """Typed "stop", "enough" or "basta" while a guided exercise runs: stop it, and nothing else."""
+async def typed_during_guide(update: Update, context: BotContext) -> None:
+    """Text typed while a guided exercise runs (a crisis was answered before this). "stop",
+    "enough", "basta", "cancel": it stops, and nothing else. A question the FAQ answers or a
+    request for something else: the exercise ends with a word saying so, then the text gets its
+    ordinary answer. Anything else ("ok", "this is hard") is not an FAQ question: a word that the
+    exercise goes on and how to end it. Text for a flow the chat is in goes to the flow."""
     message = update.effective_message
-    if message is None or not message.text:
+    chat_id = context.chat_id
+    if message is None or not message.text or guide_message(context.job_queue, chat_id) is None:
         return
-    if message.text.strip(" .!").lower() not in STOP_WORDS:
-        return
-    if stop_guide(context.job_queue, context.chat_id):
-        pack = context.pack
+    pack = context.pack
+    text = message.text
+    word = command_word(text)
+    if text.strip(" .!").lower() in STOP_WORDS or word == "cancel":
+        await end_guide(context.bot, context.job_queue, chat_id)
         await show(update, esc(pack.text("ground_guided_stopped")), keyboard(main_menu(pack)))
         raise ApplicationHandlerStop
+    if await get_flow(context.services.storage, chat_id) is not None:
+        return
+    reading = context.services.library.reader(pack).read(text)
+    if word is not None or reading.answer is not None or reading.intent in LEAVING_INTENTS:
+        await end_guide(context.bot, context.job_queue, chat_id)
+        await show(update, esc(pack.text("ground_guided_left")))
+        return
+    await show(update, esc(pack.text("ground_guided_still")))
+    raise ApplicationHandlerStop
 
 
 async def _start_guide(
@@ -197,7 +223,7 @@ async def _start_guide(
     chat = update.effective_chat
     if chat is None or context.job_queue is None:
         return
-    stop_guide(context.job_queue, chat.id)
+    await end_guide(context.bot, context.job_queue, chat.id)  # one exercise at a time
     await chat.send_message(esc(pack.text("ground_guided_start")))
     stop = keyboard([[(pack.text("button_stop"), callbacks.make("gr", "stop"))]])
     message = await chat.send_message(_step_text(pack, exercise, 0), reply_markup=stop)
