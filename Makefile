@@ -18,7 +18,7 @@ run: $(STAMP)
 
 ## Run the whole test suite (on up to four CPUs; PYTEST_ARGS="-p no:xdist" for one process).
 test: $(STAMP)
-	$(BIN)/python -m pytest -q -n auto --maxprocesses 4 $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -q -n auto --maxprocesses 4 --dist worksteal $(PYTEST_ARGS)
 
 ## The development loop: pure units and chats only (SQLite), no processes, database suites or fuzz.
 test-quick: $(STAMP)

@@ -17,11 +17,12 @@ given.
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import hashlib
 import json
 import re
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -193,17 +194,47 @@ def trained(
     examples: Sequence[tuple[str, str]], cache_dir: Path | None, *, strength: float = 20.0
 ) -> LinearModel:
     """The model for `examples`: read from `cache_dir` when it was trained before, else trained
-    (and written there for next time, when a cache is given and writable)."""
+    (and written there for next time, when a cache is given and writable). Processes sharing a
+    cache (two instances starting at once, parallel test workers) train each model once: the
+    others wait for it and read it."""
     key = fingerprint(examples, strength=strength)
-    path = cache_dir / f"model-{key}.npz" if cache_dir is not None else None
-    if path is not None and path.exists():
-        try:
-            return load(path)
-        except (OSError, ValueError, KeyError):
-            pass  # a damaged cache file is rebuilt below
-    model = train(examples, strength=strength)
-    if path is not None:
-        # A read-only place: the model still serves; it is only trained again next time.
-        with contextlib.suppress(OSError):
-            save(model, path)
+    if cache_dir is None:
+        return train(examples, strength=strength)
+    path = cache_dir / f"model-{key}.npz"
+    model = _cached(path)
+    if model is not None:
+        return model
+    with _turn(path.with_name(f".{path.stem}.lock")):
+        model = _cached(path)  # trained by another process while this one waited
+        if model is None:
+            model = train(examples, strength=strength)
+            # A read-only place: the model still serves; it is only trained again next time.
+            with contextlib.suppress(OSError):
+                save(model, path)
     return model
+
+
+def _cached(path: Path) -> LinearModel | None:
+    if not path.exists():
+        return None
+    try:
+        return load(path)
+    except (OSError, ValueError, KeyError):
+        return None  # a damaged cache file is rebuilt
+
+
+@contextlib.contextmanager
+def _turn(lock: Path) -> Iterator[None]:
+    """Hold `lock` (an advisory file lock) while inside; without one where it cannot be made."""
+    try:
+        lock.parent.mkdir(parents=True, exist_ok=True)
+        handle = lock.open("a")
+    except OSError:
+        yield
+        return
+    with handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)

@@ -3,11 +3,14 @@ and the cache gives back the same model."""
 
 from __future__ import annotations
 
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
 import pytest
 
+from bot import classifier
 from bot.classifier import features, fingerprint, load, save, train, trained
 
 EXAMPLES = [
@@ -113,3 +116,28 @@ def test_cross_validation_never_scores_an_example_with_a_model_that_saw_it(monke
         held_out.extend(fold)
     assert sorted(held_out) == list(range(23)) and len(trained_on) == 5
     assert models.folds(23) == models.folds(23)  # the same deal every run
+
+
+def test_processes_sharing_a_cache_train_each_model_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two instances (or test workers) starting at once: one trains, the other waits and reads."""
+    real_train = classifier.train
+    entered = threading.Event()
+    calls: list[int] = []
+
+    def slow_train(examples, *, strength: float = 20.0):
+        calls.append(1)
+        if len(calls) == 1:
+            # Long enough for the other to arrive: without the lock it would train too.
+            entered.wait(timeout=0.3)
+        else:
+            entered.set()
+        return real_train(examples, strength=strength)
+
+    monkeypatch.setattr(classifier, "train", slow_train)
+    with ThreadPoolExecutor(2) as pool:
+        models = list(pool.map(lambda _: classifier.trained(EXAMPLES, tmp_path), range(2)))
+    assert len(calls) == 1
+    text = EXAMPLES[0][0]
+    np.testing.assert_allclose(models[0].probabilities(text), models[1].probabilities(text))
