@@ -20,11 +20,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import delete, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.meetings import Meeting
-from bot.storage import Storage, Subscription, keep_outcomes
+from bot.storage import Storage, Subscription, delete_subscriptions
 from bot.subscriptions import CHECKIN_PREFIX, plan
 
 PREFIX = CHECKIN_PREFIX
@@ -126,7 +126,6 @@ class CheckIns:
 
 async def _drop(session: AsyncSession, chat_id: int) -> int:
     """Delete the chat's check-in (its outcomes kept as counts); how many rows went."""
-    theirs = (Subscription.chat_id == chat_id, Subscription.meeting_slug.startswith(PREFIX))
-    await keep_outcomes(session, select(Subscription.id).where(*theirs))
-    result = await session.execute(delete(Subscription).where(*theirs))
-    return int(getattr(result, "rowcount", 0) or 0)
+    return await delete_subscriptions(
+        session, Subscription.chat_id == chat_id, Subscription.meeting_slug.startswith(PREFIX)
+    )

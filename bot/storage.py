@@ -18,12 +18,12 @@ from typing import Any
 from sqlalchemy import (
     BigInteger,
     Boolean,
+    ColumnElement,
     Date,
     DateTime,
     ForeignKey,
     Index,
     Integer,
-    Select,
     String,
     Text,
     TypeDecorator,
@@ -254,13 +254,14 @@ OUTCOME_COUNTERS = {
 }
 
 
-async def keep_outcomes(session: AsyncSession, subscriptions: Select[Any]) -> None:
-    """Add the ledger's outcomes of `subscriptions` (a select of their ids, about to be deleted)
-    to the anonymous daily counters, by the day each was recorded."""
+async def delete_subscriptions(session: AsyncSession, *where: ColumnElement[bool]) -> int:
+    """Delete the subscriptions matching `where` and their ledger rows (explicitly: no reliance
+    on ON DELETE CASCADE), the ledger's outcomes first added to the anonymous daily counters by
+    the day each was recorded; how many subscriptions went."""
+    ids = select(Subscription.id).where(*where)
     rows = await session.execute(
         select(Delivery.status, Delivery.updated_at).where(
-            Delivery.subscription_id.in_(subscriptions),
-            Delivery.status.in_(list(OUTCOME_COUNTERS)),
+            Delivery.subscription_id.in_(ids), Delivery.status.in_(list(OUTCOME_COUNTERS))
         )
     )
     tally = Counter((updated.date(), OUTCOME_COUNTERS[status]) for status, updated in rows)
@@ -270,6 +271,9 @@ async def keep_outcomes(session: AsyncSession, subscriptions: Select[Any]) -> No
             session.add(DailyCount(day=day, name=name, count=count))
         else:
             row.count += count
+    await session.execute(delete(Delivery).where(Delivery.subscription_id.in_(ids)))
+    result = await session.execute(delete(Subscription).where(*where))
+    return int(getattr(result, "rowcount", 0) or 0)
 
 
 class Storage:
@@ -429,12 +433,7 @@ class Storage:
         self._languages.pop(chat_id, None)
         async with self.session() as session:
             # Explicit, child tables first: no reliance on ON DELETE CASCADE being enabled.
-            subscriptions = select(Subscription.id).where(Subscription.chat_id == chat_id)
-            await keep_outcomes(session, subscriptions)
-            await session.execute(
-                delete(Delivery).where(Delivery.subscription_id.in_(subscriptions))
-            )
-            await session.execute(delete(Subscription).where(Subscription.chat_id == chat_id))
+            await delete_subscriptions(session, Subscription.chat_id == chat_id)
             await session.execute(delete(PersonalMeeting).where(PersonalMeeting.chat_id == chat_id))
             await session.execute(delete(FlowState).where(FlowState.chat_id == chat_id))
             result = await session.execute(delete(User).where(User.chat_id == chat_id))

@@ -24,7 +24,7 @@ from bot.storage import (
     Storage,
     Subscription,
     User,
-    keep_outcomes,
+    delete_subscriptions,
 )
 from scheduler.recurrence import next_reminder, reminder_time
 
@@ -252,12 +252,9 @@ class Subscriptions:
             paused = next((s.paused for s in existing.values() if s.paused), None)
             if paused is None and not remindable(meeting):
                 paused = "closed"
-            for lead, row in existing.items():
-                if lead not in wanted:
-                    await keep_outcomes(
-                        session, select(Subscription.id).where(Subscription.id == row.id)
-                    )
-                    await session.delete(row)
+            gone = [row.id for lead, row in existing.items() if lead not in wanted]
+            if gone:
+                await delete_subscriptions(session, Subscription.id.in_(gone))
             for lead in wanted - existing.keys():
                 fire_at, occurrence = plan(meeting, lead, now)
                 session.add(
@@ -367,20 +364,18 @@ class Subscriptions:
         if meeting is None:
             return False
         async with self.storage.session() as session:
-            where = self._where(chat_id, ref, meeting)
-            await keep_outcomes(session, select(Subscription.id).where(where))
-            result = await session.execute(delete(Subscription).where(where))
+            deleted = await delete_subscriptions(session, self._where(chat_id, ref, meeting))
         self.on_change()
-        return bool(getattr(result, "rowcount", 0)) or ref.kind == "p"
+        return bool(deleted) or ref.kind == "p"
 
     async def delete_personal(self, chat_id: int, ref: MeetingRef) -> bool:
         """Delete a meeting the user added, with its reminders; False when it was not theirs."""
         if ref.kind != "p":
             return False
         async with self.storage.session() as session:
-            theirs = (Subscription.chat_id == chat_id, Subscription.personal_id == int(ref.value))
-            await keep_outcomes(session, select(Subscription.id).where(*theirs))
-            await session.execute(delete(Subscription).where(*theirs))
+            await delete_subscriptions(
+                session, Subscription.chat_id == chat_id, Subscription.personal_id == int(ref.value)
+            )
             result = await session.execute(
                 delete(PersonalMeeting).where(
                     PersonalMeeting.id == int(ref.value), PersonalMeeting.chat_id == chat_id
