@@ -400,10 +400,16 @@ def _entry_scope(data: Any, loc: Path_) -> tuple[str, int]:
     return found, depth
 
 
+def closest(word: str, choices: Iterable[str], cutoff: float = 0.75) -> str | None:
+    """The one of `choices` most like `word` (a likely typo's fix), if any is close enough."""
+    close = difflib.get_close_matches(word, sorted(set(choices)), n=1, cutoff=cutoff)
+    return close[0] if close else None
+
+
 def did_you_mean(word: str, choices: Iterable[str]) -> str:
     """ " — did you mean 'also_asked'?" for the closest of `choices`, or "" when none is close."""
-    close = difflib.get_close_matches(word, sorted(set(choices)), n=1, cutoff=0.75)
-    return f" — did you mean {close[0]!r}?" if close else ""
+    close = closest(word, choices)
+    return f" — did you mean {close!r}?" if close else ""
 
 
 def _models_in(annotation: Any) -> list[type[BaseModel]]:
@@ -877,14 +883,14 @@ def _check_default_complete(
     for key in required:
         if key in written:
             continue
-        close = difflib.get_close_matches(key, spare, n=1, cutoff=0.8)
+        close = closest(key, spare, cutoff=0.8)
         if close:
-            spare.remove(close[0])
+            spare.remove(close)
             problems.append(
                 _loc_problem(
                     ui_loaded,
-                    (close[0],),
-                    f"unknown key {close[0]!r} — did you mean {key!r}? (the bot needs {key!r})",
+                    (close,),
+                    f"unknown key {close!r} — did you mean {key!r}? (the bot needs {key!r})",
                 )
             )
         else:

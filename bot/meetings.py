@@ -21,7 +21,6 @@ left out and reported as a `Problem` (`file:line: slug: what is wrong`); the res
 from __future__ import annotations
 
 import datetime as dt
-import difflib
 import hashlib
 import math
 import re
@@ -43,7 +42,7 @@ from pydantic import (
     model_validator,
 )
 
-from bot.content import Problem
+from bot.content import Problem, closest
 from bot.feed_zones import zone_of
 from bot.yamlfile import LoadedYaml, Path_, YamlFileError, load_yaml
 from scheduler.recurrence import next_occurrence
@@ -592,8 +591,8 @@ def type_problems(meeting: Meeting, known: Collection[str]) -> str | None:
         return None
     named = []
     for code in unknown:
-        close = difflib.get_close_matches(code.upper(), sorted(known), n=1, cutoff=0.6)
-        named.append(f"{code!r} (did you mean {close[0]!r}?)" if close else repr(code))
+        close = closest(code.upper(), known, cutoff=0.6)
+        named.append(f"{code!r} (did you mean {close!r}?)" if close else repr(code))
     return (
         f"types: unknown type code {', '.join(named)}; the codes are those of "
         "meeting_types.yaml (add a name there for a code of your own)"
