@@ -16,7 +16,7 @@ $(STAMP): pyproject.toml
 run: $(STAMP)
 	$(BIN)/python -m bot $(ARGS)
 
-## Run the whole test suite (on up to four CPUs; PYTEST_ARGS="-p no:xdist" for one process).
+## Run the whole test suite (on up to four CPUs; PYTEST_ARGS="-n 0" for one process).
 test: $(STAMP)
 	$(BIN)/python -m pytest -q -n auto --maxprocesses 4 --dist worksteal $(PYTEST_ARGS)
 
