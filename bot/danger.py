@@ -48,7 +48,11 @@ SURE = 0.80
 # probability of `none` or more, every time) cut full-crisis replies to ordinary talk from 8.3 to
 # 6.1 % (EN) and 8.6 to 4.5 % (ES), with every danger message still given resources first and the
 # right kind within a point. Judged clause by clause, a crisis beside a question about meetings
-# ("i want to kill myself, what happens at a first meeting") is never softened.
+# ("i want to kill myself, what happens at a first meeting") is never softened. Since 2026-12-07
+# only the clauses holding a danger phrase are judged (a short clause beside it, such as "now",
+# read as danger and kept "do pharmacies need a prescription for narcan now" a crisis): on the dev
+# split, full-crisis replies to ordinary talk 6.1 -> 4.8 % (EN) and 5.1 -> 3.5 % (ES), for 0.1
+# point of right kind (EN) and no danger message's resources first.
 ORDINARY_VETO = 0.50
 # Under SHORT words, with no danger vocabulary, the model alone needs this to ask gently: a short
 # search or meeting name ("no such group anywhere") says too little to worry on.
@@ -125,7 +129,11 @@ class DangerReader:
         if self.model is None:
             return ruled
         safe = self.model.labels.index(SAFE) if SAFE in self.model.labels else None
-        parts = [text, *self.detector.clauses(text)]
+        # The whole message and each clause holding a danger phrase: a clause of its own ("now",
+        # "he tells everyone") says too little for the model to keep a crisis standing.
+        clauses = self.detector.clauses(text)
+        bearing = [c for c in clauses if self.detector.assess(c).level is Level.CRISIS]
+        parts = [text, *bearing]
         if safe is not None and all(
             self.model.probabilities(part)[safe] >= ORDINARY_VETO for part in parts
         ):
