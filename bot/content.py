@@ -65,6 +65,8 @@ class FaqEntry(_Model):
     sources: tuple[Source, ...] = Field(min_length=1)
     # When the answer last changed in substance; a translation older than its source is reported.
     updated: dt.date | None = None
+    # Show the region's emergency line beneath the answer (naloxone, the signs of an overdose).
+    emergency: bool = False
 
 
 class FaqCategory(_Model):
@@ -119,6 +121,9 @@ class RegionResources(_Model):
     name: Text
     crisis: Text
     crisis_line: Text
+    # The emergency number in one line, shown beneath an FAQ answer to a question about
+    # overdose or naloxone (the answer first, since it is information that was asked for).
+    emergency_line: Text
     overdose: Text
     abuse: Text
     other_danger: Text

@@ -60,6 +60,7 @@ SHORT = 6
 SHORT_WORRIED = 0.90
 
 _CONCERN = Assessment(Level.CONCERN)
+_INFORMATIONAL = Assessment(Level.CONCERN, informational=True)
 _NONE = Assessment(Level.NONE)
 
 
@@ -124,8 +125,9 @@ class DangerReader:
         return _NONE
 
     def _second_opinion(self, text: str, ruled: Assessment) -> Assessment:
-        """The model's word on a crisis the rules found: plainly ordinary asks gently; sure of
-        another kind names that kind."""
+        """The model's word on a crisis the rules found: plainly ordinary asks gently (or lets
+        the FAQ answer first, see `Assessment.informational`); sure of another kind names that
+        kind."""
         if self.model is None:
             return ruled
         safe = self.model.labels.index(SAFE) if SAFE in self.model.labels else None
@@ -137,7 +139,7 @@ class DangerReader:
         if safe is not None and all(
             self.model.probabilities(part)[safe] >= ORDINARY_VETO for part in parts
         ):
-            return _CONCERN
+            return _INFORMATIONAL
         danger, _, kind = self._learned(text)
         if kind is not None and danger >= SURE and kind != ruled.kind:
             return Assessment(Level.CRISIS, kind)

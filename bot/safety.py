@@ -67,6 +67,9 @@ class Assessment:
 
     level: Level
     kind: CrisisKind | None = None
+    # CONCERN only: the danger phrase sits in talk the model reads as ordinary (how naloxone
+    # works, a meeting's topic), so an FAQ answer may come first, the emergency line beneath.
+    informational: bool = False
 
 
 _NOTHING = Assessment(Level.NONE)

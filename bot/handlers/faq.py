@@ -8,6 +8,7 @@ from bot import callbacks, deeplinks
 from bot.content import FaqCategory, FaqEntry, LanguagePack
 from bot.context import BotContext
 from bot.handlers.common import Row, esc, keyboard, one_per_row, show
+from bot.understanding import Reading
 from bot.views.menu import main_menu
 
 PREFIX = "faq"
@@ -22,15 +23,19 @@ def _topics(pack: LanguagePack) -> list[Row]:
     return one_per_row([(c.title, callbacks.make("faq", "cat", c.id)) for c in pack.faq.categories])
 
 
-def render_answer(pack: LanguagePack, entry: FaqEntry) -> str:
-    """The answer message: question, answer, then sources, within one Telegram message."""
+def render_answer(pack: LanguagePack, entry: FaqEntry, beneath: str | None = None) -> str:
+    """The answer message: question, answer, then sources, within one Telegram message; a line
+    `beneath` them all (the emergency number) is never the part left out."""
     sources = "; ".join(
         f'<a href="{esc(s.url)}">{esc(s.title)}</a>' if s.url else esc(s.title)
         for s in entry.sources
     )
     text = f"<b>{esc(entry.question)}</b>\n\n{esc(entry.answer)}"
     footer = f"\n\n<i>{esc(pack.text('sources'))}: {sources}</i>"
-    return text + footer if len(text) + len(footer) <= MAX_TEXT else text
+    last = f"\n\n<b>{esc(beneath)}</b>" if beneath else ""
+    if len(text) + len(footer) + len(last) <= MAX_TEXT:
+        return text + footer + last
+    return text[: MAX_TEXT - len(last)] + last
 
 
 def _answer_keyboard(pack: LanguagePack, entry: FaqEntry, category: FaqCategory) -> list[Row]:
@@ -80,7 +85,7 @@ async def on_button(update: Update, context: BotContext, button: callbacks.Butto
     if button.action == "q" and button.arg in _entries(pack):
         category, entry = _entries(pack)[button.arg]
         markup = keyboard(_answer_keyboard(pack, entry, category))
-        await show(update, render_answer(pack, entry), markup, edit=True)
+        await show(update, await _rendered(context, entry), markup, edit=True)
         return
     raise LookupError(button)
 
@@ -93,7 +98,7 @@ async def open_link(update: Update, context: BotContext, target: deeplinks.Targe
         return False
     category, entry = found
     markup = keyboard(_answer_keyboard(pack, entry, category))
-    await show(update, render_answer(pack, entry), markup)
+    await show(update, await _rendered(context, entry), markup)
     return True
 
 
@@ -110,15 +115,7 @@ async def free_text(update: Update, context: BotContext) -> None:
         text, rows = _intent_reply(pack, reading.intent)
         await show(update, esc(text), keyboard(rows))
         return
-    if reading.answer is not None and reading.answer in entries:
-        category, entry = entries[reading.answer]
-        rows = _answer_keyboard(pack, entry, category)
-        if reading.also in entries and reading.also != entry.id:
-            # A second question in the same message: offered first, above the related ones.
-            also = entries[reading.also][1]
-            rows.insert(0, [(also.question, callbacks.make("faq", "q", also.id))])
-        rows.append([(pack.text("button_not_it"), _miss_payload(entry.id, reading.alternatives))])
-        await show(update, render_answer(pack, entry), keyboard(rows))
+    if await answer(update, context, reading):
         return
     suggestions = [i for i in reading.suggestions if i in entries][:3]
     if suggestions:
@@ -129,6 +126,35 @@ async def free_text(update: Update, context: BotContext) -> None:
         await show(update, esc(pack.text("match_unsure")), keyboard(rows))
         return
     await show(update, esc(pack.text("match_none")), keyboard(_topics(pack)))
+
+
+async def answer(
+    update: Update, context: BotContext, reading: Reading, beneath: str | None = None
+) -> bool:
+    """Send the entry `reading` answers directly, with its buttons (a second question's entry,
+    the related ones, "that's not what I asked"); False when it answers none."""
+    pack = context.pack
+    entries = _entries(pack)
+    if reading.answer is None or reading.answer not in entries:
+        return False
+    category, entry = entries[reading.answer]
+    rows = _answer_keyboard(pack, entry, category)
+    if reading.also in entries and reading.also != entry.id:
+        # A second question in the same message: offered first, above the related ones.
+        also = entries[reading.also][1]
+        rows.insert(0, [(also.question, callbacks.make("faq", "q", also.id))])
+    rows.append([(pack.text("button_not_it"), _miss_payload(entry.id, reading.alternatives))])
+    await show(update, await _rendered(context, entry, beneath), keyboard(rows))
+    return True
+
+
+async def _rendered(context: BotContext, entry: FaqEntry, beneath: str | None = None) -> str:
+    """`render_answer` for this chat: an `emergency` entry has the region's emergency line
+    beneath it."""
+    if beneath is None and entry.emergency:
+        region = await context.services.region_of(context.pack, context.chat_id)
+        beneath = region.emergency_line
+    return render_answer(context.pack, entry, beneath)
 
 
 def _miss_payload(answered: str, alternatives: tuple[str, ...]) -> str:

@@ -9,6 +9,7 @@ from bot import callbacks
 from bot.content import CrisisKind, LanguagePack
 from bot.context import BotContext
 from bot.flows import clear_flow
+from bot.handlers import faq
 from bot.handlers.common import esc, keyboard, show, text_to_check
 from bot.jobs import stop_guide
 from bot.safety import Level
@@ -59,8 +60,20 @@ async def check_message(update: Update, context: BotContext) -> None:
         await _end_flow(context)
         raise ApplicationHandlerStop
     if assessment.level is Level.CONCERN and not _making_a_plan(context):
-        await _ask_gently(update, context)
+        if not (assessment.informational and await _answer_first(update, context, text)):
+            await _ask_gently(update, context)
         raise ApplicationHandlerStop
+
+
+async def _answer_first(update: Update, context: BotContext, text: str) -> bool:
+    """A question about danger the model reads as ordinary ("how does narcan work"): the FAQ
+    answers it when it answers directly, the region's emergency line beneath."""
+    reading = context.services.library.reader(context.pack).read(text)
+    if reading.answer is None:
+        return False
+    stop_guide(context.job_queue, context.chat_id)
+    region = await context.services.region_of(context.pack, context.chat_id)
+    return await faq.answer(update, context, reading, beneath=region.emergency_line)
 
 
 async def _end_flow(context: BotContext) -> None:
