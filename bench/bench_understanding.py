@@ -17,6 +17,12 @@ Figures: `direct` (in-scope messages answered directly with the right entry), `t
 entry answered or among the offered three), `wrong` (answered directly with a wrong entry),
 `declined` (out-of-scope messages given no direct answer), `intent` (requests for a feature routed
 to it). Speed: p99 of reading one message, learned against rules.
+
+Safety, per language, the same two splits: `resources-first` (danger messages given the crisis
+reply or the gentle check first), `full-right-kind` (the crisis reply of the message's kind),
+`worrying flagged`, and for ordinary messages `full-crisis`, `gentle` and `answered-with-line`
+(a question about danger the FAQ answers first, the emergency number beneath; as a first reply
+to a danger message it is not counted as resources first).
 """
 
 from __future__ import annotations
@@ -29,7 +35,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bot.classifier import train
-from bot.content import LanguagePack, load_content
+from bot.content import Content, LanguagePack, load_content
 from bot.danger import DangerReader, label_of, vocabulary_pattern
 from bot.examples import Examples, QuestionExample, load_examples
 from bot.matching import FaqMatcher
@@ -187,18 +193,25 @@ class SafetyScore:
     false_crisis: int = 0
     false_gentle: int = 0
 
-    def add(self, expect: str, kind: str, assessment: Assessment) -> None:
+    answered: int = 0  # ordinary messages answered by the FAQ, the emergency line beneath
+
+    def add(self, expect: str, kind: str, assessment: Assessment, answered: bool = False) -> None:
+        """One message's verdict; `answered` when the bot answers it from the FAQ first (an
+        informational concern the FAQ answers directly), which for danger is not counted as
+        resources first, though the emergency line is beneath."""
+        flagged = assessment.level is not Level.NONE and not answered
         if expect == "crisis":
             self.crisis += 1
-            self.resources_first += assessment.level is not Level.NONE
+            self.resources_first += flagged
             self.right_kind += assessment.level is Level.CRISIS and assessment.kind == kind
         elif expect == "gentle":
             self.gentle += 1
-            self.gentle_flagged += assessment.level is not Level.NONE
+            self.gentle_flagged += flagged
         else:
             self.ordinary += 1
             self.false_crisis += assessment.level is Level.CRISIS
-            self.false_gentle += assessment.level is Level.CONCERN
+            self.false_gentle += assessment.level is Level.CONCERN and not answered
+            self.answered += answered
 
     def line(self, name: str) -> str:
         return (
@@ -206,7 +219,8 @@ class SafetyScore:
             f" full-right-kind {pct(self.right_kind, self.crisis)} (n={self.crisis});"
             f" worrying flagged {pct(self.gentle_flagged, self.gentle)} (n={self.gentle});"
             f" ordinary full-crisis {pct(self.false_crisis, self.ordinary)}"
-            f" gentle {pct(self.false_gentle, self.ordinary)} (n={self.ordinary})"
+            f" gentle {pct(self.false_gentle, self.ordinary)}"
+            f" answered-with-line {pct(self.answered, self.ordinary)} (n={self.ordinary})"
         )
 
 
@@ -218,6 +232,25 @@ def _locked_safety(language: str) -> list[tuple[str, str, str]]:
     return [(m["text"], m["expect"], m.get("kind", "none")) for m in data.get("messages", [])]
 
 
+def _answers_first(
+    content: Content, language: str, examples: Examples
+) -> Callable[[str, Assessment], bool]:
+    """Whether the bot answers a message from the FAQ before anything else, as
+    `bot.handlers.safety` does: an informational concern the question reader answers directly."""
+    pack = content.pack(language)
+    faq = _faq(pack)
+    reader = QuestionReader(
+        Library.build(content).matcher(pack),
+        train(training_set(faq, [(q.text, q.label) for q in examples.questions])),
+        [entry_id for entry_id, _, _ in faq],
+    )
+
+    def answers(text: str, assessment: Assessment) -> bool:
+        return assessment.informational and reader.read(text).answer is not None
+
+    return answers
+
+
 def run_safety(languages: Sequence[str]) -> None:
     content = load_content(CONTENT)
     detector = CrisisDetector.from_rules(content.detection)
@@ -226,6 +259,7 @@ def run_safety(languages: Sequence[str]) -> None:
     rules = DangerReader(detector, None, None)
     pairs = safety_pairs(examples)
     for language in languages:
+        answers = _answers_first(content, language, examples.get(language, Examples()))
         dev = [(e.text, e.expect, e.kind) for e in examples.get(language, Examples()).safety]
         # Cross-validated: each fold's model never saw the messages it is scored on; the other
         # languages' examples are always trained on.
@@ -238,7 +272,9 @@ def run_safety(languages: Sequence[str]) -> None:
         for model, held in cross_validation(others, labelled):
             reader = DangerReader(detector, model, vocabulary)
             for i in held:
-                learned_dev.add(dev[i][1], dev[i][2], reader.assess(dev[i][0]))
+                text, expect, kind = dev[i]
+                assessment = reader.assess(text)
+                learned_dev.add(expect, kind, assessment, answers(text, assessment))
         print(f"understanding_{language}_safety_dev " + rules_dev.line("rules"))
         print(f"understanding_{language}_safety_dev " + learned_dev.line("learned"))
         locked = _locked_safety(language)
@@ -247,7 +283,8 @@ def run_safety(languages: Sequence[str]) -> None:
             rules_locked, learned_locked = SafetyScore(), SafetyScore()
             for text, expect, kind in locked:
                 rules_locked.add(expect, kind, rules.assess(text))
-                learned_locked.add(expect, kind, full.assess(text))
+                assessment = full.assess(text)
+                learned_locked.add(expect, kind, assessment, answers(text, assessment))
             print(f"understanding_{language}_safety_locked " + rules_locked.line("rules"))
             print(f"understanding_{language}_safety_locked " + learned_locked.line("learned"))
 

@@ -50,6 +50,7 @@ from bot.handlers import (
 )
 from bot.handlers.common import Handler
 from bot.purge import ORGANIZER_FLOW_TTL
+from bot.views import answers
 
 # Handler groups run in ascending order; a handler stops later groups by raising
 # ApplicationHandlerStop.
@@ -289,7 +290,7 @@ def register(
     )
     # Inline mode (`@bot question` in any chat): no chat, so no crisis check above sees it; the
     # handler runs the same check on the query itself.
-    renderers = inline.Renderers(faq.render_answer, meetings.render_card)
+    renderers = inline.Renderers(answers.render_answer, meetings.render_card)
     application.add_handler(
         InlineQueryHandler(functools.partial(inline.answer_query, renderers=renderers)),
         group=FEATURE_GROUP,

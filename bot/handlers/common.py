@@ -11,9 +11,11 @@ from typing import Any
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.error import BadRequest
 
-from bot.content import LanguagePack
+from bot.content import FaqEntry, LanguagePack
 from bot.context import BotContext
 from bot.timezones import city_name
+from bot.understanding import Reading
+from bot.views import answers
 from bot.views.html import Row, esc, is_link
 from bot.views.timezones import clock_text
 
@@ -84,3 +86,25 @@ async def tell_timezone_once(update: Update, context: BotContext) -> None:
     told = context.pack.text("tz_told", zone=where, time=clock_text(zone, services.clock()))
     await show(update, esc(told))
     await services.storage.set_user_fields(context.chat_id, told_timezone=True)
+
+
+async def send_answer(
+    update: Update, context: BotContext, reading: Reading, beneath: str | None = None
+) -> bool:
+    """Send the entry `reading` answers directly, with its buttons; False when it answers none."""
+    found = answers.entries(context.pack).get(reading.answer or "")
+    if found is None:
+        return False
+    category, entry = found
+    rows = answers.answer_rows(context.pack, entry, category, reading)
+    await show(update, await rendered_answer(context, entry, beneath), keyboard(rows))
+    return True
+
+
+async def rendered_answer(context: BotContext, entry: FaqEntry, beneath: str | None = None) -> str:
+    """`render_answer` for this chat: an `emergency` entry has the region's emergency line
+    beneath it."""
+    if beneath is None and entry.emergency:
+        region = await context.services.region_of(context.pack, context.chat_id)
+        beneath = region.emergency_line
+    return answers.render_answer(context.pack, entry, beneath)

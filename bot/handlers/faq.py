@@ -5,55 +5,17 @@ from __future__ import annotations
 from telegram import Update
 
 from bot import callbacks, deeplinks
-from bot.content import FaqCategory, FaqEntry, LanguagePack
+from bot.content import LanguagePack
 from bot.context import BotContext
-from bot.handlers.common import Row, esc, keyboard, one_per_row, show
-from bot.understanding import Reading
+from bot.handlers.common import Row, esc, keyboard, one_per_row, rendered_answer, send_answer, show
+from bot.views import answers
 from bot.views.menu import main_menu
 
 PREFIX = "faq"
-MAX_TEXT = 4096
-
-
-def _entries(pack: LanguagePack) -> dict[str, tuple[FaqCategory, FaqEntry]]:
-    return {e.id: (c, e) for c in pack.faq.categories for e in c.entries}
 
 
 def _topics(pack: LanguagePack) -> list[Row]:
     return one_per_row([(c.title, callbacks.make("faq", "cat", c.id)) for c in pack.faq.categories])
-
-
-def render_answer(pack: LanguagePack, entry: FaqEntry, beneath: str | None = None) -> str:
-    """The answer message: question, answer, then sources, within one Telegram message; a line
-    `beneath` them all (the emergency number) is never the part left out."""
-    sources = "; ".join(
-        f'<a href="{esc(s.url)}">{esc(s.title)}</a>' if s.url else esc(s.title)
-        for s in entry.sources
-    )
-    text = f"<b>{esc(entry.question)}</b>\n\n{esc(entry.answer)}"
-    footer = f"\n\n<i>{esc(pack.text('sources'))}: {sources}</i>"
-    last = f"\n\n<b>{esc(beneath)}</b>" if beneath else ""
-    if len(text) + len(footer) + len(last) <= MAX_TEXT:
-        return text + footer + last
-    return text[: MAX_TEXT - len(last)] + last
-
-
-def _answer_keyboard(pack: LanguagePack, entry: FaqEntry, category: FaqCategory) -> list[Row]:
-    entries = _entries(pack)
-    rows = one_per_row(
-        [
-            (entries[other][1].question, callbacks.make("faq", "q", other))
-            for other in entry.see_also
-            if other in entries
-        ]
-    )
-    rows.append(
-        [
-            (pack.text("button_back"), callbacks.make("faq", "cat", category.id)),
-            (pack.text("button_topics"), callbacks.make("faq", "home")),
-        ]
-    )
-    return rows
 
 
 async def faq(update: Update, context: BotContext) -> None:
@@ -82,10 +44,10 @@ async def on_button(update: Update, context: BotContext, button: callbacks.Butto
         text = esc(pack.text("faq_pick_question", topic=category.title))
         await show(update, text, keyboard(rows), edit=True)
         return
-    if button.action == "q" and button.arg in _entries(pack):
-        category, entry = _entries(pack)[button.arg]
-        markup = keyboard(_answer_keyboard(pack, entry, category))
-        await show(update, await _rendered(context, entry), markup, edit=True)
+    if button.action == "q" and button.arg in answers.entries(pack):
+        category, entry = answers.entries(pack)[button.arg]
+        markup = keyboard(answers.answer_rows(pack, entry, category))
+        await show(update, await rendered_answer(context, entry), markup, edit=True)
         return
     raise LookupError(button)
 
@@ -93,12 +55,12 @@ async def on_button(update: Update, context: BotContext, button: callbacks.Butto
 async def open_link(update: Update, context: BotContext, target: deeplinks.Target) -> bool:
     """A link to an answer (`faq-<entry id>`): the answer, in the reader's language."""
     pack = context.pack
-    found = _entries(pack).get(target.value)
+    found = answers.entries(pack).get(target.value)
     if found is None:
         return False
     category, entry = found
-    markup = keyboard(_answer_keyboard(pack, entry, category))
-    await show(update, await _rendered(context, entry), markup)
+    markup = keyboard(answers.answer_rows(pack, entry, category))
+    await show(update, await rendered_answer(context, entry), markup)
     return True
 
 
@@ -110,12 +72,12 @@ async def free_text(update: Update, context: BotContext) -> None:
         return
     pack = context.pack
     reading = context.services.library.reader(pack).read(message.text)
-    entries = _entries(pack)
+    entries = answers.entries(pack)
     if reading.intent is not None:
         text, rows = _intent_reply(pack, reading.intent)
         await show(update, esc(text), keyboard(rows))
         return
-    if await answer(update, context, reading):
+    if await send_answer(update, context, reading):
         return
     suggestions = [i for i in reading.suggestions if i in entries][:3]
     if suggestions:
@@ -128,50 +90,11 @@ async def free_text(update: Update, context: BotContext) -> None:
     await show(update, esc(pack.text("match_none")), keyboard(_topics(pack)))
 
 
-async def answer(
-    update: Update, context: BotContext, reading: Reading, beneath: str | None = None
-) -> bool:
-    """Send the entry `reading` answers directly, with its buttons (a second question's entry,
-    the related ones, "that's not what I asked"); False when it answers none."""
-    pack = context.pack
-    entries = _entries(pack)
-    if reading.answer is None or reading.answer not in entries:
-        return False
-    category, entry = entries[reading.answer]
-    rows = _answer_keyboard(pack, entry, category)
-    if reading.also in entries and reading.also != entry.id:
-        # A second question in the same message: offered first, above the related ones.
-        also = entries[reading.also][1]
-        rows.insert(0, [(also.question, callbacks.make("faq", "q", also.id))])
-    rows.append([(pack.text("button_not_it"), _miss_payload(entry.id, reading.alternatives))])
-    await show(update, await _rendered(context, entry, beneath), keyboard(rows))
-    return True
-
-
-async def _rendered(context: BotContext, entry: FaqEntry, beneath: str | None = None) -> str:
-    """`render_answer` for this chat: an `emergency` entry has the region's emergency line
-    beneath it."""
-    if beneath is None and entry.emergency:
-        region = await context.services.region_of(context.pack, context.chat_id)
-        beneath = region.emergency_line
-    return render_answer(context.pack, entry, beneath)
-
-
-def _miss_payload(answered: str, alternatives: tuple[str, ...]) -> str:
-    """`faq:miss:<answered>:<alternatives...>`, as many runners-up as fit in a button."""
-    for count in range(len(alternatives), -1, -1):
-        try:
-            return callbacks.make("faq", "miss", answered, *alternatives[:count])
-        except ValueError:
-            continue
-    return callbacks.make("faq", "home")
-
-
 async def _missed(update: Update, context: BotContext, button: callbacks.Button) -> None:
     """ "That's not what I asked": count the miss (the entry only, never the question), and
     offer the runners-up as a new message, leaving the answer where it was."""
     pack = context.pack
-    entries = _entries(pack)
+    entries = answers.entries(pack)
     if not button.args or button.args[0] not in entries:
         raise LookupError(button)
     services = context.services

@@ -9,8 +9,7 @@ from bot import callbacks
 from bot.content import CrisisKind, LanguagePack
 from bot.context import BotContext
 from bot.flows import clear_flow
-from bot.handlers import faq
-from bot.handlers.common import esc, keyboard, show, text_to_check
+from bot.handlers.common import esc, keyboard, send_answer, show, text_to_check
 from bot.jobs import stop_guide
 from bot.safety import Level
 
@@ -73,7 +72,7 @@ async def _answer_first(update: Update, context: BotContext, text: str) -> bool:
         return False
     stop_guide(context.job_queue, context.chat_id)
     region = await context.services.region_of(context.pack, context.chat_id)
-    return await faq.answer(update, context, reading, beneath=region.emergency_line)
+    return await send_answer(update, context, reading, beneath=region.emergency_line)
 
 
 async def _end_flow(context: BotContext) -> None:
