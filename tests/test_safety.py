@@ -766,6 +766,8 @@ NOT_DANGER: tuple[str, ...] = (
     "mi pareja no me pega, solo discutimos",
     "mi jefe me mata con tanto trabajo",
     "esta tarea me va a matar",
+    "me quise morir de verguenza cuando se me cayo el cafe en la junta",
+    "en la fiesta me queria morir del aburrimiento, pero me fui sobria",
     "me muero de hambre",
     "quiero dejar de tomar",
     "me pegué en la rodilla",
