@@ -245,8 +245,10 @@ def _answers_first(
         [entry_id for entry_id, _, _ in faq],
     )
 
+    emergency = {e.id for c in pack.faq.categories for e in c.entries if e.emergency}
+
     def answers(text: str, assessment: Assessment) -> bool:
-        return assessment.informational and reader.read(text).answer is not None
+        return assessment.informational and reader.read(text).answer in emergency
 
     return answers
 

@@ -54,6 +54,11 @@ SURE = 0.80
 # split, full-crisis replies to ordinary talk 6.1 -> 4.8 % (EN) and 5.1 -> 3.5 % (ES), for 0.1
 # point of right kind (EN) and no danger message's resources first.
 ORDINARY_VETO = 0.50
+# So sure the rules' crisis is ordinary talk that an FAQ answer about danger (naloxone) may come
+# first, the emergency line beneath (`Assessment.informational`). On the dev split (2026-12-07) a
+# bar of 0.5 let "need narcan now" get the answer first; at 0.9, 12 ordinary English questions
+# and 8 Spanish are answered first, and three danger messages, whose answer then holds the steps.
+INFORMATIONAL = 0.90
 # Under SHORT words, with no danger vocabulary, the model alone needs this to ask gently: a short
 # search or meeting name ("no such group anywhere") says too little to worry on.
 SHORT = 6
@@ -136,10 +141,13 @@ class DangerReader:
         clauses = self.detector.clauses(text)
         bearing = [c for c in clauses if self.detector.assess(c).level is Level.CRISIS]
         parts = [text, *bearing]
-        if safe is not None and all(
-            self.model.probabilities(part)[safe] >= ORDINARY_VETO for part in parts
-        ):
+        ordinary = (
+            min(self.model.probabilities(part)[safe] for part in parts) if safe is not None else 0
+        )
+        if ordinary >= INFORMATIONAL:
             return _INFORMATIONAL
+        if ordinary >= ORDINARY_VETO:
+            return _CONCERN
         danger, _, kind = self._learned(text)
         if kind is not None and danger >= SURE and kind != ruled.kind:
             return Assessment(Level.CRISIS, kind)

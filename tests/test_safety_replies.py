@@ -45,9 +45,14 @@ async def test_the_emergency_number_beneath_the_naloxone_answer_is_the_users_reg
     assert "911" not in calls[0].text
 
 
-async def test_someone_who_wont_wake_up_still_gets_the_overdose_reply_first(chat: Chat) -> None:
-    calls = await chat.send("my friend isnt waking up do i use the narcan")
-    assert calls[0].text.startswith("This is an emergency: call 911 now")
+async def test_naloxone_needed_now_still_gets_the_overdose_reply_first(chat: Chat) -> None:
+    for text in (
+        "my friend isnt waking up do i use the narcan",
+        "need narcan now",
+        "where can i get narcan fast",
+    ):
+        calls = await chat.send(text)
+        assert calls[0].text.startswith("This is an emergency: call 911 now"), text
 
 
 async def test_a_spanish_question_about_naloxone_gets_the_spanish_answer_and_number(

@@ -12,6 +12,7 @@ from bot.flows import clear_flow
 from bot.handlers.common import esc, keyboard, send_answer, show, text_to_check
 from bot.jobs import stop_guide
 from bot.safety import Level
+from bot.views import answers
 
 PREFIX = "sos"
 
@@ -65,11 +66,13 @@ async def check_message(update: Update, context: BotContext) -> None:
 
 
 async def _answer_first(update: Update, context: BotContext, text: str) -> bool:
-    """A question about danger the model reads as ordinary ("how does narcan work"): the FAQ
-    answers it when it answers directly, the region's emergency line beneath."""
+    """A question about danger the model is sure is ordinary ("how does narcan work"): the FAQ
+    answers it when it answers directly with an `emergency` entry, the region's emergency line
+    beneath."""
     reading = context.services.library.reader(context.pack).read(text)
-    if reading.answer is None:
-        return False
+    found = answers.entries(context.pack).get(reading.answer or "")
+    if found is None or not found[1].emergency:
+        return False  # only an answer about danger itself (naloxone) may come before the check
     stop_guide(context.job_queue, context.chat_id)
     region = await context.services.region_of(context.pack, context.chat_id)
     return await send_answer(update, context, reading, beneath=region.emergency_line)
