@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bot.content import Content
+from bot.offline_api import Failure
 from bot.services import Services
 from tests.fakes import Chat
 
@@ -141,6 +142,65 @@ async def test_a_crisis_stops_a_running_guided_exercise(chat: Chat, app, content
     await chat.press(f"gr:guide:{exercise.id}")
     assert _guide_jobs(app)
     assert "988" in only(await chat.send("i want to kill myself")).text
+    assert not _guide_jobs(app)
+
+
+# What a person in danger writes in each language, and what only the crisis reply says.
+CRISIS_TEXT = {"en": ("i want to kill myself", "988"), "es": ("me quiero matar", "988")}
+
+
+async def _stop_by(person: Chat, stopper: str, language: str):
+    """What the bot sends when `stopper` (a crisis message, /sos, /forget confirmed) is used."""
+    if stopper == "crisis":
+        return await person.send(CRISIS_TEXT[language][0])
+    if stopper == "sos":
+        return await person.send("/sos")
+    await person.send("/forget")
+    return await person.press("priv:yes")
+
+
+@pytest.mark.parametrize("language", ["en", "es"])
+@pytest.mark.parametrize("stopper", ["crisis", "sos", "forget"])
+async def test_a_crisis_sos_or_forget_ends_the_exercise_and_takes_its_stop_button_away(
+    stopper: str, language: str, app, api, content: Content
+):
+    """No step or "How are you doing now?" of the exercise follows the crisis reply (or
+    /forget's), and the exercise's message is left with no Stop to press."""
+    person = Chat(app, api, user_id=660, language=language)
+    await person.send("/start")
+    pack = content.pack(language)
+    exercise = next(x for x in pack.grounding.exercises if x.guided)
+    step = (await person.press(f"gr:guide:{exercise.id}"))[-1]
+    pending = app.job_queue.get_jobs_by_name("guide:660")
+    assert pending and not any(j.removed for j in pending)
+
+    calls = await _stop_by(person, stopper, language)
+
+    if stopper != "forget":
+        assert CRISIS_TEXT[language][1] in calls[0].text  # the crisis reply first, as always
+    cleared = [
+        c
+        for c in calls
+        if c.method == "editMessageReplyMarkup"
+        and c.params.get("message_id") == step.result["message_id"]
+    ]
+    assert cleared and not cleared[-1].buttons
+    assert all(j.removed for j in pending)  # nothing of the exercise is left to arrive
+    done = pack.text("ground_guided_done")
+    assert all(done not in c.text for c in api.calls)
+
+
+async def test_a_stop_button_that_cannot_be_taken_away_does_not_hold_up_the_crisis_reply(
+    chat: Chat, app, api, content: Content
+):
+    exercise = next(x for x in content.pack("en").grounding.exercises if x.guided)
+    await chat.press(f"gr:guide:{exercise.id}")
+    api.failures.append(
+        Failure("editMessageReplyMarkup", 400, "Bad Request: message can't be edited")
+    )
+    calls = await chat.send("i want to kill myself")
+    assert "988" in calls[0].text
+    assert [c.method for c in calls] == ["sendMessage", "editMessageReplyMarkup"]  # no apology
     assert not _guide_jobs(app)
 
 

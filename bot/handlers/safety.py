@@ -10,7 +10,7 @@ from bot.content import CrisisKind, LanguagePack
 from bot.context import BotContext
 from bot.flows import clear_flow
 from bot.handlers.common import esc, keyboard, show, text_to_check
-from bot.jobs import stop_guide
+from bot.jobs import stop_guide, take_stop_off
 from bot.safety import Level
 
 PREFIX = "sos"
@@ -39,12 +39,14 @@ async def send_crisis(
 ) -> None:
     """Send the region's message for `kind`, then buttons for the other kinds and for grounding."""
     # A crisis stops whatever was running: no cheerful guided step may follow the crisis help.
-    stop_guide(context.job_queue, context.chat_id)
+    guided = stop_guide(context.job_queue, context.chat_id)
     services = context.services
     pack = context.pack
     region = await services.region_of(pack, context.chat_id)
     text = region.crisis if kind == "self_harm" else getattr(region, kind)
     await show(update, esc(text), keyboard(_crisis_keyboard(pack, kind)), edit=edit)
+    # After the reply, which nothing may delay: the stopped exercise keeps no live Stop button.
+    await take_stop_off(context.bot, context.chat_id, guided)
     await services.storage.count("crisis_shown", services.clock().date())
 
 
@@ -81,7 +83,7 @@ def _making_a_plan(context: BotContext) -> bool:
 
 
 async def _ask_gently(update: Update, context: BotContext) -> None:
-    stop_guide(context.job_queue, context.chat_id)
+    guided = stop_guide(context.job_queue, context.chat_id)
     services = context.services
     pack = context.pack
     concern = pack.safety.concern
@@ -94,6 +96,7 @@ async def _ask_gently(update: Update, context: BotContext) -> None:
         [(concern.grounding_button, callbacks.make("gr", "home"))],
     ]
     await show(update, text, keyboard(rows))
+    await take_stop_off(context.bot, context.chat_id, guided)
     await services.storage.count("concern_shown", services.clock().date())
 
 
