@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import pytest
+
 from bot.services import Services
 from tests.fakes import Chat
+
+# The main menu's buttons, as the help and the greetings end with them.
+MAIN_MENU = ["faq:home", "mt:ls:all:0", "gr:home", "sos:help"]
 
 
 async def test_a_question_at_the_end_of_a_long_message_is_answered(chat: Chat) -> None:
@@ -50,3 +55,35 @@ async def test_danger_vocabulary_never_gets_an_faq_answer_first(chat: Chat) -> N
     first = calls[0]
     assert "sources" not in first.text.lower()
     assert any("sos:" in data for _, data in first.buttons)
+
+
+@pytest.mark.parametrize(
+    ("language", "typed", "crisis_button"),
+    [
+        ("en", "help", "Crisis help"),
+        ("en", "Help!", "Crisis help"),
+        ("es", "ayuda", "Ayuda en crisis"),
+    ],
+)
+async def test_a_plain_help_gets_the_help_which_leads_to_crisis_help(
+    language: str, typed: str, crisis_button: str, app, api
+) -> None:
+    person = Chat(app, api, user_id=670, language=language)
+    await person.send("/start")
+    (reply,) = await person.send(typed)
+    assert [data for _, data in reply.buttons] == MAIN_MENU
+    crisis = await person.press_label(reply, crisis_button)
+    assert "988" in crisis[0].text
+
+
+@pytest.mark.parametrize(
+    ("language", "typed"), [("en", "help me"), ("en", "i need help"), ("es", "ayúdame")]
+)
+async def test_help_me_is_asked_gently_with_the_crisis_line(
+    language: str, typed: str, app, api
+) -> None:
+    person = Chat(app, api, user_id=671, language=language)
+    await person.send("/start")
+    (reply,) = await person.send(typed)
+    assert "988" in reply.text
+    assert [data for _, data in reply.buttons] == ["sos:safe", "sos:help", "gr:home"]
