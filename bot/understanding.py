@@ -10,6 +10,8 @@ nothing here reads the clock, the network or a database.
   story is found; two different questions get the first answered and the second offered.
 - Confidence decides the reply: one entry clearly ahead is answered; two or three close ones are
   offered; "I don't know that one" only when nothing fits.
+- A message with no word at all (a thumbs up, a heart, "...") has nothing to match: it is read as
+  `EMOJI`, which the bot answers with a word on reading words and its main paths.
 """
 
 from __future__ import annotations
@@ -24,6 +26,8 @@ from bot.matching import FaqMatcher
 OUT_OF_SCOPE = "out_of_scope"
 INTENT_PREFIX = "intent:"
 INTENTS = ("grounding", "meetings", "timezone", "greeting", "thanks", "help", "human")
+# Not the model's: the reading of a message without a letter or digit in it.
+EMOJI = "emoji"
 MAX_SUGGESTIONS = 3
 
 # Calibrated on the development split (bench/bench_understanding.py reports both splits).
@@ -70,6 +74,8 @@ class QuestionReader:
 
     def read(self, text: str) -> Reading:
         """The reply `text` calls for."""
+        if not any(c.isalnum() for c in text):
+            return Reading(intent=EMOJI)
         if self.model is None:
             return self._rules_only(text)
         whole = self._read_one(text)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import html
+
 import pytest
 
 from bot.services import Services
@@ -87,3 +89,46 @@ async def test_help_me_is_asked_gently_with_the_crisis_line(
     (reply,) = await person.send(typed)
     assert "988" in reply.text
     assert [data for _, data in reply.buttons] == ["sos:safe", "sos:help", "gr:home"]
+
+
+@pytest.mark.parametrize(
+    ("language", "typed", "reply_key"),
+    [
+        ("en", "hi", "intent_greeting"),
+        ("es", "hola", "intent_greeting"),
+        ("en", "thank you so much", "intent_thanks"),
+        ("es", "muchas gracias", "intent_thanks"),
+        ("en", "ok", "intent_thanks"),
+        ("es", "vale", "intent_thanks"),
+        ("en", "menu", "intent_help"),
+        ("es", "menú", "intent_help"),
+        ("en", "👍", "intent_emoji"),
+        ("en", "❤️", "intent_emoji"),
+        ("es", "🙏", "intent_emoji"),
+        ("es", "...", "intent_emoji"),
+    ],
+)
+async def test_greetings_thanks_acknowledgements_menu_words_and_emoji_get_a_sensible_reply(
+    language: str, typed: str, reply_key: str, app, api, content
+) -> None:
+    pack = content.pack(language)
+    person = Chat(app, api, user_id=672, language=language)
+    await person.send("/start")
+    (reply,) = await person.send(typed)
+    assert html.unescape(reply.text) == pack.text(reply_key)
+    assert pack.text("match_none")[:20] not in reply.text
+    assert [data for _, data in reply.buttons] == MAIN_MENU
+
+
+@pytest.mark.parametrize(
+    ("language", "typed"),
+    [("en", "are you a real person"), ("es", "eres una persona real"), ("es", "hablo con un bot")],
+)
+async def test_are_you_a_real_person_gets_an_honest_answer(
+    language: str, typed: str, app, api, content
+) -> None:
+    person = Chat(app, api, user_id=673, language=language)
+    await person.send("/start")
+    (reply,) = await person.send(typed)
+    honest = content.pack(language).text("intent_human")
+    assert honest.split(":")[0] in reply.text  # "I'm a bot, not a person" / "Soy un bot..."
