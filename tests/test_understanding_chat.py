@@ -10,7 +10,7 @@ from bot.services import Services
 from tests.fakes import Chat
 
 # The main menu's buttons, as the help and the greetings end with them.
-MAIN_MENU = ["faq:home", "mt:ls:all:0", "gr:home", "sos:help"]
+MAIN_MENU = ["faq:home", "mt:open", "gr:home", "sos:help"]
 
 
 async def test_a_question_at_the_end_of_a_long_message_is_answered(chat: Chat) -> None:
