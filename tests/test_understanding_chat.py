@@ -132,3 +132,27 @@ async def test_are_you_a_real_person_gets_an_honest_answer(
     (reply,) = await person.send(typed)
     honest = content.pack(language).text("intent_human")
     assert honest.split(":")[0] in reply.text  # "I'm a bot, not a person" / "Soy un bot..."
+
+
+@pytest.mark.parametrize(
+    ("language", "typed", "listed", "named"),
+    [
+        ("en", "is there a meeting today", "d0", "Sun"),
+        ("en", "any meetings tonight", "d0e", "Evening"),
+        ("en", "meetings tomorrow morning", "d1m", "Morning"),
+        ("es", "hay alguna reunión hoy", "d0", "Dom"),
+        ("es", "reuniones esta noche", "d0e", "Tarde"),
+        ("es", "hay reunión el viernes por la tarde", "d5e", "Vie"),
+    ],
+)
+async def test_asking_for_a_meeting_today_or_tonight_lists_that_day_and_time(
+    language: str, typed: str, listed: str, named: str, app, api
+) -> None:
+    # The clock: Sunday 1 March 2026, 12:00 in the person's zone (UTC).
+    person = Chat(app, api, user_id=674, language=language)
+    await person.send("/start")
+    (reply,) = await person.send(typed)
+    assert [data for _, data in reply.buttons] == [f"mt:ls:{listed}:0"]
+    (listing,) = await person.press(reply.buttons[0][1])
+    filters_line = listing.text.split("\n")[1]  # under the header: what the list is narrowed to
+    assert named in filters_line

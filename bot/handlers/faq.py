@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 from telegram import Update
 
 from bot import callbacks, deeplinks
+from bot.browsing import asked_when
 from bot.content import FaqCategory, FaqEntry, LanguagePack
 from bot.context import BotContext
 from bot.handlers.common import Row, esc, keyboard, one_per_row, show
@@ -108,6 +111,8 @@ async def free_text(update: Update, context: BotContext) -> None:
     entries = _entries(pack)
     if reading.intent is not None:
         text, rows = _intent_reply(pack, reading.intent)
+        if reading.intent == "meetings":
+            rows = [[(pack.text("button_meetings"), await _asked_list(context, message.text))]]
         await show(update, esc(text), keyboard(rows))
         return
     if reading.answer is not None and reading.answer in entries:
@@ -157,6 +162,17 @@ async def _missed(update: Update, context: BotContext, button: callbacks.Button)
     await show(update, esc(text), keyboard(rows))
 
 
+async def _asked_list(context: BotContext, text: str) -> str:
+    """The list a typed request for meetings asks for: the day and time of day it names, in the
+    person's zone ("tonight", "el viernes por la tarde"), in their language first as /meetings
+    opens."""
+    services = context.services
+    now = services.clock().astimezone(await services.user_zone(context.chat_id))
+    spoken = services.library.directory.spoken(context.pack.language)
+    filters = dataclasses.replace(asked_when(text, now), language=spoken)
+    return callbacks.make("mt", "ls", filters.encode(), 0)
+
+
 def _intent_reply(pack: LanguagePack, intent: str) -> tuple[str, list[Row]]:
     """The reply to a typed request for one of the bot's own features."""
     if intent == "grounding":
@@ -166,8 +182,6 @@ def _intent_reply(pack: LanguagePack, intent: str) -> tuple[str, list[Row]]:
         rows.append([(pack.text("button_sos"), callbacks.make("sos", "help"))])
         return pack.text("intent_grounding"), rows
     if intent == "meetings":
-        return pack.text("intent_meetings"), [
-            [(pack.text("button_meetings"), callbacks.make("mt", "ls", "all", 0))]
-        ]
+        return pack.text("intent_meetings"), []  # the list asked for: `_asked_list`
     key = f"intent_{intent}"
     return (pack.text(key) if key in pack.ui else pack.text("help")), main_menu(pack)
