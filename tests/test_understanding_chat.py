@@ -156,3 +156,27 @@ async def test_asking_for_a_meeting_today_or_tonight_lists_that_day_and_time(
     (listing,) = await person.press(reply.buttons[0][1])
     filters_line = listing.text.split("\n")[1]  # under the header: what the list is narrowed to
     assert named in filters_line
+
+
+@pytest.mark.parametrize(
+    ("language", "typed", "city", "other"),
+    [
+        ("en", "i'm in boston", "New York", "Another place"),
+        ("en", "i live in madrid", "Madrid", "Another place"),
+        ("es", "estoy en madrid", "Madrid", "Otro lugar"),
+        ("es", "vivo en buenos aires", "Buenos Aires", "Otro lugar"),
+    ],
+)
+async def test_saying_which_city_one_is_in_offers_its_time_zone_and_sets_nothing(
+    language: str, typed: str, city: str, other: str, app, api, services: Services
+) -> None:
+    person = Chat(app, api, user_id=675, language=language)
+    await person.send("/start")
+    (offer,) = await person.send(typed)
+    assert city in offer.text
+    labels = [label for label, _ in offer.buttons]
+    assert labels[0].startswith(city) and labels[-1] == other
+    assert (await services.user_zone(675)).key == "UTC"  # offered, not taken
+    (chosen,) = await person.press(offer.buttons[0][1], offer.result["message_id"])
+    assert city in chosen.text
+    assert (await services.user_zone(675)).key != "UTC"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+from zoneinfo import ZoneInfo
 
 from telegram import Update
 
@@ -11,10 +12,14 @@ from bot.browsing import asked_when
 from bot.content import FaqCategory, FaqEntry, LanguagePack
 from bot.context import BotContext
 from bot.handlers.common import Row, esc, keyboard, one_per_row, show
+from bot.timezones import city_name, place_named
+from bot.understanding import NOTHING, Reading
 from bot.views.menu import main_menu
+from bot.views.timezones import clock_text, zone_rows
 
 PREFIX = "faq"
 MAX_TEXT = 4096
+TIMEZONE = Reading(intent="timezone")
 
 
 def _entries(pack: LanguagePack) -> dict[str, tuple[FaqCategory, FaqEntry]]:
@@ -109,6 +114,11 @@ async def free_text(update: Update, context: BotContext) -> None:
     pack = context.pack
     reading = context.services.library.reader(pack).read(message.text)
     entries = _entries(pack)
+    # Saying where one is, or asking about the time zone there: the place's zone is offered.
+    offer = _zone_offer(context, message.text) if reading in (NOTHING, TIMEZONE) else None
+    if offer is not None:
+        await show(update, esc(offer[0]), keyboard(offer[1]))
+        return
     if reading.intent is not None:
         text, rows = _intent_reply(pack, reading.intent)
         if reading.intent == "meetings":
@@ -160,6 +170,20 @@ async def _missed(update: Update, context: BotContext, button: callbacks.Button)
     rows.append([(pack.text("button_topics"), callbacks.make("faq", "home"))])
     text = pack.text("miss_offer" if offered else "miss_topics")
     await show(update, esc(text), keyboard(rows))
+
+
+def _zone_offer(context: BotContext, text: str) -> tuple[str, list[Row]] | None:
+    """Where someone says they are ("i'm in boston", "vivo en madrid"): that place's zone,
+    offered as a button, never set by itself; None when no place is named."""
+    zone = place_named(text)
+    now = context.services.clock()
+    rows = zone_rows([zone], now, context.pack.language) if zone is not None else []
+    if zone is None or not rows:
+        return None
+    pack = context.pack
+    rows.append([(pack.text("button_tz_other"), callbacks.make("tz", "ask"))])
+    where = city_name(zone, pack.language)
+    return pack.text("tz_offer", zone=where, time=clock_text(ZoneInfo(zone), now)), rows
 
 
 async def _asked_list(context: BotContext, text: str) -> str:
