@@ -180,3 +180,78 @@ async def test_saying_which_city_one_is_in_offers_its_time_zone_and_sets_nothing
     (chosen,) = await person.press(offer.buttons[0][1], offer.result["message_id"])
     assert city in chosen.text
     assert (await services.user_zone(675)).key != "UTC"
+
+
+@pytest.mark.parametrize(
+    ("language", "typed", "answered", "offered"),
+    [
+        ("en", "how much does it cost? and do i have to talk?", "cost", "do-i-have-to-talk"),
+        ("en", "is it confidential? also can i bring my wife", "confidentiality", "bring-someone"),
+        ("es", "¿cuánto cuesta? ¿y tengo que hablar?", "cost", "do-i-have-to-talk"),
+        (
+            "es",
+            "¿es confidencial? también quiero saber si puedo llevar a mi esposa",
+            "confidentiality",
+            "bring-someone",
+        ),
+    ],
+)
+async def test_two_questions_in_one_message_the_first_answered_the_second_a_button(
+    language: str, typed: str, answered: str, offered: str, app, api, content
+) -> None:
+    pack = content.pack(language)
+    entries = {e.id: e for c in pack.faq.categories for e in c.entries}
+    person = Chat(app, api, user_id=676, language=language)
+    await person.send("/start")
+    (reply,) = await person.send(typed)
+    assert html.unescape(reply.text).startswith(f"<b>{entries[answered].question}</b>")
+    # The second question is the first button, once.
+    payloads = [data for _, data in reply.buttons]
+    assert payloads[0] == f"faq:q:{offered}" and payloads.count(f"faq:q:{offered}") == 1
+    (second,) = await person.press_label(reply, entries[offered].question)
+    assert entries[offered].question in html.unescape(second.text)
+
+
+@pytest.mark.parametrize(
+    ("language", "typed", "answered"),
+    [
+        (
+            "en",
+            "do i have to talk at my first meeting? my counselor says i should try a group, ive "
+            "been sober 9 days and honestly im terrified of walking in. i have no idea what to "
+            "expect and i dont want to share my story with strangers.",
+            "do-i-have-to-talk",
+        ),
+        (
+            "es",
+            "llevo 9 días sin tomar y me da terror entrar. mi consejera dice que pruebe un grupo. "
+            "¿es gratis ir? no tengo mucho dinero ahora y se me descompuso el coche la semana "
+            "pasada.",
+            "cost",
+        ),
+    ],
+)
+async def test_a_long_message_is_read_for_its_question_wherever_it_sits(
+    language: str, typed: str, answered: str, app, api, content
+) -> None:
+    pack = content.pack(language)
+    question = next(e.question for c in pack.faq.categories for e in c.entries if e.id == answered)
+    person = Chat(app, api, user_id=677, language=language)
+    await person.send("/start")
+    (reply,) = await person.send(typed)
+    assert html.unescape(reply.text).startswith(f"<b>{question}</b>")
+
+
+async def test_that_is_not_what_i_asked_in_spanish_offers_the_runners_up_and_counts_the_miss(
+    app, api, services: Services
+) -> None:
+    person = Chat(app, api, user_id=678, language="es")
+    await person.send("/start")
+    (answer,) = await person.send("¿cuánto cuesta ir a una reunión?")
+    assert "No es lo que pregunté" in [label for label, _ in answer.buttons]
+    offered = await person.press_label(answer, "No es lo que pregunté")
+    (offer,) = [c for c in offered if c.method == "sendMessage"]
+    assert [c for c in offered if c.method.startswith("edit")] == []  # the answer stays
+    assert offer.buttons and offer.buttons[-1][0] == "Todos los temas"
+    assert all(data.startswith("faq:") for _, data in offer.buttons)
+    assert await services.storage.counted("faq_miss:cost", services.clock().date()) == 1

@@ -129,9 +129,10 @@ async def free_text(update: Update, context: BotContext) -> None:
         category, entry = entries[reading.answer]
         rows = _answer_keyboard(pack, entry, category)
         if reading.also in entries and reading.also != entry.id:
-            # A second question in the same message: offered first, above the related ones.
-            also = entries[reading.also][1]
-            rows.insert(0, [(also.question, callbacks.make("faq", "q", also.id))])
+            # A second question in the same message: offered first, above the related ones (and
+            # not again among them).
+            also = (entries[reading.also][1].question, callbacks.make("faq", "q", reading.also))
+            rows = [[also], *(row for row in rows if row != [also])]
         rows.append([(pack.text("button_not_it"), _miss_payload(entry.id, reading.alternatives))])
         await show(update, render_answer(pack, entry), keyboard(rows))
         return
