@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bot.content import Content
+from bot.handlers.common import esc
 from bot.offline_api import Failure
 from bot.services import Services
 from tests.fakes import Chat
@@ -415,6 +416,35 @@ async def test_not_text_reply_offers_crisis_help_and_names_sos(chat: Chat):
     assert "/sos" in reply.text
     help_ = only(await chat.press_label(reply, "Crisis help"))
     assert "988" in help_.text
+
+
+@pytest.mark.parametrize("language", ["en", "es"])
+@pytest.mark.parametrize("kind", ["voice", "sticker", "document", "photo"])
+async def test_voice_notes_stickers_and_files_get_only_text_with_crisis_help_and_sos(
+    kind: str, language: str, app, api, content: Content
+):
+    person = Chat(app, api, user_id=690, language=language)
+    await person.send("/start")
+    pack = content.pack(language)
+    reply = only(await person.send_attachment(kind))
+    assert reply.text == esc(pack.text("not_text")) and "/sos" in reply.text
+    crisis = only(await person.press_label(reply, pack.text("button_crisis_help")))
+    assert "988" in crisis.text
+
+
+@pytest.mark.parametrize(
+    ("language", "caption"),
+    [("en", "I want to die"), ("es", "quiero morirme"), ("es", "ya no quiero vivir")],
+)
+@pytest.mark.parametrize("kind", ["photo", "document"])
+async def test_a_caption_that_says_they_want_to_die_gets_the_crisis_reply(
+    kind: str, language: str, caption: str, app, api, content: Content
+):
+    person = Chat(app, api, user_id=691, language=language)
+    await person.send("/start")
+    reply = only(await person.send_attachment(kind, caption))
+    assert "988" in reply.text and reply.text != esc(content.pack(language).text("not_text"))
+    assert "plan:start" in [data for _, data in reply.buttons]  # the self-harm reply
 
 
 async def test_first_message_without_start_gets_an_answer_then_a_pointer(newcomer: Chat):
