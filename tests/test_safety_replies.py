@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import html
+
 import pytest
 
 from tests.fakes import Chat
@@ -62,3 +64,24 @@ async def test_somewhere_else_shows_the_help_of_the_region_chosen_and_the_defaul
 async def test_a_forged_region_button_is_out_of_date(data: str, chat: Chat) -> None:
     (reply,) = await chat.press(data)
     assert "out of date" in reply.text
+
+
+@pytest.mark.parametrize(
+    ("language", "typed"),
+    [
+        ("en", "i left a letter for my mom on the table, goodbye"),
+        ("en", "i wrote letters to my kids. goodbye everyone"),
+        ("es", "le dejé una carta a mi mamá en la mesa, adiós"),
+        ("es", "les escribí cartas a mis hijos. adiós a todos"),
+    ],
+)
+async def test_a_goodbye_letter_left_gets_the_self_harm_crisis_reply_not_someone_elses(
+    language: str, typed: str, app, api, content
+) -> None:
+    person = Chat(app, api, user_id=682, language=language)
+    await person.send("/start")
+    reply = (await person.send(typed))[0]
+    us = content.pack(language).safety.regions["US"]
+    assert us.crisis[:60] in html.unescape(reply.text)  # the self-harm message
+    payloads = [data for _, data in reply.buttons]
+    assert "sos:kind:other_danger" in payloads and "plan:start" in payloads  # not that reply
