@@ -255,3 +255,30 @@ async def test_that_is_not_what_i_asked_in_spanish_offers_the_runners_up_and_cou
     assert offer.buttons and offer.buttons[-1][0] == "Todos los temas"
     assert all(data.startswith("faq:") for _, data in offer.buttons)
     assert await services.storage.counted("faq_miss:cost", services.clock().date()) == 1
+
+
+@pytest.mark.parametrize(
+    ("language", "typed"),
+    [
+        ("en", "grounding"),
+        ("en", "i need a grounding exercise"),
+        ("en", "i am having a panic attack"),
+        ("en", "cant sleep"),
+        ("en", "i am so angry"),
+        ("es", "ejercicio de anclaje"),
+        ("es", "necesito calmarme"),
+        ("es", "no puedo dormir"),
+        ("es", "estoy muy enojado"),
+    ],
+)
+async def test_asking_for_grounding_by_name_or_by_what_is_happening_offers_the_exercises(
+    language: str, typed: str, app, api, content
+) -> None:
+    person = Chat(app, api, user_id=679, language=language)
+    await person.send("/start")
+    (reply,) = await person.send(typed)
+    situations = [s.id for s in content.pack(language).grounding.situations]
+    assert [data for _, data in reply.buttons][: len(situations)] == [
+        f"gr:sit:{s}" for s in situations
+    ]
+    assert "sos:help" in [data for _, data in reply.buttons]
