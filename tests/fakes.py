@@ -117,6 +117,15 @@ class Chat:
         raise AssertionError(f"no button like {label!r} in {call.buttons}")
 
 
+async def started(
+    app: BotApplication, api: OfflineBotApi, language: str, user_id: int = 650
+) -> Chat:
+    """Someone whose Telegram is in `language`, who has said /start."""
+    person = Chat(app, api, user_id=user_id, language=language)
+    await person.send("/start")
+    return person
+
+
 class GroupChat:
     """A group chat the bot is in (privacy mode: it sees commands only), and its members."""
 

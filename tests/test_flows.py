@@ -8,7 +8,7 @@ from bot.content import Content
 from bot.handlers.common import esc
 from bot.offline_api import Failure
 from bot.services import Services
-from tests.fakes import Chat
+from tests.fakes import Chat, started
 
 
 def only(calls, method="sendMessage"):
@@ -167,8 +167,7 @@ async def test_a_crisis_sos_or_forget_ends_the_exercise_and_takes_its_stop_butto
 ):
     """No step or "How are you doing now?" of the exercise follows the crisis reply (or
     /forget's), and the exercise's message is left with no Stop to press."""
-    person = Chat(app, api, user_id=660, language=language)
-    await person.send("/start")
+    person = await started(app, api, language, user_id=660)
     pack = content.pack(language)
     exercise = next(x for x in pack.grounding.exercises if x.guided)
     step = (await person.press(f"gr:guide:{exercise.id}"))[-1]
@@ -423,8 +422,7 @@ async def test_not_text_reply_offers_crisis_help_and_names_sos(chat: Chat):
 async def test_voice_notes_stickers_and_files_get_only_text_with_crisis_help_and_sos(
     kind: str, language: str, app, api, content: Content
 ):
-    person = Chat(app, api, user_id=690, language=language)
-    await person.send("/start")
+    person = await started(app, api, language)
     pack = content.pack(language)
     reply = only(await person.send_attachment(kind))
     assert reply.text == esc(pack.text("not_text")) and "/sos" in reply.text
@@ -440,8 +438,7 @@ async def test_voice_notes_stickers_and_files_get_only_text_with_crisis_help_and
 async def test_a_caption_that_says_they_want_to_die_gets_the_crisis_reply(
     kind: str, language: str, caption: str, app, api, content: Content
 ):
-    person = Chat(app, api, user_id=691, language=language)
-    await person.send("/start")
+    person = await started(app, api, language)
     reply = only(await person.send_attachment(kind, caption))
     assert "988" in reply.text and reply.text != esc(content.pack(language).text("not_text"))
     assert "plan:start" in [data for _, data in reply.buttons]  # the self-harm reply

@@ -6,7 +6,7 @@ import html
 
 import pytest
 
-from tests.fakes import Chat
+from tests.fakes import Chat, started
 
 # Language -> (what /timezone takes for Sydney, what a person in danger writes).
 LANGUAGES = {
@@ -24,8 +24,7 @@ PICKER = {
 async def test_a_user_in_sydney_gets_australias_lines_and_one_on_the_default_the_configured(
     language: str, app, api
 ) -> None:
-    person = Chat(app, api, user_id=680, language=language)
-    await person.send("/start")
+    person = await started(app, api, language)
     calls = await person.send("/sos")
     assert "988" in calls[0].text
     sydney, danger = LANGUAGES[language]
@@ -42,8 +41,7 @@ async def test_somewhere_else_shows_the_help_of_the_region_chosen_and_the_defaul
     language: str, app, api
 ) -> None:
     elsewhere, uk, overdose = PICKER[language]
-    person = Chat(app, api, user_id=681, language=language)
-    await person.send("/start")
+    person = await started(app, api, language)
     (sos,) = await person.send("/sos")
     assert "988" in sos.text
     (picker,) = await person.press_label(sos, elsewhere)
@@ -78,8 +76,7 @@ async def test_a_forged_region_button_is_out_of_date(data: str, chat: Chat) -> N
 async def test_a_goodbye_letter_left_gets_the_self_harm_crisis_reply_not_someone_elses(
     language: str, typed: str, app, api, content
 ) -> None:
-    person = Chat(app, api, user_id=682, language=language)
-    await person.send("/start")
+    person = await started(app, api, language)
     reply = (await person.send(typed))[0]
     us = content.pack(language).safety.regions["US"]
     assert us.crisis[:60] in html.unescape(reply.text)  # the self-harm message

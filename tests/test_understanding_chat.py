@@ -7,7 +7,7 @@ import html
 import pytest
 
 from bot.services import Services
-from tests.fakes import Chat
+from tests.fakes import Chat, started
 
 # The main menu's buttons, as the help and the greetings end with them.
 MAIN_MENU = ["faq:home", "mt:open", "gr:home", "sos:help"]
@@ -70,8 +70,7 @@ async def test_danger_vocabulary_never_gets_an_faq_answer_first(chat: Chat) -> N
 async def test_a_plain_help_gets_the_help_which_leads_to_crisis_help(
     language: str, typed: str, crisis_button: str, app, api
 ) -> None:
-    person = Chat(app, api, user_id=670, language=language)
-    await person.send("/start")
+    person = await started(app, api, language)
     (reply,) = await person.send(typed)
     assert [data for _, data in reply.buttons] == MAIN_MENU
     crisis = await person.press_label(reply, crisis_button)
@@ -84,8 +83,7 @@ async def test_a_plain_help_gets_the_help_which_leads_to_crisis_help(
 async def test_help_me_is_asked_gently_with_the_crisis_line(
     language: str, typed: str, app, api
 ) -> None:
-    person = Chat(app, api, user_id=671, language=language)
-    await person.send("/start")
+    person = await started(app, api, language)
     (reply,) = await person.send(typed)
     assert "988" in reply.text
     assert [data for _, data in reply.buttons] == ["sos:safe", "sos:help", "gr:home"]
@@ -112,8 +110,7 @@ async def test_greetings_thanks_acknowledgements_menu_words_and_emoji_get_a_sens
     language: str, typed: str, reply_key: str, app, api, content
 ) -> None:
     pack = content.pack(language)
-    person = Chat(app, api, user_id=672, language=language)
-    await person.send("/start")
+    person = await started(app, api, language)
     (reply,) = await person.send(typed)
     assert html.unescape(reply.text) == pack.text(reply_key)
     assert pack.text("match_none")[:20] not in reply.text
@@ -127,8 +124,7 @@ async def test_greetings_thanks_acknowledgements_menu_words_and_emoji_get_a_sens
 async def test_are_you_a_real_person_gets_an_honest_answer(
     language: str, typed: str, app, api, content
 ) -> None:
-    person = Chat(app, api, user_id=673, language=language)
-    await person.send("/start")
+    person = await started(app, api, language)
     (reply,) = await person.send(typed)
     honest = content.pack(language).text("intent_human")
     assert honest.split(":")[0] in reply.text  # "I'm a bot, not a person" / "Soy un bot..."
@@ -149,8 +145,7 @@ async def test_asking_for_a_meeting_today_or_tonight_lists_that_day_and_time(
     language: str, typed: str, listed: str, named: str, app, api
 ) -> None:
     # The clock: Sunday 1 March 2026, 12:00 in the person's zone (UTC).
-    person = Chat(app, api, user_id=674, language=language)
-    await person.send("/start")
+    person = await started(app, api, language)
     (reply,) = await person.send(typed)
     assert [data for _, data in reply.buttons] == [f"mt:ls:{listed}:0"]
     (listing,) = await person.press(reply.buttons[0][1])
@@ -170,8 +165,7 @@ async def test_asking_for_a_meeting_today_or_tonight_lists_that_day_and_time(
 async def test_saying_which_city_one_is_in_offers_its_time_zone_and_sets_nothing(
     language: str, typed: str, city: str, other: str, app, api, services: Services
 ) -> None:
-    person = Chat(app, api, user_id=675, language=language)
-    await person.send("/start")
+    person = await started(app, api, language, user_id=675)
     (offer,) = await person.send(typed)
     assert city in offer.text
     labels = [label for label, _ in offer.buttons]
@@ -201,8 +195,7 @@ async def test_two_questions_in_one_message_the_first_answered_the_second_a_butt
 ) -> None:
     pack = content.pack(language)
     entries = {e.id: e for c in pack.faq.categories for e in c.entries}
-    person = Chat(app, api, user_id=676, language=language)
-    await person.send("/start")
+    person = await started(app, api, language)
     (reply,) = await person.send(typed)
     assert html.unescape(reply.text).startswith(f"<b>{entries[answered].question}</b>")
     # The second question is the first button, once.
@@ -236,8 +229,7 @@ async def test_a_long_message_is_read_for_its_question_wherever_it_sits(
 ) -> None:
     pack = content.pack(language)
     question = next(e.question for c in pack.faq.categories for e in c.entries if e.id == answered)
-    person = Chat(app, api, user_id=677, language=language)
-    await person.send("/start")
+    person = await started(app, api, language)
     (reply,) = await person.send(typed)
     assert html.unescape(reply.text).startswith(f"<b>{question}</b>")
 
@@ -245,8 +237,7 @@ async def test_a_long_message_is_read_for_its_question_wherever_it_sits(
 async def test_that_is_not_what_i_asked_in_spanish_offers_the_runners_up_and_counts_the_miss(
     app, api, services: Services
 ) -> None:
-    person = Chat(app, api, user_id=678, language="es")
-    await person.send("/start")
+    person = await started(app, api, "es")
     (answer,) = await person.send("¿cuánto cuesta ir a una reunión?")
     assert "No es lo que pregunté" in [label for label, _ in answer.buttons]
     offered = await person.press_label(answer, "No es lo que pregunté")
@@ -274,8 +265,7 @@ async def test_that_is_not_what_i_asked_in_spanish_offers_the_runners_up_and_cou
 async def test_asking_for_grounding_by_name_or_by_what_is_happening_offers_the_exercises(
     language: str, typed: str, app, api, content
 ) -> None:
-    person = Chat(app, api, user_id=679, language=language)
-    await person.send("/start")
+    person = await started(app, api, language)
     (reply,) = await person.send(typed)
     situations = [s.id for s in content.pack(language).grounding.situations]
     assert [data for _, data in reply.buttons][: len(situations)] == [
