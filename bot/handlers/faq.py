@@ -12,6 +12,7 @@ from bot.browsing import asked_when
 from bot.content import FaqCategory, FaqEntry, LanguagePack
 from bot.context import BotContext
 from bot.handlers.common import Row, esc, keyboard, one_per_row, show
+from bot.organizer import MISSED
 from bot.timezones import city_name, place_named
 from bot.understanding import NOTHING, Reading
 from bot.views.menu import main_menu
@@ -165,7 +166,7 @@ async def _missed(update: Update, context: BotContext, button: callbacks.Button)
     if not button.args or button.args[0] not in entries:
         raise LookupError(button)
     services = context.services
-    await services.storage.count(f"faq_miss:{button.args[0]}", services.clock().date())
+    await services.storage.count(MISSED + button.args[0], services.clock().date())
     offered = [i for i in button.args[1:] if i in entries]
     rows = one_per_row([(entries[i][1].question, callbacks.make("faq", "q", i)) for i in offered])
     rows.append([(pack.text("button_topics"), callbacks.make("faq", "home"))])
