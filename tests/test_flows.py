@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 
 from bot.content import Content
@@ -129,8 +131,9 @@ async def test_guided_exercise_runs_to_the_end(chat: Chat, app, content: Content
             break
         jobs[0].schedule_removal()
         await jobs[0].run(app)
-    done = chat.api.calls[-1]
+    done, cleared = chat.api.calls[-2:]
     assert "end of the exercise" in done.text
+    assert cleared.method == "editMessageReplyMarkup" and not cleared.buttons  # then the Stop goes
     assert not [j for j in app.job_queue.get_jobs_by_name("guide:501") if not j.removed]
 
 
@@ -188,6 +191,31 @@ async def test_a_crisis_sos_or_forget_ends_the_exercise_and_takes_its_stop_butto
     assert all(j.removed for j in pending)  # nothing of the exercise is left to arrive
     done = pack.text("ground_guided_done")
     assert all(done not in c.text for c in api.calls)
+
+
+async def test_a_crisis_while_a_step_is_being_shown_still_ends_the_exercise(
+    chat: Chat, app, api, content: Content
+):
+    """A step is a job that runs beside the chat's updates: the crisis reply may come while the
+    step's message is being edited, and no step may follow it even so."""
+    exercise = next(x for x in content.pack("en").grounding.exercises if x.guided)
+    await chat.press(f"gr:guide:{exercise.id}")
+    (step,) = _guide_jobs(app)
+    editing, go_on = asyncio.Event(), asyncio.Event()
+
+    async def slow_edit(method: str) -> None:
+        if method == "editMessageText":
+            editing.set()
+            await go_on.wait()
+
+    api.before_answer = slow_edit
+    step.schedule_removal()
+    shown = asyncio.create_task(step.run(app))
+    await editing.wait()
+    assert "988" in (await chat.send("i want to kill myself"))[0].text
+    go_on.set()
+    await shown
+    assert not _guide_jobs(app)  # nothing of the exercise is left to arrive
 
 
 async def test_a_stop_button_that_cannot_be_taken_away_does_not_hold_up_the_crisis_reply(
