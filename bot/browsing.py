@@ -11,6 +11,8 @@
 - Small readings of a meeting for its card: its conference provider's name, the types that only
   matter in a room (left off a meeting not held in person), the date its listing was updated.
 - Distances near a point, in km, or in miles first where the user's zone is in a miles country.
+- What a typed request for meetings says of when ("tonight", "el viernes por la tarde"), as the
+  list's day and time of day (`asked_when`).
 """
 
 from __future__ import annotations
@@ -34,11 +36,20 @@ import yaml
 from numpy.typing import NDArray
 
 from bot.meetings import EARTH_RADIUS_KM, LANGUAGE_TYPES, PROGRAMS, Meeting
+from bot.personal import read_days
 
 _DATA = yaml.safe_load((Path(__file__).with_name("data") / "browsing.yaml").read_text())
 CONFERENCE_PROVIDERS: Mapping[str, str] = _DATA["conference_providers"]
 IN_PERSON_TYPES: frozenset[str] = frozenset(_DATA["in_person_types"])
 MILE_COUNTRIES: frozenset[str] = frozenset(_DATA["mile_countries"])
+_WORD = re.compile(r"\w+")
+# Phrase -> (days from today, time of day code or "tonight"), longest phrase first.
+ASKED_WHEN: tuple[tuple[str, int | None, str | None], ...] = tuple(
+    sorted(
+        ((phrase, day, time) for phrase, (day, time) in _DATA["asked_when"].items()),
+        key=lambda row: -len(row[0]),
+    )
+)
 
 NO_FILTERS = "all"
 MAX_CODE = 40  # a payload argument's limit (bot.callbacks); the worst case is tested
@@ -165,6 +176,28 @@ class Filters:
     def meeting_level(self) -> Filters:
         """The filters that depend on the meeting alone (not on when it starts, in which zone)."""
         return dataclasses.replace(self, day=None, time=None)
+
+
+def asked_when(text: str, now: dt.datetime) -> Filters:
+    """The day and time of day a typed request for meetings names ("any meetings tonight",
+    "tomorrow morning", "el viernes por la tarde"), on the clock of `now` (aware, in the user's
+    zone); no filter for what it does not name. Several days, or a choice of days, name none.
+    "Tonight" is the evening, or the night from 21:00 on."""
+    rest = " " + " ".join(_WORD.findall(fold(text))) + " "
+    days: set[int] = set()
+    time: str | None = None
+    for phrase, offset, code in ASKED_WHEN:
+        if f" {phrase} " not in rest:
+            continue
+        rest = rest.replace(f" {phrase} ", "  ")
+        if offset is not None:
+            days.add((now.weekday() + 1 + offset) % 7)  # weekday(): 0 = Monday; ours: 0 = Sunday
+        if code is not None and time is None:
+            late = now.hour >= 21 or now.hour < 4
+            time = ("n" if late else "e") if code == "tonight" else code
+    named = set(read_days(rest).days)
+    day = next(iter(days | named)) if len(days | named) == 1 else None
+    return Filters(day=day, time=time)
 
 
 def time_window(code: str | None) -> tuple[int, int] | None:

@@ -23,11 +23,13 @@ def guide_job_name(chat_id: int) -> str:
     return f"guide:{chat_id}"
 
 
-def stop_guide(job_queue: JobQueue[Any] | None, chat_id: int) -> bool:
-    """Cancel the guided exercise running in `chat_id`; True when there was one."""
+def stop_guide(job_queue: JobQueue[Any] | None, chat_id: int) -> int | None:
+    """Cancel the guided exercise running in `chat_id` at once (no step of it follows); the id
+    of the message it is shown in (for `take_stop_off`), or None when none ran."""
     if job_queue is None:
-        return False
-    return cancel_jobs(job_queue, guide_job_name(chat_id))
+        return None
+    message_id = guide_message(job_queue, chat_id)
+    return message_id if cancel_jobs(job_queue, guide_job_name(chat_id)) else None
 
 
 def guide_message(job_queue: JobQueue[Any] | None, chat_id: int) -> int | None:
@@ -41,13 +43,17 @@ def guide_message(job_queue: JobQueue[Any] | None, chat_id: int) -> int | None:
     return None
 
 
-async def end_guide(bot: Bot, job_queue: JobQueue[Any] | None, chat_id: int) -> bool:
-    """Stop the guided exercise running in `chat_id` and take the Stop button off its message,
-    so that no live Stop is left on an exercise that has ended; True when there was one."""
-    message_id = guide_message(job_queue, chat_id)
-    if not stop_guide(job_queue, chat_id):
-        return False
+async def take_stop_off(bot: Bot, chat_id: int, message_id: int | None) -> None:
+    """Take the Stop button off the message of an exercise that has ended, so that no live Stop
+    is left on it; nothing when there is none, or the message is deleted or too old to edit."""
     if message_id is not None:
-        with contextlib.suppress(TelegramError):  # deleted, or too old to edit: nothing to take
+        with contextlib.suppress(TelegramError):
             await bot.edit_message_reply_markup(chat_id, message_id)
-    return True
+
+
+async def end_guide(bot: Bot, job_queue: JobQueue[Any] | None, chat_id: int) -> bool:
+    """Stop the guided exercise running in `chat_id` and take the Stop button off its message;
+    True when there was one."""
+    message_id = stop_guide(job_queue, chat_id)
+    await take_stop_off(bot, chat_id, message_id)
+    return message_id is not None

@@ -443,6 +443,12 @@ class Directory:
     def get(self, slug: str) -> Meeting | None:
         return self._by_slug.get(slug)
 
+    def spoken(self, language: str) -> str | None:
+        """The type code of meetings held in the bot language `language` ("es": "S"), when some
+        meeting here is held in it; None otherwise."""
+        code = SPOKEN_TYPE.get(language)
+        return code if code in self.languages else None
+
     def filter(
         self,
         *,

@@ -34,6 +34,8 @@ COUNTERS = (
     "checked_in_ok",
     "checked_in_hard",
 )
+# Counted per FAQ entry (this, then its id) when someone says its answer is not what they asked.
+MISSED = "faq_miss:"
 # Counted when someone uses /forget: their row is gone, but they were here and active that day, so
 # /stats adds them back to its people counts (which would otherwise go down).
 FORGOTTEN = "forgotten"
@@ -106,6 +108,8 @@ class Stats:
     checkins: int = 0
     groups: int = 0
     feeds: tuple[FeedState, ...] = ()
+    # (FAQ entry id, answers marked "that's not what I asked"), most first.
+    missed: tuple[tuple[str, int], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -172,6 +176,7 @@ async def gather_stats(
     for status, name in OUTCOME_COUNTERS.items():  # of subscriptions deleted since
         reminders[status] = reminders.get(status, 0) + await storage.counted(name, since_day)
     counters = {name: await storage.counted(name, since_day) for name in COUNTERS}
+    missed = await storage.counted_each(MISSED, since_day)
     forgotten = await storage.counted(FORGOTTEN, dt.date.min)
     forgotten_lately = await storage.counted(FORGOTTEN, since_day)
     return Stats(
@@ -184,4 +189,5 @@ async def gather_stats(
         checkins=checkins or 0,
         groups=groups or 0,
         feeds=feed_states,
+        missed=tuple(sorted(missed.items(), key=lambda item: (-item[1], item[0]))),
     )

@@ -31,6 +31,7 @@ from sqlalchemy import (
     delete,
     event,
     false,
+    func,
     select,
     update,
 )
@@ -480,6 +481,17 @@ class Storage:
                 select(DailyCount.count).where(DailyCount.name == name, DailyCount.day >= since)
             )
             return sum(rows)
+
+    async def counted_each(self, prefix: str, since: date) -> dict[str, int]:
+        """The counters whose names start with `prefix`, each summed since `since`, by the rest
+        of their name."""
+        async with self.session() as session:
+            rows = await session.execute(
+                select(DailyCount.name, func.sum(DailyCount.count))
+                .where(DailyCount.name.startswith(prefix, autoescape=True), DailyCount.day >= since)
+                .group_by(DailyCount.name)
+            )
+            return {name.removeprefix(prefix): int(total) for name, total in rows.all()}
 
 
 def _sqlite_pragmas(connection: Any, _record: Any) -> None:

@@ -353,6 +353,38 @@ def find_zones(text: str, limit: int = 5, now: dt.datetime | None = None) -> lis
     return _unique((z for name in close for z in choices[name]), limit)
 
 
+# "i'm in boston", "vivo en buenos aires": the place comes after the last "in" or "en".
+_IN = re.compile(r"\b(?:in|en) ")
+_PLACE_WORDS = 3
+# Shorter names ("la", "dc", "et") are mostly other words in a sentence ("estoy en la calle").
+_PLACE_MIN = 3
+
+
+def place_named(text: str) -> str | None:
+    """The zone of the place a sentence says someone is in ("i'm in boston", "vivo en buenos
+    aires"): the words after its last "in" or "en", as many as exactly name one zone's city, the
+    zone or another of its names (no guessing at typos); None when they name none, or a country
+    of several zones."""
+    key = _key(text)
+    starts = [m.end() for m in _IN.finditer(key)]
+    if not starts:
+        return None
+    words = key[starts[-1] :].split()[:_PLACE_WORDS]
+    for count in range(len(words), 0, -1):
+        name = " ".join(words[:count])
+        if len(name) < _PLACE_MIN:
+            continue
+        for zones in (
+            _ALIASES.get(name, ()),
+            (_full_names().get(name, ""),),
+            (_cities().get(name, ""),),
+        ):
+            found = [z for z in zones if z]
+            if found:
+                return found[0] if len(found) == 1 else None
+    return None
+
+
 def is_zone(name: str) -> bool:
     """`name` is an IANA zone this module would offer."""
     return name in _zones()

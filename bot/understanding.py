@@ -6,10 +6,13 @@ nothing here reads the clock, the network or a database.
 - The model knows every FAQ entry, the bot's own features (`intent:grounding`, `intent:meetings`...)
   and `out_of_scope`, from examples kept in content. The rule matcher's confident answer is kept
   where the model agrees it is among the likeliest: two readers that agree are rarely both wrong.
-- A long message is read sentence by sentence as well as whole, so a question at the end of a
-  story is found; two different questions get the first answered and the second offered.
+- A long message is read sentence by sentence as well as whole, so a question anywhere in a
+  story is found, and what is asked (sentences with a question mark) outweighs what is told; two
+  different questions get the first answered and the second offered.
 - Confidence decides the reply: one entry clearly ahead is answered; two or three close ones are
   offered; "I don't know that one" only when nothing fits.
+- A message with no word at all (a thumbs up, a heart, "...") has nothing to match: it is read as
+  `EMOJI`, which the bot answers with a word on reading words and its main paths.
 """
 
 from __future__ import annotations
@@ -24,6 +27,8 @@ from bot.matching import FaqMatcher
 OUT_OF_SCOPE = "out_of_scope"
 INTENT_PREFIX = "intent:"
 INTENTS = ("grounding", "meetings", "timezone", "greeting", "thanks", "help", "human")
+# Not the model's: the reading of a message without a letter or digit in it.
+EMOJI = "emoji"
 MAX_SUGGESTIONS = 3
 
 # Calibrated on the development split (bench/bench_understanding.py reports both splits).
@@ -60,6 +65,15 @@ def sentences(text: str) -> list[str]:
     return [p for p in parts if len(p.split()) >= 3]
 
 
+def questions(text: str) -> list[str]:
+    """The questions among the sentences of `text` (a question mark at the end, or "¿" at the
+    start), two words or more ("¿cuánto cuesta?"), in order; none when it is one sentence."""
+    parts = [p.strip() for p in _SENTENCE.split(text) if p and p.strip()]
+    if len(parts) < 2:
+        return []
+    return [p for p in parts if (p.endswith("?") or p.startswith("¿")) and len(p.split()) >= 2]
+
+
 class QuestionReader:
     """Reads messages against one language's FAQ, with its model when one is trained."""
 
@@ -70,16 +84,26 @@ class QuestionReader:
 
     def read(self, text: str) -> Reading:
         """The reply `text` calls for."""
+        if not any(c.isalnum() for c in text):
+            return Reading(intent=EMOJI)
         if self.model is None:
             return self._rules_only(text)
         whole = self._read_one(text)
-        parts = sentences(text)
-        if len(parts) < 2:
+        parts, asked = sentences(text), questions(text)
+        each = dict.fromkeys([*parts, *asked])
+        if len(each) < 2:
             return whole
         # Each sentence by the model alone: the rule matcher's second opinion on every sentence
         # changed no score on the dev split (2026-12-04) and cost most of a long message's time.
-        readings = [self._read_one(p, rules=False) for p in parts]
-        answered = [r for r in readings if r.answer is not None]
+        readings = {p: self._read_one(p, rules=False) for p in each}
+        answered = [readings[p] for p in parts if readings[p].answer is not None]
+        # What is asked speaks for the message, wherever it sits: the first question that reads
+        # clearly is answered, and a second (else another part that does) is offered.
+        clear = [readings[q] for q in asked if readings[q].answer is not None]
+        if clear:
+            first = clear[0]
+            later = next((r.answer for r in [*clear, *answered] if r.answer != first.answer), None)
+            return Reading(answer=first.answer, also=later, alternatives=first.alternatives)
         if whole.answer is None and answered:
             # The question sits inside a longer message: the part that reads clearly wins.
             best = answered[0]

@@ -60,36 +60,42 @@ class Chat:
             ]
         return await self._process({"update_id": next(self._ids), "message": message})
 
-    async def send_sticker(self) -> list[ApiCall]:
-        message = {
-            "message_id": next(self._ids),
-            "date": 0,
-            "chat": self.chat,
-            "from": self.user,
-            "sticker": {
-                "file_id": "x",
-                "file_unique_id": "x",
-                "type": "regular",
-                "width": 1,
-                "height": 1,
-                "is_animated": False,
-                "is_video": False,
-            },
-        }
-        return await self._process({"update_id": next(self._ids), "message": message})
+    # What Telegram sends for each kind of attachment (the fields PTB requires).
+    ATTACHMENTS: dict[str, Any] = {
+        "sticker": {
+            "file_id": "x",
+            "file_unique_id": "x",
+            "type": "regular",
+            "width": 1,
+            "height": 1,
+            "is_animated": False,
+            "is_video": False,
+        },
+        "photo": [{"file_id": "p", "file_unique_id": "p", "width": 1, "height": 1}],
+        "voice": {"file_id": "v", "file_unique_id": "v", "duration": 3},
+        "document": {"file_id": "d", "file_unique_id": "d", "file_name": "list.pdf"},
+    }
 
-    async def send_photo(self, caption: str | None = None) -> list[ApiCall]:
-        """Send a photo, with `caption` when given; return what the bot sent."""
+    async def send_attachment(self, kind: str, caption: str | None = None) -> list[ApiCall]:
+        """Send a sticker, photo, voice note or document (`ATTACHMENTS`), with `caption` when
+        given; return what the bot sent."""
         message: dict[str, Any] = {
             "message_id": next(self._ids),
             "date": 0,
             "chat": self.chat,
             "from": self.user,
-            "photo": [{"file_id": "p", "file_unique_id": "p", "width": 1, "height": 1}],
+            kind: self.ATTACHMENTS[kind],
         }
         if caption is not None:
             message["caption"] = caption
         return await self._process({"update_id": next(self._ids), "message": message})
+
+    async def send_sticker(self) -> list[ApiCall]:
+        return await self.send_attachment("sticker")
+
+    async def send_photo(self, caption: str | None = None) -> list[ApiCall]:
+        """Send a photo, with `caption` when given; return what the bot sent."""
+        return await self.send_attachment("photo", caption)
 
     async def press(self, data: str, message_id: int = 1) -> list[ApiCall]:
         """Press an inline button carrying `data` on message `message_id`."""
@@ -109,6 +115,15 @@ class Chat:
                 message_id = call.result["message_id"] if isinstance(call.result, dict) else 1
                 return await self.press(data, message_id)
         raise AssertionError(f"no button like {label!r} in {call.buttons}")
+
+
+async def started(
+    app: BotApplication, api: OfflineBotApi, language: str, user_id: int = 650
+) -> Chat:
+    """Someone whose Telegram is in `language`, who has said /start."""
+    person = Chat(app, api, user_id=user_id, language=language)
+    await person.send("/start")
+    return person
 
 
 class GroupChat:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import html
 import shutil
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -387,6 +388,22 @@ async def test_stats_shows_counts_and_never_who(admin_app, api, services, clock,
     assert "Meetings people added themselves: 0" in reply
     for chat_id in (501, 502, 503, ADMIN_ID):
         assert str(chat_id) not in reply
+
+
+async def test_stats_names_the_answers_people_said_were_not_what_they_asked(
+    admin_app, api, organizer
+):
+    assert "not what I asked" not in (await organizer.send("/stats"))[-1].text  # none yet
+    for user_id in (501, 502):
+        person = Chat(admin_app, api, user_id=user_id)
+        await person.send("/start")
+        (answer,) = [c for c in await person.send("how much does it cost to go") if c.buttons]
+        await person.press_label(answer, "not what I asked")
+
+    reply = (await organizer.send("/stats"))[-1].text
+
+    assert 'Answers marked "That\'s not what I asked": cost 2' in html.unescape(reply)
+    assert "501" not in reply and "how much" not in reply  # neither who nor what they wrote
 
 
 async def test_a_double_tap_on_that_helped_counts_once(admin_app, api, services, organizer):

@@ -14,7 +14,15 @@ from typing import Any
 
 import pytest
 
-from bot.browsing import Catalog, Filters, conference_provider, fold, region_key, uses_miles
+from bot.browsing import (
+    Catalog,
+    Filters,
+    asked_when,
+    conference_provider,
+    fold,
+    region_key,
+    uses_miles,
+)
 from bot.flows import get_flow
 from bot.handlers import meetings
 from bot.meetings import Directory, Meeting
@@ -533,6 +541,36 @@ def test_the_pure_parts():
     assert Filters.decode(Filters(time="n", type="lgbtq").encode()) == Filters(
         time="n", type="lgbtq"
     )
+
+
+@pytest.mark.parametrize(
+    ("typed", "day", "time"),
+    [
+        ("is there a meeting today?", 3, None),
+        ("any meetings tonight", 3, "e"),
+        ("meetings tomorrow morning", 4, "m"),
+        ("is there an AA meeting on friday evening", 5, "e"),
+        ("Tuesday night", 2, "n"),
+        ("hay alguna reunión hoy", 3, None),
+        ("reuniones esta noche", 3, "e"),
+        ("¿Hay reuniones mañana?", 4, None),
+        ("reuniones mañana por la mañana", 4, "m"),  # tomorrow, in the morning
+        ("hay reunión el viernes por la tarde", 5, "e"),  # "Tarde" is the evening's button
+        ("meetings on saturday or sunday", None, None),  # a choice is not one day
+        ("meetings today or tomorrow", None, None),
+        ("find me a meeting", None, None),
+    ],
+)
+def test_a_typed_request_for_meetings_is_read_for_its_day_and_time_of_day(
+    typed: str, day: int | None, time: str | None
+):
+    import datetime as dt
+    from zoneinfo import ZoneInfo
+
+    wednesday = dt.datetime(2026, 3, 4, 15, 0, tzinfo=ZoneInfo("America/New_York"))
+    assert asked_when(typed, wednesday) == Filters(day=day, time=time)
+    # After 21:00 "tonight" is the night.
+    assert asked_when("any meetings tonight", wednesday.replace(hour=22)).time == "n"
 
 
 @pytest.mark.parametrize("code", ["m", "a", "e", "n"])

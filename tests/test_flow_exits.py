@@ -136,17 +136,21 @@ async def test_menu_typed_in_a_flow_leaves_it_and_shows_the_menu(
     assert await get_flow(services.storage, chat.chat["id"]) is None
 
 
-async def test_help_typed_alone_in_a_flow_gets_the_gentle_check_not_saved_as_a_name(
-    chat: Chat, services: Services
+@pytest.mark.parametrize("word", ["help", "Help!"])
+async def test_help_typed_alone_in_a_flow_leaves_it_for_the_help_not_saved_as_a_name(
+    word: str, chat: Chat, services: Services
 ):
-    # A bare "help" may be a cry for it: the safety check asks first, and nothing else answers.
+    # A plain "help" asks what the bot does; the help leads with "Crisis help" ("help me" is
+    # asked gently: tests/test_understanding_chat.py).
     await chat.send("/addmeeting")
 
-    (check,) = sent(await chat.send("help"))
+    calls = await chat.send(word)
 
-    assert "Are you thinking about hurting yourself" in check
-    flow = await get_flow(services.storage, chat.chat["id"])
-    assert flow is not None and flow.data == {}
+    left, menu = (c for c in calls if c.method == "sendMessage")
+    assert LEFT_ADD in left.text.replace("&#x27;", "'")
+    assert "Crisis help" in [label for label, _ in menu.buttons]
+    assert "Are you thinking about hurting yourself" not in menu.text
+    assert await get_flow(services.storage, chat.chat["id"]) is None
     assert await saved(services) == []
 
 

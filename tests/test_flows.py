@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 
 from bot.content import Content
+from bot.handlers.common import esc
+from bot.offline_api import Failure
 from bot.services import Services
-from tests.fakes import Chat
+from tests.fakes import Chat, started
 
 
 def only(calls, method="sendMessage"):
@@ -127,8 +131,9 @@ async def test_guided_exercise_runs_to_the_end(chat: Chat, app, content: Content
             break
         jobs[0].schedule_removal()
         await jobs[0].run(app)
-    done = chat.api.calls[-1]
+    done, cleared = chat.api.calls[-2:]
     assert "end of the exercise" in done.text
+    assert cleared.method == "editMessageReplyMarkup" and not cleared.buttons  # then the Stop goes
     assert not [j for j in app.job_queue.get_jobs_by_name("guide:501") if not j.removed]
 
 
@@ -141,6 +146,89 @@ async def test_a_crisis_stops_a_running_guided_exercise(chat: Chat, app, content
     await chat.press(f"gr:guide:{exercise.id}")
     assert _guide_jobs(app)
     assert "988" in only(await chat.send("i want to kill myself")).text
+    assert not _guide_jobs(app)
+
+
+# What a person in danger writes in each language, and what only the crisis reply says.
+CRISIS_TEXT = {"en": ("i want to kill myself", "988"), "es": ("me quiero matar", "988")}
+
+
+async def _stop_by(person: Chat, stopper: str, language: str):
+    """What the bot sends when `stopper` (a crisis message, /sos, /forget confirmed) is used."""
+    if stopper == "crisis":
+        return await person.send(CRISIS_TEXT[language][0])
+    if stopper == "sos":
+        return await person.send("/sos")
+    await person.send("/forget")
+    return await person.press("priv:yes")
+
+
+@pytest.mark.parametrize("language", ["en", "es"])
+@pytest.mark.parametrize("stopper", ["crisis", "sos", "forget"])
+async def test_a_crisis_sos_or_forget_ends_the_exercise_and_takes_its_stop_button_away(
+    stopper: str, language: str, app, api, content: Content
+):
+    """No step or "How are you doing now?" of the exercise follows the crisis reply (or
+    /forget's), and the exercise's message is left with no Stop to press."""
+    person = await started(app, api, language, user_id=660)
+    pack = content.pack(language)
+    exercise = next(x for x in pack.grounding.exercises if x.guided)
+    step = (await person.press(f"gr:guide:{exercise.id}"))[-1]
+    pending = app.job_queue.get_jobs_by_name("guide:660")
+    assert pending and not any(j.removed for j in pending)
+
+    calls = await _stop_by(person, stopper, language)
+
+    if stopper != "forget":
+        assert CRISIS_TEXT[language][1] in calls[0].text  # the crisis reply first, as always
+    cleared = [
+        c
+        for c in calls
+        if c.method == "editMessageReplyMarkup"
+        and c.params.get("message_id") == step.result["message_id"]
+    ]
+    assert cleared and not cleared[-1].buttons
+    assert all(j.removed for j in pending)  # nothing of the exercise is left to arrive
+    done = pack.text("ground_guided_done")
+    assert all(done not in c.text for c in api.calls)
+
+
+async def test_a_crisis_while_a_step_is_being_shown_still_ends_the_exercise(
+    chat: Chat, app, api, content: Content
+):
+    """A step is a job that runs beside the chat's updates: the crisis reply may come while the
+    step's message is being edited, and no step may follow it even so."""
+    exercise = next(x for x in content.pack("en").grounding.exercises if x.guided)
+    await chat.press(f"gr:guide:{exercise.id}")
+    (step,) = _guide_jobs(app)
+    editing, go_on = asyncio.Event(), asyncio.Event()
+
+    async def slow_edit(method: str) -> None:
+        if method == "editMessageText":
+            editing.set()
+            await go_on.wait()
+
+    api.before_answer = slow_edit
+    step.schedule_removal()
+    shown = asyncio.create_task(step.run(app))
+    await editing.wait()
+    assert "988" in (await chat.send("i want to kill myself"))[0].text
+    go_on.set()
+    await shown
+    assert not _guide_jobs(app)  # nothing of the exercise is left to arrive
+
+
+async def test_a_stop_button_that_cannot_be_taken_away_does_not_hold_up_the_crisis_reply(
+    chat: Chat, app, api, content: Content
+):
+    exercise = next(x for x in content.pack("en").grounding.exercises if x.guided)
+    await chat.press(f"gr:guide:{exercise.id}")
+    api.failures.append(
+        Failure("editMessageReplyMarkup", 400, "Bad Request: message can't be edited")
+    )
+    calls = await chat.send("i want to kill myself")
+    assert "988" in calls[0].text
+    assert [c.method for c in calls] == ["sendMessage", "editMessageReplyMarkup"]  # no apology
     assert not _guide_jobs(app)
 
 
@@ -355,6 +443,33 @@ async def test_not_text_reply_offers_crisis_help_and_names_sos(chat: Chat):
     assert "/sos" in reply.text
     help_ = only(await chat.press_label(reply, "Crisis help"))
     assert "988" in help_.text
+
+
+@pytest.mark.parametrize("language", ["en", "es"])
+@pytest.mark.parametrize("kind", ["voice", "sticker", "document", "photo"])
+async def test_voice_notes_stickers_and_files_get_only_text_with_crisis_help_and_sos(
+    kind: str, language: str, app, api, content: Content
+):
+    person = await started(app, api, language)
+    pack = content.pack(language)
+    reply = only(await person.send_attachment(kind))
+    assert reply.text == esc(pack.text("not_text")) and "/sos" in reply.text
+    crisis = only(await person.press_label(reply, pack.text("button_crisis_help")))
+    assert "988" in crisis.text
+
+
+@pytest.mark.parametrize(
+    ("language", "caption"),
+    [("en", "I want to die"), ("es", "quiero morirme"), ("es", "ya no quiero vivir")],
+)
+@pytest.mark.parametrize("kind", ["photo", "document"])
+async def test_a_caption_that_says_they_want_to_die_gets_the_crisis_reply(
+    kind: str, language: str, caption: str, app, api, content: Content
+):
+    person = await started(app, api, language)
+    reply = only(await person.send_attachment(kind, caption))
+    assert "988" in reply.text and reply.text != esc(content.pack(language).text("not_text"))
+    assert "plan:start" in [data for _, data in reply.buttons]  # the self-harm reply
 
 
 async def test_first_message_without_start_gets_an_answer_then_a_pointer(newcomer: Chat):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import html
 
 import pytest
 from sqlalchemy import select
@@ -155,11 +156,15 @@ async def test_in_a_group_only_commands_are_answered_and_sos_points_to_a_private
         assert await group.send("what happens at a first meeting?", MEMBER) == []
         assert await group.send("/meetings", MEMBER) == []  # a private-chat command
         (sos,) = await group.send("/sos", MEMBER)
-        assert "988" in sos.text
+        # A short pointer the whole group reads: the region's line and a private chat.
+        line = content.pack("en").safety.regions["US"].crisis_line
+        assert line in html.unescape(sos.text) and "talk to me privately" in sos.text
         assert sos.buttons == [("💬 Talk to me privately", f"{BOT_LINK}?start=sos")]
-        # The private chat still works as before for the same person.
+        # The full help, with its buttons, is in the private chat, for the same person.
         private = Chat(app, api, user_id=MEMBER)
-        assert (await private.send("/sos"))[0].text == sos.text
+        full = (await private.send("/sos"))[0]  # then a word for someone new
+        assert "988" in full.text and len(full.text) > 2 * len(sos.text)
+        assert any(data.startswith("sos:kind:") for _, data in full.buttons)
 
 
 async def test_a_spanish_admin_links_the_chat_in_spanish_and_reminders_follow(content, settings):
@@ -231,6 +236,19 @@ async def test_a_group_that_becomes_a_supergroup_keeps_its_reminders(content, se
         assert sent[-1].result is not None
         assert [s.chat_id for s in await rows(app, Subscription)] == [again]
         assert [d.status for d in await rows(app, Delivery)] == ["sent"]
+
+
+async def test_sos_and_danger_in_a_spanish_group_get_the_line_and_a_private_chat_in_spanish(
+    content, settings
+):
+    api, clock = OfflineBotApi(chat_admins={GROUP: {ADMIN}}), FixedClock(MONDAY_NOON)
+    async with running_app(settings, library_with(content, EVENING), api, clock) as app:
+        group = GroupChat(app, api, GROUP)
+        line = content.pack("es").safety.regions["US"].crisis_line
+        for text in ("/sos", "/help me quiero matar"):
+            (reply,) = await group.send(text, MEMBER, language="es")
+            assert line in html.unescape(reply.text) and "en privado" in reply.text
+            assert reply.buttons == [("💬 Háblame en privado", f"{BOT_LINK}?start=sos")]
 
 
 async def test_danger_that_reaches_the_bot_in_a_group_gets_the_line_and_a_private_chat(

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import select
 
+from bot.offline_api import OfflineBotApi
 from bot.services import Services
 from bot.storage import User
-from tests.fakes import Chat
+from tests.fakes import Chat, running_app
 
 
 def sent(calls):
@@ -46,10 +48,18 @@ async def test_same_as_telegram_goes_back(chat: Chat, services: Services):
     assert chosen is False
 
 
-async def test_a_telegram_language_without_texts_hears_of_the_ones_there_are(app, api):
-    portuguese = Chat(app, api, user_id=620, language="pt-br")
-    (welcome,) = sent(await portuguese.send("/start"))
+@pytest.mark.parametrize("telegram", ["pt-br", "fr"])
+async def test_a_telegram_language_without_texts_hears_of_the_ones_there_are(
+    telegram: str, app, api
+):
+    person = Chat(app, api, user_id=620, language=telegram)
+    (welcome,) = sent(await person.send("/start"))
     assert "Español" in welcome.text and "/language" in welcome.text
+    (menu,) = sent(await person.send("/language"))
+    (done,) = sent(await person.press_label(menu, "Español"))
+    assert "español" in done.text
+    (help_text,) = sent(await person.send("/help"))
+    assert "zona horaria" in help_text.text
     english = Chat(app, api, user_id=621, language="en")
     (plain,) = sent(await english.send("/start"))
     assert "/language to choose" not in plain.text
@@ -60,3 +70,17 @@ async def test_a_forged_language_button_changes_nothing(chat: Chat, services: Se
     assert all("xx" not in c.text for c in calls)
     (help_text,) = sent(await chat.send("/help"))
     assert "What I can do" in help_text.text
+
+
+async def test_the_language_chosen_is_kept_across_a_restart(settings, library, clock):
+    first = OfflineBotApi()
+    async with running_app(settings, library, first, clock) as app:
+        person = Chat(app, first, user_id=622, language="en")
+        await person.send("/start")
+        (menu,) = sent(await person.send("/language"))
+        await person.press_label(menu, "Español")
+    again = OfflineBotApi()
+    async with running_app(settings, library, again, clock) as app:
+        person = Chat(app, again, user_id=622, language="en")  # Telegram still says English
+        (help_text,) = sent(await person.send("/help"))
+        assert "zona horaria" in help_text.text

@@ -444,7 +444,11 @@ async def test_a_spanish_speaker_sees_meetings_in_spanish_first_and_can_widen(
     )
     services.library = dataclasses.replace(services.library, directory=directory)
     spanish = Chat(app, api, user_id=640, language="es")
-    await spanish.send("/start")
+    (welcome,) = await spanish.send("/start")
+    # "Buscar una reunión" on the welcome opens the list as /meetings does.
+    (opened,) = await spanish.press_label(welcome, "Buscar una reunión")
+    labels = " ".join(label for label, _ in opened.buttons)
+    assert "Grupo Esperanza" in labels and "Hope Group" not in labels
     calls = await spanish.send("/meetings")
     listing = next(c for c in calls if "Grupo Esperanza" in " ".join(b for b, _ in c.buttons))
     labels = " ".join(label for label, _ in listing.buttons)

@@ -482,8 +482,10 @@ CONCERN: tuple[str, ...] = (
     "todos estarían mejor sin mí",
     "estoy cansado de vivir",
     "me odio",
-    "help",
-    "ayuda",
+    "help me",
+    "i need help",
+    "ayúdame",
+    "necesito ayuda",
     "i'm tired of fighting",
     "self harm",
     "i think i'm dying",
@@ -805,6 +807,10 @@ NOT_CRISIS: tuple[str, ...] = (
     "i'm worried i'll overdose if i relapse",
     "are there meetings for people who lost someone to suicide?",
     "can i talk about my suicide attempt in a meeting?",
+    # A plain "help" asks what the bot does (its help leads with "Crisis help").
+    "help",
+    "Help!",
+    "ayuda",
 )
 
 

@@ -11,6 +11,7 @@ from bot.timezones import (
     COMMON_ZONES,
     city_name,
     find_zones,
+    place_named,
     zone_code,
     zone_from_code,
     zone_label,
@@ -198,3 +199,24 @@ def test_zone_codes_round_trip_and_fit_a_payload():
 def test_labels():
     assert zone_label("America/New_York") == "New York"
     assert zone_label("UTC") == "UTC"
+
+
+@pytest.mark.parametrize(
+    ("text", "zone"),
+    [
+        ("i'm in boston", "America/New_York"),
+        ("I live in Madrid.", "Europe/Madrid"),
+        ("im in sydney right now", "Australia/Sydney"),
+        ("estoy en madrid", "Europe/Madrid"),
+        ("vivo en buenos aires", "America/Argentina/Buenos_Aires"),
+        ("vivo en la paz", "America/La_Paz"),
+        # No place, a country of several zones, or a short word that is mostly something else.
+        ("i'm in a meeting", None),
+        ("i'm in pain", None),
+        ("i am in the usa", None),
+        ("estoy en la calle", None),
+        ("boston", None),  # no sentence saying one is there: the /timezone search reads it
+    ],
+)
+def test_a_place_someone_says_they_are_in(text: str, zone: str | None):
+    assert place_named(text) == zone

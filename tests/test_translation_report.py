@@ -47,6 +47,11 @@ def test_missing_and_stale_translations_are_listed_without_failing(tmp_path: Pat
     edit(content / "en" / "faq.yaml", lambda d: entries(d)[0].update(updated="2026-12-01"))
     first = entries(yaml.safe_load((content / "en" / "faq.yaml").read_text()))[0]["id"]
     edit(content / "es" / "grounding.yaml", lambda d: d["exercises"].pop())
+    edit(
+        content / "en" / "grounding.yaml", lambda d: d["exercises"][0].update(updated="2026-12-01")
+    )
+    exercise = yaml.safe_load((content / "en" / "grounding.yaml").read_text())["exercises"][0]["id"]
+    edit(content / "es" / "ui.yaml", lambda d: d.pop("button_random"))
     (content / "es" / "safety_plan.yaml").unlink()
     last = yaml.safe_load((content / "en" / "grounding.yaml").read_text())["exercises"][-1]["id"]
 
@@ -58,6 +63,11 @@ def test_missing_and_stale_translations_are_listed_without_failing(tmp_path: Pat
     assert any("older than the en source" in line and first in line for line in faq_lines)
     exercise_lines = [line for line in report.splitlines() if "es/grounding.yaml" in line]
     assert any("not translated yet" in line and last in line for line in exercise_lines)
+    assert any("older than the en source" in line and exercise in line for line in exercise_lines)
+    ui_lines = [line for line in report.splitlines() if "es/ui.yaml" in line]
+    assert any(
+        "not translated yet (en shown)" in line and "button_random" in line for line in ui_lines
+    )
     # A whole file missing is named too (the English one is shown meanwhile).
     assert any(
         "es/safety_plan.yaml" in line and "not translated yet (en shown): the whole file" in line

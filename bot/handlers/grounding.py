@@ -257,23 +257,30 @@ async def guide_step(context: ContextTypes.DEFAULT_TYPE) -> None:
     if exercise is None:  # content reloaded without it: end quietly
         return
     position = state.position + 1
-    try:
-        if position >= _total(exercise):
-            await context.bot.edit_message_reply_markup(job.chat_id, state.message_id)
+    if position >= _total(exercise):
+        # The end, said before the Stop goes: a crisis answered meanwhile comes after it, not
+        # before.
+        try:
             await context.bot.send_message(
                 job.chat_id,
                 esc(pack.text("ground_guided_done")),
                 reply_markup=keyboard(_after_keyboard(pack, exercise)),
             )
-            return
-        stop = keyboard([[(pack.text("button_stop"), callbacks.make("gr", "stop"))]])
-        await context.bot.edit_message_text(
-            _step_text(pack, exercise, position), job.chat_id, state.message_id, reply_markup=stop
-        )
-    except TelegramError:
-        return  # blocked the bot or deleted the message: nothing more to guide
+            await context.bot.edit_message_reply_markup(job.chat_id, state.message_id)
+        except TelegramError:
+            pass  # blocked the bot or deleted the message: nothing more to guide
+        return
+    # The next step is due before this one is shown, so that stopping the exercise while it is
+    # being shown (a crisis, /sos) cancels it: a step in flight is not a job that can be.
     _schedule_next(
         context,
         job.chat_id,
         GuideState(state.exercise_id, state.language, position, state.message_id),
     )
+    stop = keyboard([[(pack.text("button_stop"), callbacks.make("gr", "stop"))]])
+    try:
+        await context.bot.edit_message_text(
+            _step_text(pack, exercise, position), job.chat_id, state.message_id, reply_markup=stop
+        )
+    except TelegramError:
+        stop_guide(context.job_queue, job.chat_id)  # blocked, or the message is gone

@@ -194,30 +194,33 @@ async def on_button(update: Update, context: BotContext, button: callbacks.Butto
 
 
 async def sos(update: Update, context: BotContext) -> None:
-    """/sos in a group: the region's crisis line, and a button to talk privately."""
-    services = context.services
-    region = await services.region_of(context.pack, context.chat_id)
-    rows = _private_button(context, "sos")
-    await show(update, esc(region.crisis), keyboard(rows))
-    await services.storage.count("crisis_shown", services.clock().date())
+    """/sos in a group: the region's crisis line, and a button to talk privately, where the full
+    help is (the group sees this one)."""
+    await _point_to_help(update, context)
 
 
 async def check_danger(update: Update, context: BotContext) -> None:
     """What reaches the bot in a group (its commands, replies to its messages) is checked for
     danger first, as in a private chat; danger gets the region's line and the way to a private
-    chat, in a few words (the group sees it), and nothing else answers it."""
+    chat, and nothing else answers it."""
     text = text_to_check(update)
     if not text:
         return
     assessment = context.services.library.assess(text)
     if assessment.level is not Level.CRISIS:
         return
+    await _point_to_help(update, context)
+    raise ApplicationHandlerStop
+
+
+async def _point_to_help(update: Update, context: BotContext) -> None:
+    """In a few words, as the whole group reads them: help is there now, the region's crisis line,
+    and a button to a private chat."""
     services = context.services
     region = await services.region_of(context.pack, context.chat_id)
     text = f"{esc(context.pack.text('group_danger'))}\n\n{esc(region.crisis_line)}"
     await show(update, text, keyboard(_private_button(context, "sos")))
     await services.storage.count("crisis_shown", services.clock().date())
-    raise ApplicationHandlerStop
 
 
 async def migrated(update: Update, context: BotContext) -> None:

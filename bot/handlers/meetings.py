@@ -42,7 +42,7 @@ from bot.context import BotContext
 from bot.feed_zones import zone_at
 from bot.flows import Flow, clear_flow, get_flow, set_flow
 from bot.handlers.common import Row, esc, keyboard, pack_for, show, tell_timezone_once
-from bot.meetings import PROGRAMS, SPOKEN_TYPE, Directory, Meeting
+from bot.meetings import PROGRAMS, Directory, Meeting
 from bot.schedule import AHEAD, Listed, Listing, Schedule
 from bot.subscriptions import MeetingRef
 from bot.timezones import city_name, zone_code, zone_label
@@ -339,13 +339,17 @@ async def _show_list(
     await show(update, "\n".join(lines), keyboard(rows), edit=edit)
 
 
+def _first_filters(context: BotContext) -> Filters:
+    """The list a person is first shown: for someone who speaks a language the directory has
+    meetings in (Spanish...), those meetings; else every meeting."""
+    return Filters(language=context.services.library.directory.spoken(context.pack.language))
+
+
 async def meetings(update: Update, context: BotContext) -> None:
-    """/meetings: meetings under way or starting soonest, with filter buttons; for someone who
-    speaks a language the directory has meetings in (Spanish...), those meetings first."""
+    """/meetings: meetings under way or starting soonest, with filter buttons, first in the
+    person's language where there are any (`_first_filters`)."""
     await tell_timezone_once(update, context)
-    spoken = SPOKEN_TYPE.get(pack_for(update, context).language)
-    held = spoken in context.services.library.directory.languages
-    await _show_list(update, context, Filters(language=spoken if held else None), 0, edit=False)
+    await _show_list(update, context, _first_filters(context), 0, edit=False)
 
 
 async def _day_picker(update: Update, context: BotContext, filters: Filters) -> None:
@@ -643,10 +647,13 @@ async def open_link(update: Update, context: BotContext, target: deeplinks.Targe
 
 
 async def on_button(update: Update, context: BotContext, button: callbacks.Button) -> None:
-    """The list (`ls`), meetings in progress (`now`), the pickers, a meeting's card, a group's
-    meetings (`grp`), the search (`find`, `fx`) and nearby (`near`, `nr`)."""
+    """The first list (`open`), a list (`ls`), meetings in progress (`now`), the pickers, a
+    meeting's card, a group's meetings (`grp`), the search (`find`, `fx`) and nearby (`near`,
+    `nr`)."""
     action, args = button.action, button.args
-    if action == "ls" and len(args) == 2:
+    if action == "open" and not args:  # "Find a meeting" on the main menu: as /meetings opens
+        await _show_list(update, context, _first_filters(context), 0, edit=True)
+    elif action == "ls" and len(args) == 2:
         await _show_list(update, context, Filters.decode(args[0]), button.int_arg(1), edit=True)
     elif action == "now" and len(args) == 2:
         filters = Filters.decode(args[0])

@@ -7,7 +7,7 @@ from telegram import Update
 from bot import callbacks
 from bot.context import BotContext
 from bot.handlers.common import esc, keyboard, show
-from bot.jobs import stop_guide
+from bot.jobs import end_guide
 from bot.organizer import FORGOTTEN
 
 PREFIX = "priv"
@@ -36,7 +36,7 @@ async def on_button(update: Update, context: BotContext, button: callbacks.Butto
     if button.action == "ask":
         await forget(update, context)
     elif button.action == "yes" and context.chat_id:
-        stop_guide(context.job_queue, context.chat_id)
+        await end_guide(context.bot, context.job_queue, context.chat_id)
         context.services.plans.finish(context.chat_id)  # a safety plan in progress, too
         services = context.services
         if await services.storage.forget_user(context.chat_id):

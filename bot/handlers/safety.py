@@ -10,7 +10,7 @@ from bot.content import CrisisKind, LanguagePack
 from bot.context import BotContext
 from bot.flows import clear_flow
 from bot.handlers.common import esc, keyboard, send_answer, show, text_to_check
-from bot.jobs import stop_guide
+from bot.jobs import stop_guide, take_stop_off
 from bot.safety import Level
 from bot.views import answers
 
@@ -23,12 +23,18 @@ _KIND_BUTTONS: tuple[tuple[str, CrisisKind], ...] = (
 )
 
 
-def _crisis_keyboard(pack: LanguagePack, shown: CrisisKind) -> list[list[tuple[str, str]]]:
+def _crisis_keyboard(
+    pack: LanguagePack, shown: CrisisKind, region: str | None = None
+) -> list[list[tuple[str, str]]]:
+    """Buttons under a crisis message: the other kinds (in the `region` chosen, if one was),
+    another region, grounding, and a safety plan next to the numbers for oneself."""
+    chosen = region.lower() if region else None
     rows: list[list[tuple[str, str]]] = [
-        [(pack.text(label), callbacks.make("sos", "kind", kind))]
+        [(pack.text(label), callbacks.make("sos", "kind", kind, chosen))]
         for label, kind in _KIND_BUTTONS
         if kind != shown
     ]
+    rows.append([(pack.text("button_somewhere_else"), callbacks.make("sos", "where", shown))])
     rows.append([(pack.text("button_ground"), callbacks.make("gr", "home"))])
     if shown == "self_harm":  # a plan of one's own, next to the numbers
         rows.append([(pack.text("button_plan"), callbacks.make("plan", "start"))])
@@ -36,17 +42,37 @@ def _crisis_keyboard(pack: LanguagePack, shown: CrisisKind) -> list[list[tuple[s
 
 
 async def send_crisis(
-    update: Update, context: BotContext, kind: CrisisKind, *, edit: bool = False
+    update: Update,
+    context: BotContext,
+    kind: CrisisKind,
+    *,
+    edit: bool = False,
+    region: str | None = None,
 ) -> None:
-    """Send the region's message for `kind`, then buttons for the other kinds and for grounding."""
+    """Send the message for `kind` of the `region` chosen, else of the person's own (`region_of`),
+    then buttons for the other kinds, another region and grounding."""
     # A crisis stops whatever was running: no cheerful guided step may follow the crisis help.
-    stop_guide(context.job_queue, context.chat_id)
+    guided = stop_guide(context.job_queue, context.chat_id)
     services = context.services
     pack = context.pack
-    region = await services.region_of(pack, context.chat_id)
-    text = region.crisis if kind == "self_harm" else getattr(region, kind)
-    await show(update, esc(text), keyboard(_crisis_keyboard(pack, kind)), edit=edit)
+    regions = pack.safety.regions
+    resources = regions[region] if region else await services.region_of(pack, context.chat_id)
+    text = resources.crisis if kind == "self_harm" else getattr(resources, kind)
+    await show(update, esc(text), keyboard(_crisis_keyboard(pack, kind, region)), edit=edit)
+    # After the reply, which nothing may delay: the stopped exercise keeps no live Stop button.
+    await take_stop_off(context.bot, context.chat_id, guided)
     await services.storage.count("crisis_shown", services.clock().date())
+
+
+async def _pick_region(update: Update, context: BotContext, kind: CrisisKind) -> None:
+    """ "Somewhere else": every region the content has help for, as buttons, in a new message
+    (the help already shown stays where it is)."""
+    pack = context.pack
+    rows = [
+        [(resources.name, callbacks.make("sos", "reg", kind, code.lower()))]
+        for code, resources in pack.safety.regions.items()
+    ]
+    await show(update, esc(pack.text("sos_pick_region")), keyboard(rows))
 
 
 async def check_message(update: Update, context: BotContext) -> None:
@@ -73,9 +99,11 @@ async def _answer_first(update: Update, context: BotContext, text: str) -> bool:
     found = answers.entries(context.pack).get(reading.answer or "")
     if found is None or not found[1].emergency:
         return False  # only an answer about danger itself (naloxone) may come before the check
-    stop_guide(context.job_queue, context.chat_id)
+    guided = stop_guide(context.job_queue, context.chat_id)
     region = await context.services.region_of(context.pack, context.chat_id)
-    return await send_answer(update, context, reading, beneath=region.emergency_line)
+    await send_answer(update, context, reading, beneath=region.emergency_line)
+    await take_stop_off(context.bot, context.chat_id, guided)
+    return True
 
 
 async def _end_flow(context: BotContext) -> None:
@@ -96,7 +124,7 @@ def _making_a_plan(context: BotContext) -> bool:
 
 
 async def _ask_gently(update: Update, context: BotContext) -> None:
-    stop_guide(context.job_queue, context.chat_id)
+    guided = stop_guide(context.job_queue, context.chat_id)
     services = context.services
     pack = context.pack
     concern = pack.safety.concern
@@ -109,6 +137,7 @@ async def _ask_gently(update: Update, context: BotContext) -> None:
         [(concern.grounding_button, callbacks.make("gr", "home"))],
     ]
     await show(update, text, keyboard(rows))
+    await take_stop_off(context.bot, context.chat_id, guided)
     await services.storage.count("concern_shown", services.clock().date())
 
 
@@ -123,19 +152,34 @@ async def open_link(update: Update, context: BotContext, _target: object) -> boo
     return True
 
 
+_KINDS: frozenset[str] = frozenset(("self_harm", "overdose", "abuse", "other_danger"))
+
+
+def _kind_and_region(pack: LanguagePack, button: callbacks.Button) -> tuple[CrisisKind, str | None]:
+    """The kind a crisis button names, and the region it was chosen in (a code the content
+    has); LookupError for anything else."""
+    if button.arg not in _KINDS or len(button.args) > 2:
+        raise LookupError(button)
+    region = button.args[1].upper() if len(button.args) == 2 else None
+    if region is not None and region not in pack.safety.regions:
+        raise LookupError(button)
+    return button.arg, region  # type: ignore[return-value]
+
+
 async def on_button(update: Update, context: BotContext, button: callbacks.Button) -> None:
     """Buttons of the crisis and gentle-check messages."""
     pack = context.pack
     if button.action == "help":
         await send_crisis(update, context, "self_harm")
-    elif button.action == "kind" and button.arg in (
-        "self_harm",
-        "overdose",
-        "abuse",
-        "other_danger",
-    ):
-        kind: CrisisKind = button.arg  # type: ignore[assignment]
-        await send_crisis(update, context, kind)
+    elif button.action == "kind":
+        kind, region = _kind_and_region(pack, button)
+        await send_crisis(update, context, kind, region=region)
+    elif button.action == "where" and len(button.args) == 1:
+        kind, _ = _kind_and_region(pack, button)
+        await _pick_region(update, context, kind)
+    elif button.action == "reg" and len(button.args) == 2:
+        kind, region = _kind_and_region(pack, button)
+        await send_crisis(update, context, kind, edit=True, region=region)
     elif button.action == "safe" and pack.safety.concern is not None:
         rows = [
             [(pack.text("button_ground"), callbacks.make("gr", "home"))],

@@ -18,7 +18,7 @@ from bot.content import SafetyPlanFile
 from bot.context import BotContext
 from bot.flows import clear_flow
 from bot.handlers.common import Handler, esc, keyboard, show
-from bot.jobs import stop_guide
+from bot.jobs import end_guide
 from bot.safety_plan import CRISIS_LINE_STEP, STEPS, Draft, PlanDrafts, render_plan
 
 PREFIX = "plan"
@@ -69,7 +69,7 @@ async def start_plan(update: Update, context: BotContext) -> None:
     if draft is not None:
         await _ask(update, context, draft, again=True)
         return
-    stop_guide(context.job_queue, context.chat_id)
+    await end_guide(context.bot, context.job_queue, context.chat_id)
     await clear_flow(context.services.storage, context.chat_id)
     draft = drafts.start(context.chat_id, secrets.token_hex(3), now)
     await show(update, esc(_texts(context).intro))

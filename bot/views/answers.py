@@ -54,8 +54,10 @@ def answer_rows(
     if reading is None:
         return rows
     if reading.also in found and reading.also != entry.id:
-        also = found[reading.also][1]
-        rows.insert(0, [(also.question, callbacks.make("faq", "q", also.id))])
+        # A second question in the same message: offered first, above the related ones (and
+        # not again among them).
+        also = (found[reading.also][1].question, callbacks.make("faq", "q", reading.also))
+        rows = [[also], *(row for row in rows if list(row) != [also])]
     rows.append([(pack.text("button_not_it"), _miss_payload(entry.id, reading.alternatives))])
     return rows
 

@@ -11,7 +11,8 @@ def main_menu(pack: LanguagePack) -> list[Row]:
     """The main paths: questions, meetings, grounding now, crisis help."""
     return [
         [(pack.text("button_faq"), callbacks.make("faq", "home"))],
-        [(pack.text("button_meetings"), callbacks.make("mt", "ls", "all", 0))],
+        # The list as /meetings opens it (in the person's language first, where there are any).
+        [(pack.text("button_meetings"), callbacks.make("mt", "open"))],
         [(pack.text("button_ground"), callbacks.make("gr", "home"))],
         [(pack.text("button_sos"), callbacks.make("sos", "help"))],
     ]
