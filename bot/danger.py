@@ -63,6 +63,13 @@ INFORMATIONAL = 0.90
 # search or meeting name ("no such group anywhere") says too little to worry on.
 SHORT = 6
 SHORT_WORRIED = 0.90
+# Under SHORT_SURE_WORDS words the model alone needs SHORT_SURE for the full crisis reply: an
+# answer typed into a safety plan ("Walk the dog", "Staying in my room") and "sorry i pressed the
+# wrong thing" read as goodbyes at 0.81-0.91. On the dev split (2026-12-07) this cost 0.3-0.4
+# point of right kind (those get the gentle check, resources still first) for 0.2 point fewer
+# full crisis replies to ordinary talk.
+SHORT_SURE_WORDS = 8
+SHORT_SURE = 0.95
 
 _CONCERN = Assessment(Level.CONCERN)
 _INFORMATIONAL = Assessment(Level.CONCERN, informational=True)
@@ -120,11 +127,14 @@ class DangerReader:
         danger, worrying, kind = self._learned(text)
         # Two signals agreeing (the model and the vocabulary) are needed for all but the
         # clearest verdicts: either alone errs on ordinary talk.
-        if kind is not None and danger >= CRISIS_PROBABILITY and (worded or danger >= SURE):
+        count = len(text.split())
+        short = count < SHORT
+        sure = SHORT_SURE if count < SHORT_SURE_WORDS else SURE
+        if kind is not None and danger >= CRISIS_PROBABILITY and (worded or danger >= sure):
             return Assessment(Level.CRISIS, kind)
         if few and ruled.level is Level.CONCERN:
             return ruled  # too few words for the model to overrule the rules ("overdose?")
-        worried = SHORT_WORRIED if len(text.split()) < SHORT else WORRIED
+        worried = SHORT_WORRIED if short else WORRIED
         if (hard and worrying >= FLOOR_PROBABILITY) or worrying >= worried:
             return _CONCERN
         return _NONE

@@ -272,3 +272,11 @@ async def test_asking_for_grounding_by_name_or_by_what_is_happening_offers_the_e
         f"gr:sit:{s}" for s in situations
     ]
     assert "sos:help" in [data for _, data in reply.buttons]
+
+
+async def test_a_short_wordless_message_never_gets_the_full_crisis_reply(chat: Chat) -> None:
+    # Under six words, with no danger word or phrase, the model alone says too little to send
+    # "call now": such messages get the gentle check at most (which shows the line).
+    for text in ("sorry i pressed the wrong thing", "Walk the dog", "Staying in my room"):
+        (first, *_) = await chat.send(text)
+        assert "You don't have to face this alone" not in first.text, text
