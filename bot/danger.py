@@ -119,7 +119,8 @@ class DangerReader:
         hard = worded or ruled.level is Level.CONCERN
         if self.model is None:
             return _CONCERN if hard else _NONE
-        few = len(text.split()) < MODEL_MIN_WORDS
+        count = len(text.split())
+        few = count < MODEL_MIN_WORDS
         if few and not worded:
             # A word or two says too little for the model alone ("now", "ok"): the rules and the
             # vocabulary have read it.
@@ -127,7 +128,6 @@ class DangerReader:
         danger, worrying, kind = self._learned(text)
         # Two signals agreeing (the model and the vocabulary) are needed for all but the
         # clearest verdicts: either alone errs on ordinary talk.
-        count = len(text.split())
         short = count < SHORT
         sure = SHORT_SURE if count < SHORT_SURE_WORDS else SURE
         if kind is not None and danger >= CRISIS_PROBABILITY and (worded or danger >= sure):

@@ -88,23 +88,22 @@ async def tell_timezone_once(update: Update, context: BotContext) -> None:
     await services.storage.set_user_fields(context.chat_id, told_timezone=True)
 
 
-async def send_answer(
-    update: Update, context: BotContext, reading: Reading, beneath: str | None = None
-) -> bool:
+async def send_answer(update: Update, context: BotContext, reading: Reading) -> bool:
     """Send the entry `reading` answers directly, with its buttons; False when it answers none."""
     found = answers.entries(context.pack).get(reading.answer or "")
     if found is None:
         return False
     category, entry = found
     rows = answers.answer_rows(context.pack, entry, category, reading)
-    await show(update, await rendered_answer(context, entry, beneath), keyboard(rows))
+    await show(update, await rendered_answer(context, entry), keyboard(rows))
     return True
 
 
-async def rendered_answer(context: BotContext, entry: FaqEntry, beneath: str | None = None) -> str:
+async def rendered_answer(context: BotContext, entry: FaqEntry) -> str:
     """`render_answer` for this chat: an `emergency` entry has the region's emergency line
     beneath it."""
-    if beneath is None and entry.emergency:
+    beneath = None
+    if entry.emergency:
         region = await context.services.region_of(context.pack, context.chat_id)
         beneath = region.emergency_line
     return answers.render_answer(context.pack, entry, beneath)

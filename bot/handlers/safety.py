@@ -100,8 +100,7 @@ async def _answer_first(update: Update, context: BotContext, text: str) -> bool:
     if found is None or not found[1].emergency:
         return False  # only an answer about danger itself (naloxone) may come before the check
     guided = stop_guide(context.job_queue, context.chat_id)
-    region = await context.services.region_of(context.pack, context.chat_id)
-    await send_answer(update, context, reading, beneath=region.emergency_line)
+    await send_answer(update, context, reading)  # an emergency entry has the line beneath
     await take_stop_off(context.bot, context.chat_id, guided)
     return True
 
