@@ -70,6 +70,7 @@ SHORT_WORRIED = 0.90
 # full crisis replies to ordinary talk.
 SHORT_SURE_WORDS = 8
 SHORT_SURE = 0.95
+MODE = "full"
 
 _CONCERN = Assessment(Level.CONCERN)
 _INFORMATIONAL = Assessment(Level.CONCERN, informational=True)
@@ -111,7 +112,9 @@ class DangerReader:
         if ruled.level is Level.CRISIS:
             return self._second_opinion(text, ruled)
         if ruled.level is Level.NONE and self.detector.cancelled(text):
-            return ruled  # negation, history or an idiom, read precisely by the rules
+            # Negation, history or an idiom, read precisely by the rules; the clauses the
+            # cancelled phrase is not in are still the model's to read.
+            return self._beside_cancelled(text)
         worded = self.vocabulary is not None and self.vocabulary.search(normalise(text)) is not None
         # A worrying phrase of the rules is a danger word like the vocabulary's: the model still
         # has its say, since such phrases name grief and history too ("lost my brother to an
@@ -138,6 +141,18 @@ class DangerReader:
         if (hard and worrying >= FLOOR_PROBABILITY) or worrying >= worried:
             return _CONCERN
         return _NONE
+
+    def _beside_cancelled(self, text: str) -> Assessment:
+        """A message whose danger phrases the rules cancelled ("he wont respond to me, his lips
+        look blue"): the full crisis reply when the model is sure of danger in the clauses
+        holding none of them, else nothing, as the rules said."""
+        rest = " ".join(self.detector.phrase_free(text)) if self.model is not None else ""
+        if not rest:
+            return _NONE
+        # Only the full reply: on the dev split (2026-12-07) letting the rest ask gently too cost
+        # 0.4 point of gentle checks on ordinary talk (EN) for no danger message more.
+        assessment = self.assess(rest)
+        return assessment if assessment.level is Level.CRISIS else _NONE
 
     def _second_opinion(self, text: str, ruled: Assessment) -> Assessment:
         """The model's word on a crisis the rules found: plainly ordinary asks gently (or lets

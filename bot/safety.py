@@ -152,6 +152,18 @@ class CrisisDetector:
         scan = _Scan(joined, self._safe, self._negation, self._past)
         return not any(scan.live(r.rx) for r in candidates)
 
+    def phrase_free(self, text: str) -> list[str]:
+        """The clauses of `text` (normalised) in which no danger or distress phrase occurs, live
+        or cancelled: what a cancellation ("he wont respond") does not speak for ("his lips
+        look blue")."""
+        rules = [r for _, kind_rules in self._crisis for r in kind_rules] + list(self._concern)
+        free = []
+        for clause in self.clauses(text):
+            present = self._present(clause)
+            if not any(r.rx.search(clause) for r in rules if r.may_match(present)):
+                free.append(clause)
+        return free
+
     def clauses(self, text: str) -> list[str]:
         """The normalised clauses of `text`, in order."""
         clauses: list[str] = []
