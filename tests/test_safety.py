@@ -874,6 +874,15 @@ def test_clauses_split_at_punctuation_and_breaks() -> None:
     ]
 
 
+def test_a_cancelled_phrase_leaves_the_clauses_without_one_to_read() -> None:
+    # "wont respond to me" is about texts, as far as the rules can tell; the signs beside it are
+    # not theirs to cancel (the learned layer reads them).
+    text = "he wont respond to me. his lips look dusky, snoring weird"
+    assert DETECTOR.cancelled(text)
+    assert DETECTOR.phrase_free(text) == ["his lips look dusky", "snoring weird"]
+    assert DETECTOR.phrase_free("i'm not going to kill myself") == []
+
+
 def test_accents_and_curly_quotes_do_not_matter() -> None:
     for text in ("me quiero morír", "me quiero morir", "ME QUIERO MORIR"):
         assert DETECTOR.assess(text).kind == "self_harm"

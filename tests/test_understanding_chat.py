@@ -280,3 +280,17 @@ async def test_a_short_wordless_message_never_gets_the_full_crisis_reply(chat: C
     for text in ("sorry i pressed the wrong thing", "Walk the dog", "Staying in my room"):
         (first, *_) = await chat.send(text)
         assert "You don't have to face this alone" not in first.text, text
+
+
+async def test_signs_beside_a_phrase_the_rules_cancel_still_get_the_overdose_reply(
+    chat: Chat, content
+) -> None:
+    # "wont respond to me" reads as unanswered texts to the rules; the rest is an overdose.
+    (first, *_) = await chat.send(
+        "my buddy wont respond to me. pinpoint pupils and hes snoring real weird"
+    )
+    us = content.pack("en").safety.regions["US"]
+    assert us.overdose[:60] in html.unescape(first.text)
+    # What the rules cancel, with nothing beside it, stays ordinary.
+    (cards, *_) = await chat.send("he beat me at cards, then we went to the meeting")
+    assert "988" not in cards.text and not any("sos:" in data for _, data in cards.buttons)
