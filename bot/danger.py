@@ -184,7 +184,8 @@ class DangerReader:
         assert self.model is not None
         danger, worrying = 0.0, 0.0
         kind: CrisisKind | None = None
-        parts = [text, *sentences(text)] if len(text) > 80 else [text]
+        # A long message of one sentence (phone style, no full stops) is read once, not twice.
+        parts = list(dict.fromkeys([text, *sentences(text)])) if len(text) > 80 else [text]
         for part in parts:
             scores = self.model.probabilities(part)
             probabilities = dict(zip(self.model.labels, scores, strict=True))
