@@ -99,8 +99,8 @@ class QuestionReader:
         whole = self._read_one(text)
         parts, asked = sentences(text), questions(text)
         each = dict.fromkeys([*parts, *asked])
-        if len(each) < 2:
-            return whole
+        if not each or list(each) == [text.strip()]:
+            return whole  # one sentence: the whole message was read
         # Each sentence by the model alone: the rule matcher's second opinion on every sentence
         # changed no score on the dev split (2026-12-04) and cost most of a long message's time.
         readings = {p: self._read_one(p, rules=False) for p in each}
