@@ -81,6 +81,12 @@ class PlanDrafts:
         self.sweep(now)
         return self._drafts.get(chat_id)
 
+    def lately_lost(self, chat_id: int, now: dt.datetime) -> bool:
+        """Whether the chat's plan timed out lately and it has not been told yet: what it types
+        now is most likely an answer to the plan's last question. Forgets nothing."""
+        self.sweep(now)
+        return chat_id in self._lost
+
     def was_lost(self, chat_id: int, now: dt.datetime) -> bool:
         """Whether the chat's plan timed out lately (said once: the note is then forgotten)."""
         self.sweep(now)

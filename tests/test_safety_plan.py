@@ -331,3 +331,16 @@ async def test_a_worrying_answer_is_part_of_the_plan_not_a_gentle_check(chat: Ch
     question = last(await chat.send(worrying))
     assert "Step 2 of 7" in question.text
     assert "Are you thinking about hurting yourself" not in question.text
+
+
+def test_a_plan_just_timed_out_is_known_until_the_chat_is_told() -> None:
+    # The gentle check waits for the plan's own note on the message typed after a time-out.
+    drafts = PlanDrafts()
+    start = dt.datetime(2026, 12, 8, 1, 0, tzinfo=dt.UTC)
+    drafts.start(1, "n", start)
+    later = start + PLAN_TTL + dt.timedelta(seconds=1)
+    assert drafts.get(1, later) is None
+    assert drafts.lately_lost(1, later) and drafts.lately_lost(1, later)  # asking forgets nothing
+    assert drafts.was_lost(1, later)
+    assert not drafts.lately_lost(1, later)  # told: an ordinary chat again
+    assert not drafts.lately_lost(2, later)

@@ -116,10 +116,11 @@ async def _end_flow(context: BotContext) -> None:
 
 def _making_a_plan(context: BotContext) -> bool:
     """Whether the chat is making a safety plan: its answers name warning signs and hard
-    moments on purpose, and the plan is itself the help the gentle check would offer. A crisis
-    still interrupts it (above)."""
-    services = context.services
-    return services.plans.get(context.chat_id, services.clock()) is not None
+    moments on purpose, and the plan is itself the help the gentle check would offer. A plan
+    that has just timed out counts until the chat is told so: the message is the answer to its
+    last question ("Walk the dog"). A crisis still interrupts it (above)."""
+    plans, now = context.services.plans, context.services.clock()
+    return plans.get(context.chat_id, now) is not None or plans.lately_lost(context.chat_id, now)
 
 
 async def _ask_gently(update: Update, context: BotContext) -> None:
