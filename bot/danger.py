@@ -70,7 +70,6 @@ SHORT_WORRIED = 0.90
 # full crisis replies to ordinary talk.
 SHORT_SURE_WORDS = 8
 SHORT_SURE = 0.95
-MODE = "full"
 
 _CONCERN = Assessment(Level.CONCERN)
 _INFORMATIONAL = Assessment(Level.CONCERN, informational=True)
