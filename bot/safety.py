@@ -106,8 +106,9 @@ class CrisisDetector:
             (kind, tuple(_rule(p) for p in rules.crisis.get(kind, ()))) for kind in PRIORITY
         )
         self._concern = tuple(_rule(p) for p in rules.concern)
-        every = [r for _, kind_rules in self._crisis for r in kind_rules] + list(self._concern)
-        needles = sorted({n for r in every for n in r.needles or ()})
+        # Every danger and distress pattern, for the questions asked of them all.
+        self._every = (*(r for _, kind_rules in self._crisis for r in kind_rules), *self._concern)
+        needles = sorted({n for r in self._every for n in r.needles or ()})
         # One scan finds the longest needle starting at each position; the needles that are
         # prefixes of it are there too.
         self._finder = re.compile(f"(?=({_trie(needles)}))") if needles else None
@@ -145,8 +146,7 @@ class CrisisDetector:
         rules have spoken, and later layers should not overrule them."""
         joined = "\n".join(self.clauses(text))
         present = self._present(joined)
-        rules = [r for _, kind_rules in self._crisis for r in kind_rules] + list(self._concern)
-        candidates = [r for r in rules if r.may_match(present)]
+        candidates = [r for r in self._every if r.may_match(present)]
         if not any(r.rx.search(joined) for r in candidates):
             return False
         scan = _Scan(joined, self._safe, self._negation, self._past)
@@ -156,11 +156,10 @@ class CrisisDetector:
         """The clauses of `text` (normalised) in which no danger or distress phrase occurs, live
         or cancelled: what a cancellation ("he wont respond") does not speak for ("his lips
         look blue")."""
-        rules = [r for _, kind_rules in self._crisis for r in kind_rules] + list(self._concern)
         free = []
         for clause in self.clauses(text):
             present = self._present(clause)
-            if not any(r.rx.search(clause) for r in rules if r.may_match(present)):
+            if not any(r.rx.search(clause) for r in self._every if r.may_match(present)):
                 free.append(clause)
         return free
 
