@@ -883,6 +883,17 @@ def test_a_cancelled_phrase_leaves_the_clauses_without_one_to_read() -> None:
     assert DETECTOR.phrase_free("i'm not going to kill myself") == []
 
 
+def test_a_threat_after_if_i_dont_is_not_negated() -> None:
+    # "dont" belongs to the condition, not to the threat that follows it.
+    for text in (
+        "he wants me to use with him and says if i dont hes gonna hurt me",
+        "quiere que tome con el y dice que si no me va a pegar",
+    ):
+        assert DETECTOR.assess(text) == Assessment(Level.CRISIS, "abuse")
+    assert DETECTOR.assess("i dont want to kill myself").level is Level.NONE
+    assert DETECTOR.assess("no me quiero matar").level is Level.NONE
+
+
 def test_accents_and_curly_quotes_do_not_matter() -> None:
     for text in ("me quiero morír", "me quiero morir", "ME QUIERO MORIR"):
         assert DETECTOR.assess(text).kind == "self_harm"
