@@ -70,6 +70,13 @@ SHORT_WORRIED = 0.90
 # full crisis replies to ordinary talk.
 SHORT_SURE_WORDS = 8
 SHORT_SURE = 0.95
+# From LONG words, with no danger word or phrase anywhere, the model alone needs this to ask
+# gently: its worry then comes from one sentence of a story about recovery ("the week I relapsed
+# taught me..."). On the dev split (2026-12-08, 30 words, 0.90) the gentle check on ordinary talk
+# fell 0.8 point (EN) and 1.8 points (ES), for no danger or worrying message less flagged; from
+# 25 words it cost 5 English danger messages their resources first.
+LONG = 30
+LONG_WORRIED = 0.90
 
 _CONCERN = Assessment(Level.CONCERN)
 _INFORMATIONAL = Assessment(Level.CONCERN, informational=True)
@@ -136,7 +143,7 @@ class DangerReader:
             return Assessment(Level.CRISIS, kind)
         if few and ruled.level is Level.CONCERN:
             return ruled  # too few words for the model to overrule the rules ("overdose?")
-        worried = SHORT_WORRIED if short else WORRIED
+        worried = SHORT_WORRIED if short else LONG_WORRIED if count >= LONG else WORRIED
         if (hard and worrying >= FLOOR_PROBABILITY) or worrying >= worried:
             return _CONCERN
         return _NONE

@@ -294,3 +294,31 @@ async def test_signs_beside_a_phrase_the_rules_cancel_still_get_the_overdose_rep
     # What the rules cancel, with nothing beside it, stays ordinary.
     (cards, *_) = await chat.send("he beat me at cards, then we went to the meeting")
     assert "988" not in cards.text and not any("sos:" in data for _, data in cards.buttons)
+
+
+@pytest.mark.parametrize(
+    ("language", "story"),
+    [
+        (
+            "en",
+            "i used to think recovery meant never feeling sad again. this month my grandma passed"
+            " and i was scared i would drink at the funeral. i did not. i cried with my cousins"
+            " and went to a meeting after, and it was okay to be sad",
+        ),
+        (
+            "es",
+            "la recaida de diciembre me enseño que habia dejado de llamar a mi madrina y de ir a"
+            " mi grupo. ahora voy tres veces por semana, rezo en las mañanas y por fin le conte a"
+            " mi mama todo lo que paso. me siento mas ligera",
+        ),
+    ],
+)
+async def test_a_long_story_with_no_danger_word_is_not_asked_if_safe(
+    app, api, language: str, story: str
+) -> None:
+    # One sad sentence in a long story of recovery is not enough for the model alone to ask
+    # "are you safe right now?" (it needs a stronger reading from 30 words on).
+    person = await started(app, api, language)
+    (first, *_) = await person.send(story)
+    assert "988" not in first.text
+    assert not any(data.startswith("sos:") for _, data in first.buttons), first.text
