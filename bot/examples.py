@@ -16,7 +16,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationError,
+    model_validator,
+)
 
 from bot.yamlfile import YamlFileError, load_yaml
 
@@ -46,6 +53,14 @@ class SafetyExample(_Model):
     expect: Expect
     kind: Kind = "none"
     category: str | None = None
+
+    @model_validator(mode="after")
+    def _kind_only_for_crisis(self) -> SafetyExample:
+        # A kind names the crisis reply; on a gentle or ordinary example it says nothing the
+        # model learns, and misleads whoever reads the file.
+        if self.expect != "crisis" and self.kind != "none":
+            raise ValueError(f"kind {self.kind!r} is for crisis examples only (expect: crisis)")
+        return self
 
 
 class _QuestionsFile(_Model):

@@ -138,3 +138,14 @@ def test_an_end_on_the_twelve_hour_clock_is_named_too(folder: Path):
         f"{meetings}:{line}: example-aa-serenity-at-seven: time 19:00 to end_time 08:00 is 13 "
         'hours; did you mean end_time: "20:00"? (times are on the 24-hour clock)'
     ]
+
+
+def test_a_kind_on_an_ordinary_safety_example_is_refused_at_its_line(folder: Path):
+    examples = folder / "en" / "examples" / "safety.yaml"
+    line = edit(examples, "  expect: gentle\n  kind: none\n", "  expect: gentle\n  kind: abuse\n")
+    out = io.StringIO()
+    assert check_content(folder, "en", out, scores=False) == 1
+    problem, summary = out.getvalue().splitlines()
+    assert problem.startswith(f"{examples}:{line - 1}: "), problem  # the entry's first line
+    assert "kind 'abuse' is for crisis examples only" in problem
+    assert summary.startswith("1 problem found")
