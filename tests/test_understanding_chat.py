@@ -322,3 +322,12 @@ async def test_a_long_story_with_no_danger_word_is_not_asked_if_safe(
     (first, *_) = await person.send(story)
     assert "988" not in first.text
     assert not any(data.startswith("sos:") for _, data in first.buttons), first.text
+
+
+async def test_a_means_named_without_the_word_suicide_gets_the_full_crisis_reply(
+    chat: Chat,
+) -> None:
+    # "the overpass" is in the danger words: with the model's reading of danger it is a crisis,
+    # not only the gentle check.
+    (first, *_) = await chat.send("standing on the overpass, cars look tiny")
+    assert "You don't have to face this alone" in first.text
