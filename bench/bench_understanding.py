@@ -36,7 +36,7 @@ from pathlib import Path
 
 from bot.classifier import train
 from bot.content import Content, LanguagePack, load_content
-from bot.danger import DangerReader, label_of, vocabulary_pattern
+from bot.danger import DangerReader, danger_vocabulary, label_of
 from bot.examples import Examples, QuestionExample, load_examples
 from bot.matching import FaqMatcher
 from bot.models import cross_validation, safety_pairs
@@ -164,7 +164,7 @@ def run(language: str) -> None:
     danger = DangerReader(
         detector,
         train(safety_pairs(examples_all)),
-        vocabulary_pattern(w for e in examples_all.values() for w in e.danger_words),
+        danger_vocabulary(w for e in examples_all.values() for w in e.danger_words),
     )
 
     def rules_path(text: str) -> object:
@@ -261,7 +261,7 @@ def run_safety(languages: Sequence[str]) -> None:
     content = load_content(CONTENT)
     detector = CrisisDetector.from_rules(content.detection)
     examples = {lang: load_examples(CONTENT / lang) for lang in content.packs}
-    vocabulary = vocabulary_pattern(w for e in examples.values() for w in e.danger_words)
+    vocabulary = danger_vocabulary(w for e in examples.values() for w in e.danger_words)
     rules = DangerReader(detector, None, None)
     pairs = safety_pairs(examples)
     for language in languages:

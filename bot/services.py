@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from bot.checkins import CheckIns
 from bot.config import Settings
 from bot.content import Content, LanguagePack, Problem, RegionResources
-from bot.danger import DangerReader, vocabulary_pattern
+from bot.danger import DangerReader, danger_vocabulary
 from bot.directory_guard import DirectoryHold
 from bot.feed_zones import region_for_zone
 from bot.matching import FaqMatcher, Lexicon
@@ -81,7 +81,7 @@ class Library:
             )
             for language, pack in content.packs.items()
         }
-        danger = DangerReader(detector, models.safety, vocabulary_pattern(models.danger_words))
+        danger = DangerReader(detector, models.safety, danger_vocabulary(models.danger_words))
         return cls(content, detector, matchers, directory or Directory(), readers, models, danger)
 
     def assess(self, text: str) -> Assessment:
