@@ -145,8 +145,7 @@ class CrisisDetector:
         safe phrase cancels it everywhere ("i'm not suicidal", "i overdosed 3 years ago"): the
         rules have spoken, and later layers should not overrule them."""
         joined = "\n".join(self.clauses(text))
-        present = self._present(joined)
-        candidates = [r for r in self._every if r.may_match(present)]
+        candidates = self._candidates(joined)
         if not any(r.rx.search(joined) for r in candidates):
             return False
         scan = _Scan(joined, self._safe, self._negation, self._past)
@@ -156,12 +155,11 @@ class CrisisDetector:
         """The clauses of `text` (normalised) in which no danger or distress phrase occurs, live
         or cancelled: what a cancellation ("he wont respond") does not speak for ("his lips
         look blue")."""
-        free = []
-        for clause in self.clauses(text):
-            present = self._present(clause)
-            if not any(r.rx.search(clause) for r in self._every if r.may_match(present)):
-                free.append(clause)
-        return free
+        return [
+            clause
+            for clause in self.clauses(text)
+            if not any(r.rx.search(clause) for r in self._candidates(clause))
+        ]
 
     def clauses(self, text: str) -> list[str]:
         """The normalised clauses of `text`, in order."""
@@ -175,6 +173,11 @@ class CrisisDetector:
                         start = m.start()
             clauses.append(line[start:].strip())
         return [c for c in clauses if c]
+
+    def _candidates(self, text: str) -> list[_Rule]:
+        """The danger and distress patterns that may match `text`: those whose needles it holds."""
+        present = self._present(text)
+        return [r for r in self._every if r.may_match(present)]
 
     def _present(self, text: str) -> frozenset[str]:
         """The needles that occur in `text`."""
